@@ -1,0 +1,205 @@
+"""Functional API: :func:`kmeans` and :func:`kmeans_plusplus`."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _validation as V
+from ._lloyd import IterationRecord, LloydRun, lloyd, weighted_tolerance
+from ._seeding import kmeans_plusplus_rows, random_rows
+
+ALGORITHMS = ("lloyd",)
+
+
+class KMeansWarning(UserWarning):
+    """Raised for fits that succeed with a caveat (e.g. fewer distinct points)."""
+
+
+@dataclass
+class KMeansResult:
+    """What :func:`kmeans` returns.
+
+    Attributes
+    ----------
+    centers : ndarray of shape (n_clusters, n_features)
+        Final centres, in the dtype of the (converted) data.
+    labels : ndarray of shape (n_samples,), int32
+        Index of the nearest centre of every sample.
+    inertia : float
+        ``sum_i w_i ||x_i - c_{l_i}||^2`` for the returned centres and labels.
+    n_iter : int
+        Iterations of the best run.
+    converged : bool
+        Whether the best run stopped by the labels or ``tol``, not ``max_iter``.
+    history : list of IterationRecord
+        Per-iteration inertia, centre shift and seconds of the best run.
+    n_init : int
+        How many runs were made.
+    """
+
+    centers: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+    converged: bool
+    history: list[IterationRecord] = field(default_factory=list)
+    n_init: int = 1
+
+
+def _make_rng(random_state) -> np.random.Generator:
+    """The one source of randomness: a Generator built from ``random_state``."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(2**31 - 1))
+    if random_state is None or isinstance(random_state, numbers.Integral):
+        return np.random.default_rng(random_state)
+    raise TypeError(
+        "random_state must be None, an int or a numpy.random.Generator, got "
+        f"{random_state!r}."
+    )
+
+
+def resolve_n_init(n_init, init) -> int:
+    """``n_init="auto"``: 1 for k-means++ or explicit centres, 10 otherwise."""
+    if isinstance(n_init, str):
+        if n_init != "auto":
+            raise ValueError(f"n_init must be a positive int or 'auto', got {n_init!r}.")
+        is_random = isinstance(init, str) and init == "random"
+        return 10 if is_random or callable(init) else 1
+    n = V.check_int_param(n_init, "n_init", 1)
+    if not isinstance(init, str) and not callable(init) and n != 1:
+        warnings.warn(
+            f"Explicit initial centres given: running one init instead of n_init={n}.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return 1
+    return n
+
+
+def _initial_centers(X, n_clusters, sample_weight, init, rng) -> np.ndarray:
+    """Initial centres from ``init`` (a name, an array or a callable)."""
+    if isinstance(init, str):
+        if init == "k-means++":
+            rows = kmeans_plusplus_rows(X, n_clusters, sample_weight, rng)
+        elif init == "random":
+            rows = random_rows(n_clusters, sample_weight, rng)
+        else:
+            raise ValueError(
+                f"init must be 'k-means++', 'random', an array or a callable, got "
+                f"{init!r}."
+            )
+        return X[rows]
+    if callable(init):
+        centers = init(X, n_clusters, rng)
+    else:
+        centers = init
+    centers = V.check_array(centers, name="init", dtype=X.dtype)
+    if centers.shape != (n_clusters, X.shape[1]):
+        raise ValueError(
+            f"init has shape {centers.shape}, expected ({n_clusters}, {X.shape[1]}) "
+            "= (n_clusters, n_features)."
+        )
+    return centers
+
+
+def kmeans(
+    X,
+    n_clusters: int,
+    *,
+    sample_weight=None,
+    init: str | np.ndarray | Callable = "k-means++",
+    n_init: int | str = "auto",
+    max_iter: int = 300,
+    tol: float = 1e-4,
+    verbose: int = 0,
+    random_state=None,
+    algorithm: str = "lloyd",
+) -> KMeansResult:
+    """Cluster ``X`` into ``n_clusters`` groups with exact k-means.
+
+    Parameters are those of :class:`kmeans_core.KMeans`.
+
+    Returns
+    -------
+    result : KMeansResult
+        The run of lowest inertia among the ``n_init`` runs.
+    """
+    X = V.check_array(X)
+    n_clusters = V.check_n_clusters(n_clusters, X.shape[0])
+    w = V.check_sample_weight(sample_weight, X.shape[0])
+    max_iter = V.check_int_param(max_iter, "max_iter", 1)
+    tol = V.check_tol(tol)
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}.")
+    runs = resolve_n_init(n_init, init)
+    rng = _make_rng(random_state)
+    abs_tol = weighted_tolerance(X, w, tol)
+
+    best: LloydRun | None = None
+    for r in range(runs):
+        centers0 = _initial_centers(X, n_clusters, w, init, rng)
+        if verbose:
+            print(f"Initialization {r + 1}/{runs} complete")
+        run = lloyd(X, w, centers0, max_iter=max_iter, tol=abs_tol, verbose=verbose)
+        if best is None or run.inertia < best.inertia:
+            best = run
+    assert best is not None
+    n_distinct = np.unique(best.labels).size
+    if n_distinct < n_clusters:
+        warnings.warn(
+            f"Found {n_distinct} distinct clusters, fewer than n_clusters="
+            f"{n_clusters}: the data has fewer distinct points than clusters.",
+            KMeansWarning,
+            stacklevel=2,
+        )
+    return KMeansResult(
+        best.centers, best.labels, best.inertia, best.n_iter, best.converged,
+        best.history, runs,
+    )
+
+
+def kmeans_plusplus(
+    X,
+    n_clusters: int,
+    *,
+    sample_weight=None,
+    random_state=None,
+    n_local_trials: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Choose initial centres by greedy k-means++ (Arthur & Vassilvitskii 2007).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The data.
+    n_clusters : int
+        Number of centres to choose.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights; a sample is drawn with probability proportional to
+        ``w_i D(x_i)^2``.
+    random_state : None, int or numpy.random.Generator, default=None
+        Source of randomness.
+    n_local_trials : int, default=None
+        Candidates tried per centre; ``2 + int(ln n_clusters)`` when None.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+        The chosen rows of ``X``.
+    indices : ndarray of shape (n_clusters,)
+        Their row indices.
+    """
+    X = V.check_array(X)
+    n_clusters = V.check_n_clusters(n_clusters, X.shape[0])
+    w = V.check_sample_weight(sample_weight, X.shape[0])
+    if n_local_trials is not None:
+        n_local_trials = V.check_int_param(n_local_trials, "n_local_trials", 1)
+    rows = kmeans_plusplus_rows(X, n_clusters, w, _make_rng(random_state), n_local_trials)
+    return X[rows].copy(), rows

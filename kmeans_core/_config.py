@@ -1,0 +1,43 @@
+"""Compilation policy shared by every Numba kernel in :mod:`kmeans_core`.
+
+One place decides how kernels are compiled, so that every kernel rounds the
+same way and a reader can find the policy without hunting.
+"""
+
+from __future__ import annotations
+
+import numba
+
+# Fast-math policy, used by every kernel.  We allow fused multiply-add
+# ("contract"), reciprocal approximations of division ("arcp") and ignoring the
+# sign of zero ("nsz").  We deliberately do *not* allow "reassoc": re-associating
+# sums would let LLVM reorder reductions, so results could change with the
+# vector width.  "nnan"/"ninf" are off because inputs are validated, and the
+# checks that do that must not be compiled away.
+FASTMATH = frozenset({"contract", "arcp", "nsz"})
+
+# Samples are split into a fixed number of contiguous blocks for every parallel
+# reduction (weighted sums, inertia, seeding potentials).  Each block is summed
+# serially and the blocks are merged in order, so the result does not depend on
+# how many threads run the blocks.  64 blocks keep 2-32 threads busy while the
+# per-block buffers stay small (64 * n_clusters * n_features float64 values).
+N_BLOCKS = 64
+
+
+def jit(parallel: bool = False):
+    """Return the ``numba.njit`` decorator every kernel uses.
+
+    Parameters
+    ----------
+    parallel : bool, default=False
+        Whether the kernel uses ``numba.prange``.
+
+    Returns
+    -------
+    decorator : callable
+        ``numba.njit`` configured with :data:`FASTMATH`, on-disk caching and
+        the ``parallel`` flag.
+    """
+    return numba.njit(
+        parallel=parallel, fastmath=set(FASTMATH), cache=True, nogil=True
+    )

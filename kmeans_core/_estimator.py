@@ -1,0 +1,245 @@
+"""The :class:`KMeans` estimator: scikit-learn conventions without scikit-learn."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _kernels as K
+from . import _validation as V
+from ._api import ALGORITHMS, kmeans
+
+
+class KMeans:
+    """Exact k-means clustering: Lloyd's algorithm with greedy k-means++ seeding.
+
+    Follows scikit-learn's estimator conventions (``fit``/``predict``/
+    ``transform``, ``get_params``/``set_params``, fitted attributes ending in
+    ``_``), so it drops into pipelines and ``clone``; it does not depend on
+    scikit-learn.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters.
+    init : {"k-means++", "random"}, ndarray or callable, default="k-means++"
+        ``"k-means++"``: greedy k-means++ with ``2 + int(ln k)`` local trials.
+        ``"random"``: ``n_clusters`` distinct samples drawn with probability
+        proportional to their weight.  An array of shape
+        ``(n_clusters, n_features)``: the initial centres.  A callable
+        ``init(X, n_clusters, rng)`` returning such an array, where ``rng`` is
+        a ``numpy.random.Generator``.
+    n_init : int or "auto", default="auto"
+        Runs from different seeds; the one of lowest inertia is kept.
+        ``"auto"``: 1 for k-means++ and explicit centres, 10 for ``"random"``
+        and callables.
+    max_iter : int, default=300
+        Maximum Lloyd iterations per run.
+    tol : float, default=1e-4
+        Relative tolerance: a run stops when ``sum_j ||c_j^new - c_j^old||^2``
+        is at most ``tol`` times the mean over features of the weighted
+        variance of ``X``.  It also stops when no label changes.
+    verbose : int, default=0
+        Print one line per iteration when positive.
+    random_state : None, int or numpy.random.Generator, default=None
+        Seeds the one ``numpy.random.Generator`` that all randomness comes from.
+    algorithm : {"lloyd"}, default="lloyd"
+        The exact algorithm used.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Centres, float32 for float32 input and float64 otherwise.
+    labels_ : ndarray of shape (n_samples,), int32
+        Label of every training sample.
+    inertia_ : float
+        Weighted sum of squared distances of samples to their centre.
+    n_iter_ : int
+        Iterations of the best run.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    history_ : list of IterationRecord
+        Inertia, centre shift and seconds of every iteration of the best run.
+
+    Notes
+    -----
+    Input dtypes: float32 stays float32 inside the loop (sums and inertia are
+    still accumulated in float64); float16 becomes float32; integer (e.g. uint8
+    pixels), boolean and numeric object input become float64.  Inputs are
+    never modified.
+    """
+
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        init="k-means++",
+        n_init="auto",
+        max_iter=300,
+        tol=1e-4,
+        verbose=0,
+        random_state=None,
+        algorithm="lloyd",
+    ):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+        self.algorithm = algorithm
+
+    # -- scikit-learn conventions ------------------------------------------
+    _PARAMS = (
+        "n_clusters", "init", "n_init", "max_iter", "tol", "verbose",
+        "random_state", "algorithm",
+    )
+
+    def get_params(self, deep=True):
+        """Return the constructor parameters as a dict."""
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def set_params(self, **params):
+        """Set constructor parameters; unknown names raise ``ValueError``."""
+        for name, value in params.items():
+            if name not in self._PARAMS:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for {type(self).__name__}; valid "
+                    f"parameters are {list(self._PARAMS)}."
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        defaults = type(self)().get_params()
+        changed = []
+        for k, v in self.get_params().items():
+            d = defaults[k]
+            same = v is d or (type(v) is type(d) and not isinstance(v, np.ndarray)
+                              and v == d)
+            if not same:
+                changed.append(f"{k}={v!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self):
+        """Tags for scikit-learn's checks (imported lazily: sklearn is optional)."""
+        from sklearn.utils import ClustererTags, Tags, TargetTags, TransformerTags
+
+        tags = Tags(
+            estimator_type="clusterer",
+            target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(preserves_dtype=["float64", "float32"]),
+        )
+        tags.clusterer_tags = ClustererTags()
+        return tags
+
+    # -- fitting -----------------------------------------------------------
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute k-means clustering.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; ``None`` weighs every sample 1.
+
+        Returns
+        -------
+        self : KMeans
+            The fitted estimator.
+        """
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(
+                f"algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}."
+            )
+        result = kmeans(
+            X,
+            self.n_clusters,
+            sample_weight=sample_weight,
+            init=self.init,
+            n_init=self.n_init,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            verbose=self.verbose,
+            random_state=self.random_state,
+            algorithm=self.algorithm,
+        )
+        self.cluster_centers_ = result.centers
+        self.labels_ = result.labels
+        self.inertia_ = result.inertia
+        self.n_iter_ = result.n_iter
+        self.n_features_in_ = result.centers.shape[1]
+        self.history_ = result.history
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit and return the label of every sample."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """Fit and return the distance of every sample to every centre."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    # -- using a fitted model -----------------------------------------------
+    def _check_fitted_X(self, X) -> np.ndarray:
+        if not hasattr(self, "cluster_centers_"):
+            raise V.NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet; call "
+                "'fit' before using it."
+            )
+        X = V.check_array(X, dtype=self.cluster_centers_.dtype.type)
+        V.check_n_features(X, self.n_features_in_, type(self).__name__)
+        return X
+
+    def _assign(self, X):
+        labels = np.empty(X.shape[0], dtype=np.int32)
+        sq_dist = np.empty(X.shape[0], dtype=X.dtype)
+        K.assign_labels(X, self.cluster_centers_, labels, sq_dist)
+        return labels, sq_dist
+
+    def predict(self, X):
+        """Label of the nearest centre of every sample of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New data.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), int32
+        """
+        return self._assign(self._check_fitted_X(X))[0]
+
+    def transform(self, X):
+        """Euclidean distance of every sample to every centre.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New data.
+
+        Returns
+        -------
+        distances : ndarray of shape (n_samples, n_clusters)
+        """
+        X = self._check_fitted_X(X)
+        out = np.empty((X.shape[0], self.cluster_centers_.shape[0]), dtype=X.dtype)
+        K.all_distances(X, self.cluster_centers_, out)
+        return out
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the weighted inertia of ``X`` against the fitted centres.
+
+        Returns
+        -------
+        score : float
+            ``-sum_i w_i min_j ||x_i - c_j||^2`` (larger is better).
+        """
+        X = self._check_fitted_X(X)
+        w = V.check_sample_weight(sample_weight, X.shape[0])
+        _, sq_dist = self._assign(X)
+        return -float(np.dot(w, sq_dist.astype(np.float64)))

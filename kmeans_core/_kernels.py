@@ -1,0 +1,250 @@
+"""Compiled kernels of Lloyd's algorithm: assignment, update and inertia.
+
+Lloyd's algorithm (Lloyd 1982, "Least squares quantization in PCM", IEEE Trans.
+Inf. Theory 28(2)) alternates two steps that each lower the weighted objective
+
+    J(c, l) = sum_i w_i * ||x_i - c_{l_i}||^2 .
+
+* assignment (E-step): with the centres fixed, J is smallest when every sample
+  takes its nearest centre, ``l_i = argmin_j ||x_i - c_j||^2``;
+* update (M-step): with the labels fixed, J is smallest when every centre is the
+  weighted mean of its samples, ``c_j = sum_{l_i = j} w_i x_i / sum_{l_i = j} w_i``.
+
+Kernels only do arithmetic: they write into buffers the driver allocated once
+and return nothing.  Arguments are labelled ``# IN``, ``# OUT`` or ``# INOUT``,
+inputs first.  Names follow scikit-learn: ``n_samples``, ``n_features``,
+``n_clusters``; ``i`` indexes samples, ``j`` clusters, ``f`` features.
+
+Determinism: every parallel reduction splits the samples into ``N_BLOCKS``
+fixed, contiguous blocks (see :mod:`kmeans_core._config`), sums each block
+serially, then merges the blocks in block order.  The thread count only decides
+who computes which block, never the order of any floating-point addition.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from ._config import jit
+
+
+@jit()
+def block_bounds(n_samples, n_blocks, b):
+    """Return the half-open sample range ``[start, stop)`` of block ``b``.
+
+    Blocks are as equal as integer division allows and depend only on
+    ``n_samples`` and ``n_blocks``, never on the number of threads.
+    """
+    start = (b * n_samples) // n_blocks
+    stop = ((b + 1) * n_samples) // n_blocks
+    return start, stop
+
+
+@jit()
+def sq_dist(X, i, centers, j):
+    """Squared Euclidean distance ``||x_i - c_j||^2``, in the dtype of ``X``."""
+    d = X.dtype.type(0.0)
+    for f in range(X.shape[1]):
+        diff = X[i, f] - centers[j, f]
+        d += diff * diff
+    return d
+
+
+@jit(parallel=True)
+def assign_labels(
+    X,  # IN (n_samples, n_features)
+    centers,  # IN (n_clusters, n_features)
+    labels,  # OUT (n_samples,) int32
+    min_sq_dist,  # OUT (n_samples,) dtype of X
+):
+    """Assignment step: the nearest centre of every sample.
+
+    ``labels[i] = argmin_j ||x_i - c_j||^2`` and ``min_sq_dist[i]`` the
+    minimum itself (Lloyd 1982, step 1).  The distance is computed as the sum of
+    squared differences, not as ``||x||^2 - 2 x.c + ||c||^2``: the expanded form
+    cancels catastrophically when ``x`` is close to ``c`` and is only worth its
+    error where BLAS does the work (many features).  Ties go to the lowest
+    centre index (strict ``<``), as in scikit-learn.  No ``n_samples x
+    n_clusters`` matrix exists: each sample keeps only its running minimum.
+    """
+    n_samples = X.shape[0]
+    n_clusters = centers.shape[0]
+    for i in prange(n_samples):
+        best = sq_dist(X, i, centers, 0)
+        best_j = 0
+        for j in range(1, n_clusters):
+            d = sq_dist(X, i, centers, j)
+            if d < best:
+                best = d
+                best_j = j
+        labels[i] = best_j
+        min_sq_dist[i] = best
+
+
+@jit(parallel=True)
+def accumulate_blocks(
+    X,  # IN (n_samples, n_features)
+    sample_weight,  # IN (n_samples,) float64
+    labels,  # IN (n_samples,) int32
+    block_sums,  # OUT (n_blocks, n_clusters, n_features) float64
+    block_weights,  # OUT (n_blocks, n_clusters) float64
+):
+    """Update step, part 1: weighted sums per cluster, one partial per block.
+
+    For block ``b``: ``block_sums[b, j] = sum_{i in b, l_i = j} w_i x_i`` and
+    ``block_weights[b, j] = sum_{i in b, l_i = j} w_i``, accumulated in float64
+    whatever the dtype of ``X`` (float32 sums of a million pixels lose digits).
+    """
+    n_samples, n_features = X.shape
+    n_blocks = block_sums.shape[0]
+    for b in prange(n_blocks):
+        block_sums[b, :, :] = 0.0
+        block_weights[b, :] = 0.0
+        start, stop = block_bounds(n_samples, n_blocks, b)
+        for i in range(start, stop):
+            j = labels[i]
+            w = sample_weight[i]
+            block_weights[b, j] += w
+            for f in range(n_features):
+                block_sums[b, j, f] += w * X[i, f]
+
+
+@jit()
+def merge_blocks(
+    block_sums,  # IN (n_blocks, n_clusters, n_features) float64
+    block_weights,  # IN (n_blocks, n_clusters) float64
+    sums,  # OUT (n_clusters, n_features) float64
+    weights,  # OUT (n_clusters,) float64
+):
+    """Update step, part 2: merge the block partials in block order (serial)."""
+    sums[:, :] = 0.0
+    weights[:] = 0.0
+    for b in range(block_sums.shape[0]):
+        for j in range(sums.shape[0]):
+            weights[j] += block_weights[b, j]
+            for f in range(sums.shape[1]):
+                sums[j, f] += block_sums[b, j, f]
+
+
+@jit()
+def average_centers(
+    sums,  # IN (n_clusters, n_features) float64
+    weights,  # IN (n_clusters,) float64
+    centers_old,  # IN (n_clusters, n_features)
+    centers_new,  # OUT (n_clusters, n_features)
+    center_shift,  # OUT (n_clusters,) float64
+):
+    """Update step, part 3: ``c_j = sums_j / weights_j`` and how far it moved.
+
+    A cluster with zero weight keeps its old centre (the driver relocates empty
+    clusters before this, so that only happens when every sample already sits
+    on a centre).  ``center_shift[j] = ||c_j^new - c_j^old||``, computed from the
+    centres as stored (after rounding to the dtype of the data).
+    """
+    n_clusters, n_features = sums.shape
+    for j in range(n_clusters):
+        shift = 0.0
+        for f in range(n_features):
+            if weights[j] > 0.0:
+                centers_new[j, f] = sums[j, f] / weights[j]
+            else:
+                centers_new[j, f] = centers_old[j, f]
+            diff = np.float64(centers_new[j, f]) - np.float64(centers_old[j, f])
+            shift += diff * diff
+        center_shift[j] = np.sqrt(shift)
+
+
+@jit(parallel=True)
+def weighted_sum_blocks(
+    values,  # IN (n_samples,)
+    sample_weight,  # IN (n_samples,) float64
+    block_out,  # OUT (n_blocks,) float64
+):
+    """Per-block ``sum_i w_i v_i`` in float64; the caller adds the blocks in order.
+
+    With ``values = min_sq_dist`` this is the inertia
+    ``sum_i w_i ||x_i - c_{l_i}||^2`` of the current assignment.
+    """
+    n_samples = values.shape[0]
+    n_blocks = block_out.shape[0]
+    for b in prange(n_blocks):
+        start, stop = block_bounds(n_samples, n_blocks, b)
+        acc = 0.0
+        for i in range(start, stop):
+            acc += sample_weight[i] * np.float64(values[i])
+        block_out[b] = acc
+
+
+@jit(parallel=True)
+def labelled_sq_dist(
+    X,  # IN (n_samples, n_features)
+    centers,  # IN (n_clusters, n_features)
+    labels,  # IN (n_samples,) int32
+    out,  # OUT (n_samples,) dtype of X
+):
+    """``out[i] = ||x_i - c_{l_i}||^2`` for given labels (no search)."""
+    for i in prange(X.shape[0]):
+        out[i] = sq_dist(X, i, centers, labels[i])
+
+
+@jit(parallel=True)
+def all_distances(
+    X,  # IN (n_samples, n_features)
+    centers,  # IN (n_clusters, n_features)
+    out,  # OUT (n_samples, n_clusters)
+):
+    """``out[i, j] = ||x_i - c_j||`` (not squared), for ``transform``."""
+    for i in prange(X.shape[0]):
+        for j in range(centers.shape[0]):
+            out[i, j] = np.sqrt(sq_dist(X, i, centers, j))
+
+
+@jit(parallel=True)
+def candidate_potentials(
+    X,  # IN (n_samples, n_features)
+    sample_weight,  # IN (n_samples,) float64
+    closest_sq_dist,  # IN (n_samples,) float64
+    candidates,  # IN (n_candidates,) int64, rows of X
+    block_pot,  # OUT (n_blocks, n_candidates) float64
+):
+    """Greedy k-means++: the potential each candidate centre would leave.
+
+    For candidate ``x_c``: ``phi(c) = sum_i w_i min(D(x_i)^2, ||x_i - x_c||^2)``,
+    where ``D(x_i)^2`` is the squared distance to the nearest centre chosen so
+    far (Arthur & Vassilvitskii 2007, "k-means++: the advantages of careful
+    seeding", SODA, sec. 2.2; the greedy variant keeps the candidate with the
+    smallest ``phi``).  Written per block; the caller adds blocks in order.
+    Nothing of size ``n_samples x n_candidates`` is stored.
+    """
+    n_samples, n_features = X.shape
+    n_blocks, n_candidates = block_pot.shape
+    for b in prange(n_blocks):
+        start, stop = block_bounds(n_samples, n_blocks, b)
+        for t in range(n_candidates):
+            c = candidates[t]
+            acc = 0.0
+            for i in range(start, stop):
+                d = 0.0
+                for f in range(n_features):
+                    diff = np.float64(X[i, f]) - np.float64(X[c, f])
+                    d += diff * diff
+                acc += sample_weight[i] * min(closest_sq_dist[i], d)
+            block_pot[b, t] = acc
+
+
+@jit(parallel=True)
+def update_closest(
+    X,  # IN (n_samples, n_features)
+    center_row,  # IN int, the row of X just chosen as a centre
+    closest_sq_dist,  # INOUT (n_samples,) float64
+):
+    """``D(x_i)^2 <- min(D(x_i)^2, ||x_i - x_c||^2)`` after choosing ``x_c``."""
+    n_features = X.shape[1]
+    for i in prange(X.shape[0]):
+        d = 0.0
+        for f in range(n_features):
+            diff = np.float64(X[i, f]) - np.float64(X[center_row, f])
+            d += diff * diff
+        if d < closest_sq_dist[i]:
+            closest_sq_dist[i] = d

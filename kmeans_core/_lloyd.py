@@ -1,0 +1,198 @@
+"""The Lloyd driver: allocate buffers once, iterate the kernels, decide when to stop.
+
+Stopping rules (the same as scikit-learn's, so results can be compared):
+
+* strict convergence: the labels did not change during an iteration;
+* tolerance: the squared centre shift summed over clusters,
+  ``sum_j ||c_j^new - c_j^old||^2``, is at most ``tol * mean_f var_w(X[:, f])``
+  where ``var_w`` is the *weighted* variance of feature ``f``.  With unit
+  weights this is scikit-learn's rule; with weights it makes a fit on a
+  weighted colour histogram stop exactly where the fit on all pixels stops;
+* ``max_iter`` iterations.
+
+Unless the labels converged strictly, a final assignment step runs so that the
+returned labels are those of the returned centres.
+
+Empty clusters: after the weighted sums are formed, every cluster of zero
+weight takes the sample of positive weight that is farthest from its own
+centre (the ``m`` empty clusters, in index order, take the ``m`` farthest
+samples, farthest first, ties to the lower sample index); that sample's
+contribution moves from its old cluster to the empty one.  If every sample
+already sits on its centre, empty clusters keep their centre.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _kernels as K
+from ._config import N_BLOCKS
+
+
+@dataclass(frozen=True)
+class IterationRecord:
+    """What one Lloyd iteration did.
+
+    Attributes
+    ----------
+    inertia : float
+        ``sum_i w_i ||x_i - c_{l_i}||^2`` after this iteration's assignment
+        (against the centres the iteration started from).
+    center_shift : float
+        ``sum_j ||c_j^new - c_j^old||^2``, the quantity compared with ``tol``.
+    seconds : float
+        Wall time of the iteration.
+    """
+
+    inertia: float
+    center_shift: float
+    seconds: float
+
+
+@dataclass
+class LloydRun:
+    """Result of one Lloyd run from one set of initial centres."""
+
+    centers: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+    converged: bool
+    history: list[IterationRecord] = field(default_factory=list)
+
+
+def weighted_tolerance(X: np.ndarray, sample_weight: np.ndarray, tol: float) -> float:
+    """``tol`` times the mean over features of the weighted variance of ``X``.
+
+    ``var_w(f) = sum_i w_i (x_if - mean_w(f))^2 / sum_i w_i``, in float64.
+    """
+    if tol == 0:
+        return 0.0
+    total = sample_weight.sum()
+    mean = (sample_weight @ X) / total  # (n_features,)
+    var = np.empty(X.shape[1])
+    for f in range(X.shape[1]):  # one column at a time: no (n, d) temporary
+        dev = X[:, f] - mean[f]
+        var[f] = (sample_weight * dev * dev).sum() / total
+    return float(var.mean() * tol)
+
+
+def relocate_empty_clusters(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    labels: np.ndarray,
+    min_sq_dist: np.ndarray,
+    sums: np.ndarray,
+    weights: np.ndarray,
+) -> int:
+    """Give each empty cluster the farthest sample (see module docstring).
+
+    Modifies ``sums`` and ``weights`` in place and returns how many clusters
+    were relocated.  ``labels`` are left as the assignment step wrote them.
+    """
+    empty = np.flatnonzero(weights <= 0.0)
+    if empty.size == 0:
+        return 0
+    dist = np.where(sample_weight > 0.0, min_sq_dist, -1.0)
+    m = min(empty.size, dist.size)
+    top = np.argpartition(-dist, m - 1)[:m]
+    top = top[np.lexsort((top, -dist[top]))]  # farthest first, ties: lower index
+    moved = 0
+    for j, i in zip(empty, top):
+        if dist[i] <= 0.0:
+            break
+        old, w = labels[i], sample_weight[i]
+        sums[old] -= w * X[i]
+        weights[old] -= w
+        sums[j] = w * X[i]
+        weights[j] = w
+        moved += 1
+    return moved
+
+
+def lloyd(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers_init: np.ndarray,
+    *,
+    max_iter: int,
+    tol: float,
+    verbose: int = 0,
+) -> LloydRun:
+    """Run Lloyd's algorithm from ``centers_init``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float32 or float64
+        Validated data, C-contiguous.
+    sample_weight : ndarray of shape (n_samples,), float64
+        Validated non-negative weights.
+    centers_init : ndarray of shape (n_clusters, n_features)
+        Initial centres (copied, cast to the dtype of ``X``).
+    max_iter : int
+        Maximum number of iterations.
+    tol : float
+        Absolute tolerance on the summed squared centre shift (already scaled,
+        see :func:`weighted_tolerance`).
+    verbose : int, default=0
+        Print one line per iteration when positive.
+
+    Returns
+    -------
+    run : LloydRun
+    """
+    n_samples, n_features = X.shape
+    n_clusters = centers_init.shape[0]
+    # Buffers, allocated once; the loop below allocates nothing of size n_samples.
+    centers = np.array(centers_init, dtype=X.dtype, order="C")
+    centers_new = np.empty_like(centers)
+    labels = np.full(n_samples, -1, dtype=np.int32)
+    labels_old = labels.copy()
+    min_sq_dist = np.empty(n_samples, dtype=X.dtype)
+    block_sums = np.empty((N_BLOCKS, n_clusters, n_features))
+    block_weights = np.empty((N_BLOCKS, n_clusters))
+    block_scalar = np.empty(N_BLOCKS)
+    sums = np.empty((n_clusters, n_features))
+    weights = np.empty(n_clusters)
+    center_shift = np.empty(n_clusters)
+
+    history: list[IterationRecord] = []
+    strict = False
+    n_iter = 0
+    for it in range(max_iter):
+        t0 = time.perf_counter()
+        # E-step: nearest centre of every sample.
+        K.assign_labels(X, centers, labels, min_sq_dist)
+        K.weighted_sum_blocks(min_sq_dist, sample_weight, block_scalar)
+        inertia = float(block_scalar.sum())
+        # M-step: weighted means, with empty clusters relocated first.
+        K.accumulate_blocks(X, sample_weight, labels, block_sums, block_weights)
+        K.merge_blocks(block_sums, block_weights, sums, weights)
+        relocate_empty_clusters(X, sample_weight, labels, min_sq_dist, sums, weights)
+        K.average_centers(sums, weights, centers, centers_new, center_shift)
+        centers, centers_new = centers_new, centers
+        shift = float((center_shift**2).sum())
+        n_iter = it + 1
+        history.append(IterationRecord(inertia, shift, time.perf_counter() - t0))
+        if verbose:
+            print(f"Iteration {it}: inertia {inertia:.6g}, centre shift {shift:.3g}")
+        if np.array_equal(labels, labels_old):
+            strict = True
+            if verbose:
+                print(f"Converged at iteration {it}: labels did not change.")
+            break
+        if shift <= tol:
+            if verbose:
+                print(f"Converged at iteration {it}: shift {shift:.3g} <= {tol:.3g}.")
+            break
+        labels_old[:] = labels
+    converged = strict or (n_iter > 0 and history[-1].center_shift <= tol)
+    if not strict:
+        # Labels must belong to the centres we return.
+        K.assign_labels(X, centers, labels, min_sq_dist)
+    K.weighted_sum_blocks(min_sq_dist, sample_weight, block_scalar)
+    inertia = float(block_scalar.sum())
+    return LloydRun(centers, labels, inertia, n_iter, converged, history)

@@ -1,0 +1,179 @@
+"""Input checks: every bad input gets an error that says what was wrong.
+
+Conversions (documented in :class:`kmeans_core.KMeans`):
+
+* float32 and float64 arrays are used as they are (float32 stays float32);
+* float16, integer (uint8 pixels included) and boolean arrays become float64,
+  except float16 which becomes float32;
+* object arrays are converted to float64 if every element is a number;
+* complex, string and other non-numeric dtypes are refused.
+
+Input arrays are never modified: a converted copy is made when needed, and the
+kernels only read ``X``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when a method that needs a fitted model is called before ``fit``."""
+
+
+def _is_sparse(X) -> bool:
+    return hasattr(X, "tocsr") and hasattr(X, "nnz")
+
+
+def check_array(X, *, name: str = "X", dtype=None) -> np.ndarray:
+    """Return ``X`` as a C-contiguous, finite, 2-D float32 or float64 array.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The data.
+    name : str, default="X"
+        Name used in error messages.
+    dtype : {None, numpy.float32, numpy.float64}, default=None
+        Force this dtype; ``None`` keeps float32/float64 and converts the rest
+        as the module docstring says.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+        The validated array (the input itself when no conversion was needed).
+    """
+    if _is_sparse(X):
+        raise TypeError(
+            f"Sparse input is not supported: pass {name} as a dense array "
+            f"(e.g. {name}.toarray())."
+        )
+    arr = np.asarray(X)
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise ValueError(
+            f"Complex data not supported: {name} has dtype {arr.dtype}; "
+            "k-means needs real numbers."
+        )
+    if kind == "O":
+        arr = np.asarray(arr, dtype=np.float64)  # TypeError names the bad element
+    elif kind not in "fiub":
+        raise TypeError(
+            f"{name} must hold numbers, got dtype {arr.dtype}; "
+            "convert it to a numeric array first."
+        )
+    if arr.ndim != 2:
+        hint = (
+            " Reshape it with .reshape(-1, 1) for one feature or .reshape(1, -1) "
+            "for one sample."
+            if arr.ndim == 1
+            else " Flatten images to (n_pixels, n_channels) first."
+            if arr.ndim == 3
+            else ""
+        )
+        raise ValueError(
+            f"Expected a 2-D array for {name}, got {arr.ndim}-D with shape "
+            f"{arr.shape}.{hint}"
+        )
+    n_samples, n_features = arr.shape
+    if n_samples == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum "
+            f"of 1 is required: {name} is empty."
+        )
+    if n_features == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum "
+            f"of 1 is required: {name} has no features."
+        )
+    if dtype is None:
+        if arr.dtype == np.float16:
+            dtype = np.float32
+        elif arr.dtype in (np.float32, np.float64):
+            dtype = arr.dtype.type
+        else:
+            dtype = np.float64
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    # min and max propagate NaN and expose +-inf without an n_samples-sized mask.
+    lo, hi = arr.min(), arr.max()
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        what = "NaN" if np.isnan(lo) or np.isnan(hi) else "infinity"
+        raise ValueError(
+            f"Input {name} contains {what}; k-means needs finite values "
+            "(drop or impute the NaN/inf entries first)."
+        )
+    return arr
+
+
+def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
+    """Return weights as a float64 array of shape ``(n_samples,)``.
+
+    ``None`` means every sample weighs 1; a scalar is broadcast.  Negative,
+    non-finite and all-zero weights are refused.
+    """
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=np.float64)
+    if isinstance(sample_weight, numbers.Number):
+        sample_weight = np.full(n_samples, sample_weight)
+    w = np.asarray(sample_weight)
+    if w.dtype.kind not in "fiub":
+        raise TypeError(f"sample_weight must be numeric, got dtype {w.dtype}.")
+    w = np.array(w, dtype=np.float64)  # always a copy: never alias user memory
+    if w.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight.shape == {w.shape}, expected ({n_samples},): one "
+            "weight per sample."
+        )
+    if not np.isfinite(w).all():
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if (w < 0).any():
+        raise ValueError(
+            f"Negative values in sample_weight (minimum {w.min()}); weights must "
+            "be >= 0."
+        )
+    if not (w > 0).any():
+        raise ValueError("All sample_weight values are zero; at least one must be > 0.")
+    return w
+
+
+def check_n_clusters(n_clusters, n_samples: int) -> int:
+    """Check ``1 <= n_clusters <= n_samples`` and return it as an int."""
+    if isinstance(n_clusters, bool) or not isinstance(n_clusters, numbers.Integral):
+        raise TypeError(f"n_clusters must be an integer, got {n_clusters!r}.")
+    if n_clusters < 1:
+        raise ValueError(f"n_clusters must be >= 1, got {n_clusters}.")
+    if n_samples < n_clusters:
+        raise ValueError(
+            f"n_samples={n_samples} should be >= n_clusters={n_clusters}: "
+            "ask for fewer clusters or pass more samples."
+        )
+    return int(n_clusters)
+
+
+def check_int_param(value, name: str, minimum: int) -> int:
+    """Check an integer parameter such as ``max_iter`` (>= ``minimum``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
+    return int(value)
+
+
+def check_tol(tol) -> float:
+    """Check ``tol >= 0``."""
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
+        raise TypeError(f"tol must be a real number, got {tol!r}.")
+    if not tol >= 0:
+        raise ValueError(f"tol must be >= 0, got {tol}.")
+    return float(tol)
+
+
+def check_n_features(X: np.ndarray, n_features_in: int, owner: str) -> None:
+    """Refuse ``X`` whose feature count differs from the one seen in ``fit``."""
+    if X.shape[1] != n_features_in:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {owner} is expecting "
+            f"{n_features_in} features as input."
+        )
