@@ -123,15 +123,14 @@ class KMeans:
 
     def __sklearn_tags__(self):
         """Tags for scikit-learn's checks (imported lazily: sklearn is optional)."""
-        from sklearn.utils import ClustererTags, Tags, TargetTags, TransformerTags
+        from sklearn.utils import Tags, TargetTags, TransformerTags
 
-        tags = Tags(
+        # scikit-learn has no ClustererTags: a clusterer is just its estimator_type.
+        return Tags(
             estimator_type="clusterer",
             target_tags=TargetTags(required=False),
             transformer_tags=TransformerTags(preserves_dtype=["float64", "float32"]),
         )
-        tags.clusterer_tags = ClustererTags()
-        return tags
 
     # -- fitting -----------------------------------------------------------
     def fit(self, X, y=None, sample_weight=None):

@@ -66,8 +66,8 @@ def check_array(X, *, name: str = "X", dtype=None) -> np.ndarray:
         )
     if arr.ndim != 2:
         hint = (
-            " Reshape it with .reshape(-1, 1) for one feature or .reshape(1, -1) "
-            "for one sample."
+            " Reshape your data with .reshape(-1, 1) if it has one feature or "
+            ".reshape(1, -1) if it is one sample."
             if arr.ndim == 1
             else " Flatten images to (n_pixels, n_channels) first."
             if arr.ndim == 3
