@@ -1,0 +1,219 @@
+"""Slow, obviously-correct NumPy versions of everything kmeans_core computes.
+
+Each function here is the reference "twin" of a kernel or driver step in
+``kmeans_core``: it is written for clarity, not speed (full distance matrices,
+one boolean mask per cluster, Python loops), and every sum is done in float64.
+Tests compare the fast code against these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def block_bounds(n_samples: int, n_blocks: int) -> list[tuple[int, int]]:
+    """The ``n_blocks`` contiguous half-open sample ranges the kernels reduce over.
+
+    Block ``b`` is ``[floor(b n / B), floor((b + 1) n / B))``.
+    """
+    return [
+        ((b * n_samples) // n_blocks, ((b + 1) * n_samples) // n_blocks)
+        for b in range(n_blocks)
+    ]
+
+
+def sq_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Full ``(n_samples, n_clusters)`` matrix of ``||x_i - c_j||^2``, in float64."""
+    X = np.asarray(X, dtype=np.float64)
+    centers = np.asarray(centers, dtype=np.float64)
+    diff = X[:, None, :] - centers[None, :, :]  # (n_samples, n_clusters, n_features)
+    return (diff * diff).sum(axis=2)  # (n_samples, n_clusters)
+
+
+def assign(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre of every sample: ``argmin_j`` (ties -> lowest ``j``) and its min."""
+    d = sq_distances(X, centers)  # (n_samples, n_clusters)
+    labels = d.argmin(axis=1)  # np.argmin returns the first of equal minima
+    return labels, d[np.arange(d.shape[0]), labels]
+
+
+def weighted_sums(
+    X: np.ndarray, sample_weight: np.ndarray, labels: np.ndarray, n_clusters: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per cluster ``sum_{l_i = j} w_i x_i`` and ``sum_{l_i = j} w_i``, in float64."""
+    X = np.asarray(X, dtype=np.float64)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    sums = np.zeros((n_clusters, X.shape[1]))
+    weights = np.zeros(n_clusters)
+    for j in range(n_clusters):
+        mask = labels == j
+        sums[j] = (w[mask, None] * X[mask]).sum(axis=0)
+        weights[j] = w[mask].sum()
+    return sums, weights
+
+
+def weighted_means(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    labels: np.ndarray,
+    centers_old: np.ndarray,
+) -> np.ndarray:
+    """Weighted mean of each cluster; a cluster of zero weight keeps its old centre."""
+    sums, weights = weighted_sums(X, sample_weight, labels, centers_old.shape[0])
+    return means_from_sums(sums, weights, centers_old)
+
+
+def means_from_sums(
+    sums: np.ndarray, weights: np.ndarray, centers_old: np.ndarray
+) -> np.ndarray:
+    """``sums_j / weights_j`` (float64), or the old centre where ``weights_j == 0``."""
+    centers = np.array(centers_old, dtype=np.float64)
+    for j in range(sums.shape[0]):
+        if weights[j] > 0:
+            centers[j] = sums[j] / weights[j]
+    return centers
+
+
+def inertia(
+    X: np.ndarray, sample_weight: np.ndarray, centers: np.ndarray, labels: np.ndarray
+) -> float:
+    """``sum_i w_i ||x_i - c_{l_i}||^2`` in float64."""
+    X = np.asarray(X, dtype=np.float64)
+    diff = X - np.asarray(centers, dtype=np.float64)[labels]  # (n_samples, n_features)
+    return float((np.asarray(sample_weight, np.float64) * (diff * diff).sum(axis=1)).sum())
+
+
+def weighted_tolerance(X: np.ndarray, sample_weight: np.ndarray, tol: float) -> float:
+    """``tol * mean_f var_w(X[:, f])`` with ``var_w`` the weighted variance."""
+    X = np.asarray(X, dtype=np.float64)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    mean = (w[:, None] * X).sum(axis=0) / w.sum()  # (n_features,)
+    var = (w[:, None] * (X - mean) ** 2).sum(axis=0) / w.sum()  # (n_features,)
+    return float(tol * var.mean())
+
+
+def relocate_empty(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    labels: np.ndarray,
+    min_sq_dist: np.ndarray,
+    sums: np.ndarray,
+    weights: np.ndarray,
+) -> int:
+    """The relocation rule documented in ``kmeans_core._lloyd``, written plainly.
+
+    Empty clusters (zero weight), in index order, take the samples of positive
+    weight farthest from their centre, farthest first, ties to the lower sample
+    index, skipping samples that sit on their centre.  The sample's weighted
+    contribution moves from its old cluster to the empty one.  Modifies
+    ``sums`` and ``weights``; returns the number of clusters relocated.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    empty = [j for j in range(weights.shape[0]) if weights[j] <= 0]
+    donors = [
+        i for i in range(X.shape[0]) if sample_weight[i] > 0 and min_sq_dist[i] > 0
+    ]
+    donors.sort(key=lambda i: (-min_sq_dist[i], i))
+    moved = 0
+    for j, i in zip(empty, donors):
+        w = sample_weight[i]
+        sums[labels[i]] -= w * X[i]
+        weights[labels[i]] -= w
+        sums[j] = w * X[i]
+        weights[j] = w
+        moved += 1
+    return moved
+
+
+@dataclass
+class StepResult:
+    """One naive Lloyd iteration."""
+
+    labels: np.ndarray
+    min_sq_dist: np.ndarray
+    inertia: float
+    centers: np.ndarray
+    shift: float
+    relocated: int
+
+
+def lloyd_step(
+    X: np.ndarray, sample_weight: np.ndarray, centers: np.ndarray
+) -> StepResult:
+    """Assignment, then update with empty clusters relocated.
+
+    New centres are rounded to the dtype of ``X`` (as kmeans_core stores them);
+    ``shift`` is ``sum_j ||c_j^new - c_j^old||^2`` of the stored centres.
+    """
+    labels, min_sq_dist = assign(X, centers)
+    sums, weights = weighted_sums(X, sample_weight, labels, centers.shape[0])
+    relocated = relocate_empty(X, sample_weight, labels, min_sq_dist, sums, weights)
+    new = means_from_sums(sums, weights, centers).astype(X.dtype)
+    diff = new.astype(np.float64) - centers.astype(np.float64)
+    return StepResult(
+        labels,
+        min_sq_dist,
+        inertia(X, sample_weight, centers, labels),
+        new,
+        float((diff * diff).sum()),
+        relocated,
+    )
+
+
+@dataclass
+class LloydResult:
+    """A naive Lloyd run."""
+
+    centers: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+    history: list[float] = field(default_factory=list)  # inertia per iteration
+    relocated: int = 0  # clusters relocated over the whole run
+
+
+def lloyd(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers_init: np.ndarray,
+    *,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+) -> LloydResult:
+    """Lloyd's algorithm with kmeans_core's (and scikit-learn's) stopping rules.
+
+    Stop when the labels did not change (strict convergence) or when the summed
+    squared centre shift is at most ``tol`` times the weighted mean feature
+    variance, or after ``max_iter`` iterations; unless the labels converged
+    strictly, assign once more so the labels belong to the returned centres.
+    """
+    abs_tol = weighted_tolerance(X, sample_weight, tol) if tol else 0.0
+    centers = np.array(centers_init, dtype=X.dtype)
+    labels_old = np.full(X.shape[0], -1)
+    history: list[float] = []
+    relocated = 0
+    strict = False
+    n_iter = 0
+    for it in range(max_iter):
+        step = lloyd_step(X, sample_weight, centers)
+        centers = step.centers
+        history.append(step.inertia)
+        relocated += step.relocated
+        n_iter = it + 1
+        if np.array_equal(step.labels, labels_old):
+            strict = True
+            break
+        if step.shift <= abs_tol:
+            break
+        labels_old = step.labels
+    labels = step.labels if strict else assign(X, centers)[0]
+    return LloydResult(
+        centers,
+        labels,
+        inertia(X, sample_weight, centers, labels),
+        n_iter,
+        history,
+        relocated,
+    )

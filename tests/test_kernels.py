@@ -1,0 +1,360 @@
+"""Every kernel of kmeans_core._kernels (and the Lloyd driver) against tests/naive.py.
+
+Shapes cover fewer samples than reduction blocks (``N_BLOCKS = 64``), a single
+sample, one feature and odd feature counts; both float32 and float64.
+"""
+
+import naive
+import numpy as np
+import pytest
+
+from kmeans_core import _kernels as K
+from kmeans_core._config import N_BLOCKS
+from kmeans_core._lloyd import lloyd, relocate_empty_clusters, weighted_tolerance
+
+DTYPES = [np.float32, np.float64]
+# (n_samples, n_features, n_clusters)
+SHAPES = [
+    (1, 1, 1),
+    (1, 3, 2),
+    (5, 4, 3),
+    (7, 1, 9),  # more clusters than samples: some stay empty
+    (63, 3, 5),
+    (64, 17, 8),
+    (65, 1, 4),
+    (300, 4, 16),
+    (1000, 3, 7),
+    (257, 17, 33),
+]
+SHAPE_IDS = [f"n{n}-d{d}-k{k}" for n, d, k in SHAPES]
+
+
+def rtol_for(dtype):
+    return 2e-5 if dtype == np.float32 else 1e-12
+
+
+def make_data(n_samples, n_features, n_clusters, dtype, seed=0):
+    rng = np.random.default_rng([seed, n_samples, n_features, n_clusters])
+    X = rng.normal(size=(n_samples, n_features)).astype(dtype)
+    centers = rng.normal(size=(n_clusters, n_features)).astype(dtype)
+    w = rng.uniform(0.5, 2.0, size=n_samples)
+    return X, centers, w
+
+
+def assert_labels_are_argmin(labels, X, centers):
+    """``labels`` equal the naive argmin except at near-ties, where both are minimal."""
+    d = naive.sq_distances(X, centers)  # (n_samples, n_clusters)
+    best = d.min(axis=1)
+    slack = 1e-5 * best + 1e-6 if X.dtype == np.float32 else 1e-12 * best + 1e-14
+    chosen = d[np.arange(d.shape[0]), labels]
+    assert np.all(chosen <= best + slack), "a label is not the nearest centre"
+    ref = d.argmin(axis=1)
+    near_tie = (np.sort(d, axis=1)[:, 1] - best <= slack) if d.shape[1] > 1 else False
+    assert np.all((labels == ref) | near_tie)
+
+
+@pytest.mark.parametrize("n_blocks", [1, 7, N_BLOCKS])
+@pytest.mark.parametrize("n_samples", [0, 1, 5, 63, 64, 65, 1000])
+def test_block_bounds(n_samples, n_blocks):
+    got = [tuple(K.block_bounds(n_samples, n_blocks, b)) for b in range(n_blocks)]
+    assert got == naive.block_bounds(n_samples, n_blocks)
+    # Contiguous, covering, sizes differing by at most one.
+    assert got[0][0] == 0 and got[-1][1] == n_samples
+    assert all(a[1] == b[0] for a, b in zip(got, got[1:]))
+    sizes = [stop - start for start, stop in got]
+    assert max(sizes) - min(sizes) <= 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+def test_sq_dist(shape, dtype):
+    X, centers, _ = make_data(*shape, dtype)
+    d = naive.sq_distances(X, centers)
+    for i in {0, X.shape[0] - 1}:
+        for j in {0, centers.shape[0] - 1}:
+            got = K.sq_dist(X, i, centers, j)
+            np.testing.assert_allclose(got, d[i, j], rtol=rtol_for(dtype), atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+def test_assign_labels(shape, dtype):
+    X, centers, _ = make_data(*shape, dtype)
+    labels = np.full(X.shape[0], -7, dtype=np.int32)
+    min_sq_dist = np.full(X.shape[0], np.nan, dtype=dtype)
+    K.assign_labels(X, centers, labels, min_sq_dist)
+    assert_labels_are_argmin(labels, X, centers)
+    _, ref_dist = naive.assign(X, centers)
+    np.testing.assert_allclose(min_sq_dist, ref_dist, rtol=rtol_for(dtype), atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_assign_labels_ties_go_to_lowest_index(dtype):
+    # 1-D integers: x = 1 is exactly halfway between centres 0 and 2.
+    X = np.array([[0.0], [1.0], [2.0], [3.0]], dtype=dtype)
+    centers = np.array([[2.0], [0.0], [2.0]], dtype=dtype)  # centre 2 duplicates 0
+    labels = np.empty(4, dtype=np.int32)
+    min_sq_dist = np.empty(4, dtype=dtype)
+    K.assign_labels(X, centers, labels, min_sq_dist)
+    np.testing.assert_array_equal(labels, [1, 0, 0, 0])
+    np.testing.assert_array_equal(labels, naive.assign(X, centers)[0])
+    np.testing.assert_array_equal(min_sq_dist, [0.0, 1.0, 0.0, 1.0])
+    # All centres equal: everything goes to centre 0.
+    K.assign_labels(X, np.ones((5, 1), dtype=dtype), labels, min_sq_dist)
+    np.testing.assert_array_equal(labels, 0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+def test_accumulate_and_merge_blocks(shape, dtype):
+    X, centers, w = make_data(*shape, dtype)
+    n_samples, n_features, n_clusters = shape
+    labels = naive.assign(X, centers)[0].astype(np.int32)
+    block_sums = np.full((N_BLOCKS, n_clusters, n_features), np.nan)
+    block_weights = np.full((N_BLOCKS, n_clusters), np.nan)
+    K.accumulate_blocks(X, w, labels, block_sums, block_weights)
+    # Every block partial is the naive masked sum over that block's samples.
+    for b, (start, stop) in enumerate(naive.block_bounds(n_samples, N_BLOCKS)):
+        s, wt = naive.weighted_sums(
+            X[start:stop], w[start:stop], labels[start:stop], n_clusters
+        )
+        np.testing.assert_allclose(block_sums[b], s, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(block_weights[b], wt, rtol=1e-12, atol=1e-12)
+    sums = np.full((n_clusters, n_features), np.nan)
+    weights = np.full(n_clusters, np.nan)
+    K.merge_blocks(block_sums, block_weights, sums, weights)
+    ref_sums, ref_weights = naive.weighted_sums(X, w, labels, n_clusters)
+    np.testing.assert_allclose(sums, ref_sums, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(weights, ref_weights, rtol=1e-12, atol=1e-12)
+    # Merged in block order: exactly the serial sum of the partials.
+    np.testing.assert_array_equal(weights, _ordered_sum(block_weights))
+    np.testing.assert_array_equal(sums, _ordered_sum(block_sums))
+
+
+def _ordered_sum(parts):
+    total = np.zeros(parts.shape[1:])
+    for part in parts:
+        total = total + part
+    return total
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+def test_average_centers(shape, dtype):
+    X, centers_old, w = make_data(*shape, dtype)
+    n_clusters = centers_old.shape[0]
+    labels = naive.assign(X, centers_old)[0]
+    sums, weights = naive.weighted_sums(X, w, labels, n_clusters)
+    weights[0] = 0.0  # force one empty cluster: it must keep its old centre
+    sums[0] = 0.0
+    centers_new = np.full_like(centers_old, np.nan)
+    shift = np.full(n_clusters, np.nan)
+    K.average_centers(sums, weights, centers_old, centers_new, shift)
+    assert centers_new.dtype == dtype
+    ref = naive.means_from_sums(sums, weights, centers_old)
+    np.testing.assert_array_equal(centers_new[0], centers_old[0])
+    np.testing.assert_allclose(centers_new, ref, rtol=1e-6 if dtype == np.float32
+                               else 1e-14, atol=1e-12)
+    diff = centers_new.astype(np.float64) - centers_old.astype(np.float64)
+    np.testing.assert_allclose(shift, np.sqrt((diff * diff).sum(axis=1)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+def test_weighted_sum_blocks_is_inertia(shape, dtype):
+    X, centers, w = make_data(*shape, dtype)
+    labels, _ = naive.assign(X, centers)
+    min_sq_dist = np.empty(X.shape[0], dtype=dtype)
+    K.labelled_sq_dist(X, centers, labels.astype(np.int32), min_sq_dist)
+    block_out = np.full(N_BLOCKS, np.nan)
+    K.weighted_sum_blocks(min_sq_dist, w, block_out)
+    for b, (start, stop) in enumerate(naive.block_bounds(X.shape[0], N_BLOCKS)):
+        ref = (w[start:stop] * min_sq_dist[start:stop].astype(np.float64)).sum()
+        np.testing.assert_allclose(block_out[b], ref, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(
+        _ordered_sum(block_out), naive.inertia(X, w, centers, labels),
+        rtol=rtol_for(dtype),
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+def test_labelled_sq_dist(shape, dtype):
+    X, centers, _ = make_data(*shape, dtype)
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, centers.shape[0], size=X.shape[0]).astype(np.int32)
+    out = np.full(X.shape[0], np.nan, dtype=dtype)
+    K.labelled_sq_dist(X, centers, labels, out)
+    ref = naive.sq_distances(X, centers)[np.arange(X.shape[0]), labels]
+    np.testing.assert_allclose(out, ref, rtol=rtol_for(dtype), atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+def test_all_distances(shape, dtype):
+    X, centers, _ = make_data(*shape, dtype)
+    out = np.full((X.shape[0], centers.shape[0]), np.nan, dtype=dtype)
+    K.all_distances(X, centers, out)
+    ref = np.sqrt(naive.sq_distances(X, centers))
+    np.testing.assert_allclose(out, ref, rtol=rtol_for(dtype), atol=1e-6)
+
+
+def _naive_closest(X, rows):
+    """``D(x_i)^2``: squared distance to the nearest of the rows chosen so far."""
+    return naive.sq_distances(X, X[rows]).min(axis=1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+def test_update_closest(shape, dtype):
+    X, _, _ = make_data(*shape, dtype)
+    rng = np.random.default_rng(2)
+    rows = rng.integers(0, X.shape[0], size=3)
+    closest = np.full(X.shape[0], np.inf)
+    for t, row in enumerate(rows):
+        K.update_closest(X, int(row), closest)
+        np.testing.assert_allclose(
+            closest, _naive_closest(X, rows[: t + 1]), rtol=1e-12, atol=1e-12
+        )
+    assert np.all(closest[rows] == 0.0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+def test_candidate_potentials(shape, dtype):
+    X, _, w = make_data(*shape, dtype)
+    rng = np.random.default_rng(3)
+    chosen = rng.integers(0, X.shape[0], size=2)
+    closest = _naive_closest(X, chosen)
+    candidates = rng.integers(0, X.shape[0], size=4).astype(np.int64)
+    block_pot = np.full((N_BLOCKS, candidates.size), np.nan)
+    K.candidate_potentials(X, w, closest, candidates, block_pot)
+    # phi(c) = sum_i w_i min(D(x_i)^2, ||x_i - x_c||^2), per block.
+    to_cand = naive.sq_distances(X, X[candidates])  # (n_samples, n_candidates)
+    per_sample = w[:, None] * np.minimum(closest[:, None], to_cand)
+    for b, (start, stop) in enumerate(naive.block_bounds(X.shape[0], N_BLOCKS)):
+        np.testing.assert_allclose(
+            block_pot[b], per_sample[start:stop].sum(axis=0), rtol=1e-12, atol=1e-12
+        )
+    np.testing.assert_allclose(
+        block_pot.sum(axis=0), per_sample.sum(axis=0), rtol=1e-12, atol=1e-12
+    )
+
+
+# -- the driver (kmeans_core._lloyd) against the naive loop ----------------------
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_weighted_tolerance(dtype):
+    X, _, w = make_data(500, 5, 3, dtype)
+    np.testing.assert_allclose(
+        weighted_tolerance(X, w, 1e-4), naive.weighted_tolerance(X, w, 1e-4),
+        rtol=1e-10,
+    )
+    # Unit weights: scikit-learn's rule, tol * mean(np.var(X, axis=0)).
+    ones = np.ones(X.shape[0])
+    np.testing.assert_allclose(
+        weighted_tolerance(X, ones, 1e-4),
+        1e-4 * np.var(X.astype(np.float64), axis=0).mean(),
+        rtol=1e-10,
+    )
+    assert weighted_tolerance(X, w, 0.0) == 0.0
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+def test_one_lloyd_step(shape, dtype):
+    X, centers, w = make_data(*shape, dtype)
+    run = lloyd(X, w, centers, max_iter=1, tol=0.0)
+    step = naive.lloyd_step(X, w, centers)
+    assert run.n_iter == 1
+    np.testing.assert_allclose(
+        run.history[0].inertia, step.inertia, rtol=rtol_for(dtype), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        run.centers, step.centers, rtol=1e-5 if dtype == np.float32 else 1e-10,
+        atol=1e-6 if dtype == np.float32 else 1e-12,
+    )
+    np.testing.assert_allclose(
+        run.history[0].center_shift, step.shift, rtol=1e-4 if dtype == np.float32
+        else 1e-9, atol=1e-9,
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relocation_rule(dtype):
+    # Four points on a line, all nearest to centre 0; centres 1 and 2 are far
+    # away and empty.  Farthest samples from centre 0 (at 0): x = 9, then
+    # x = -5 and x = 5 tie, the lower index (x = -5, row 1) wins.
+    X = np.array([[0.0], [-5.0], [5.0], [9.0], [1.0]], dtype=dtype)
+    w = np.array([1.0, 2.0, 1.0, 3.0, 1.0])
+    centers = np.array([[0.0], [100.0], [200.0]], dtype=dtype)
+    labels, min_sq_dist = naive.assign(X, centers)
+    sums, weights = naive.weighted_sums(X, w, labels, 3)
+    ref_sums, ref_weights = sums.copy(), weights.copy()
+    assert relocate_empty_clusters(
+        X, w, labels.astype(np.int32), min_sq_dist.astype(dtype), sums, weights
+    ) == 2
+    assert naive.relocate_empty(X, w, labels, min_sq_dist, ref_sums, ref_weights) == 2
+    np.testing.assert_allclose(sums, ref_sums)
+    np.testing.assert_allclose(weights, ref_weights)
+    np.testing.assert_allclose(sums[1:, 0] / weights[1:], [9.0, -5.0])
+    np.testing.assert_allclose(weights, [3.0, 3.0, 2.0])
+    np.testing.assert_allclose(sums[0, 0] / weights[0], (0 + 5 + 1) / 3)
+
+
+def test_relocation_skips_samples_on_their_centre():
+    X = np.array([[1.0], [1.0], [3.0]])
+    w = np.ones(3)
+    labels = np.array([0, 0, 1], dtype=np.int32)
+    min_sq_dist = np.zeros(3)  # every sample sits on its centre
+    sums, weights = naive.weighted_sums(X, w, labels, 3)
+    before = sums.copy(), weights.copy()
+    assert relocate_empty_clusters(X, w, labels, min_sq_dist, sums, weights) == 0
+    np.testing.assert_array_equal(sums, before[0])
+    np.testing.assert_array_equal(weights, before[1])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "shape", [(1, 1, 1), (40, 2, 6), (500, 3, 8), (300, 17, 5)], ids=str
+)
+def test_lloyd_matches_naive_loop(shape, dtype):
+    rng = np.random.default_rng(shape)
+    n_samples, n_features, n_clusters = shape
+    # Blobs, so that the runs converge in a few iterations.
+    means = rng.normal(scale=5.0, size=(n_clusters, n_features))
+    X = (means[rng.integers(0, n_clusters, n_samples)]
+         + rng.normal(size=(n_samples, n_features))).astype(dtype)
+    w = rng.uniform(0.5, 2.0, size=n_samples)
+    centers = X[rng.choice(n_samples, n_clusters, replace=False)]
+    for tol in (0.0, 1e-4):
+        abs_tol = weighted_tolerance(X, w, tol)
+        run = lloyd(X, w, centers, max_iter=100, tol=abs_tol)
+        ref = naive.lloyd(X, w, centers, max_iter=100, tol=tol)
+        assert run.n_iter == ref.n_iter
+        assert len(run.history) == run.n_iter
+        np.testing.assert_array_equal(run.labels, ref.labels)
+        np.testing.assert_allclose(
+            run.centers, ref.centers, rtol=1e-5 if dtype == np.float32 else 1e-10,
+            atol=1e-5 if dtype == np.float32 else 1e-12,
+        )
+        np.testing.assert_allclose(run.inertia, ref.inertia, rtol=rtol_for(dtype))
+        np.testing.assert_allclose(
+            [r.inertia for r in run.history], ref.history, rtol=rtol_for(dtype)
+        )
+
+
+def test_lloyd_relocates_like_naive():
+    # Initial centres far from the data: clusters 1..3 start empty.
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(200, 2))
+    w = rng.integers(1, 4, size=200).astype(np.float64)
+    centers = np.array([[0.0, 0.0], [50.0, 50.0], [60.0, 60.0], [70.0, 70.0]])
+    run = lloyd(X, w, centers, max_iter=50, tol=0.0)
+    ref = naive.lloyd(X, w, centers, max_iter=50, tol=0.0)
+    assert ref.relocated >= 3
+    assert run.n_iter == ref.n_iter
+    np.testing.assert_array_equal(run.labels, ref.labels)
+    np.testing.assert_allclose(run.centers, ref.centers, rtol=1e-10, atol=1e-12)
+    assert np.unique(run.labels).size == 4
