@@ -33,7 +33,7 @@ def sq_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
 
 
 def assign(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest centre of every sample: ``argmin_j`` (ties -> lowest ``j``) and its min."""
+    """Nearest centre of every sample (ties -> lowest index) and its sq. distance."""
     d = sq_distances(X, centers)  # (n_samples, n_clusters)
     labels = d.argmin(axis=1)  # np.argmin returns the first of equal minima
     return labels, d[np.arange(d.shape[0]), labels]
@@ -81,8 +81,9 @@ def inertia(
 ) -> float:
     """``sum_i w_i ||x_i - c_{l_i}||^2`` in float64."""
     X = np.asarray(X, dtype=np.float64)
+    w = np.asarray(sample_weight, dtype=np.float64)
     diff = X - np.asarray(centers, dtype=np.float64)[labels]  # (n_samples, n_features)
-    return float((np.asarray(sample_weight, np.float64) * (diff * diff).sum(axis=1)).sum())
+    return float((w * (diff * diff).sum(axis=1)).sum())
 
 
 def weighted_tolerance(X: np.ndarray, sample_weight: np.ndarray, tol: float) -> float:
@@ -117,7 +118,7 @@ def relocate_empty(
     ]
     donors.sort(key=lambda i: (-min_sq_dist[i], i))
     moved = 0
-    for j, i in zip(empty, donors):
+    for j, i in zip(empty, donors, strict=False):  # fewer donors: stop early
         w = sample_weight[i]
         sums[labels[i]] -= w * X[i]
         weights[labels[i]] -= w

@@ -60,7 +60,7 @@ def test_block_bounds(n_samples, n_blocks):
     assert got == naive.block_bounds(n_samples, n_blocks)
     # Contiguous, covering, sizes differing by at most one.
     assert got[0][0] == 0 and got[-1][1] == n_samples
-    assert all(a[1] == b[0] for a, b in zip(got, got[1:]))
+    assert all(a[1] == b[0] for a, b in zip(got[:-1], got[1:], strict=True))
     sizes = [stop - start for start, stop in got]
     assert max(sizes) - min(sizes) <= 1
 
@@ -153,8 +153,9 @@ def test_average_centers(shape, dtype):
     assert centers_new.dtype == dtype
     ref = naive.means_from_sums(sums, weights, centers_old)
     np.testing.assert_array_equal(centers_new[0], centers_old[0])
-    np.testing.assert_allclose(centers_new, ref, rtol=1e-6 if dtype == np.float32
-                               else 1e-14, atol=1e-12)
+    np.testing.assert_allclose(
+        centers_new, ref, rtol=1e-6 if dtype == np.float32 else 1e-14, atol=1e-12
+    )
     diff = centers_new.astype(np.float64) - centers_old.astype(np.float64)
     np.testing.assert_allclose(shift, np.sqrt((diff * diff).sum(axis=1)), rtol=1e-12)
 
@@ -172,7 +173,8 @@ def test_weighted_sum_blocks_is_inertia(shape, dtype):
         ref = (w[start:stop] * min_sq_dist[start:stop].astype(np.float64)).sum()
         np.testing.assert_allclose(block_out[b], ref, rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(
-        _ordered_sum(block_out), naive.inertia(X, w, centers, labels),
+        _ordered_sum(block_out),
+        naive.inertia(X, w, centers, labels),
         rtol=rtol_for(dtype),
     )
 
@@ -248,7 +250,8 @@ def test_candidate_potentials(shape, dtype):
 def test_weighted_tolerance(dtype):
     X, _, w = make_data(500, 5, 3, dtype)
     np.testing.assert_allclose(
-        weighted_tolerance(X, w, 1e-4), naive.weighted_tolerance(X, w, 1e-4),
+        weighted_tolerance(X, w, 1e-4),
+        naive.weighted_tolerance(X, w, 1e-4),
         rtol=1e-10,
     )
     # Unit weights: scikit-learn's rule, tol * mean(np.var(X, axis=0)).
@@ -272,12 +275,16 @@ def test_one_lloyd_step(shape, dtype):
         run.history[0].inertia, step.inertia, rtol=rtol_for(dtype), atol=1e-12
     )
     np.testing.assert_allclose(
-        run.centers, step.centers, rtol=1e-5 if dtype == np.float32 else 1e-10,
+        run.centers,
+        step.centers,
+        rtol=1e-5 if dtype == np.float32 else 1e-10,
         atol=1e-6 if dtype == np.float32 else 1e-12,
     )
     np.testing.assert_allclose(
-        run.history[0].center_shift, step.shift, rtol=1e-4 if dtype == np.float32
-        else 1e-9, atol=1e-9,
+        run.history[0].center_shift,
+        step.shift,
+        rtol=1e-4 if dtype == np.float32 else 1e-9,
+        atol=1e-9,
     )
 
 
@@ -292,9 +299,12 @@ def test_relocation_rule(dtype):
     labels, min_sq_dist = naive.assign(X, centers)
     sums, weights = naive.weighted_sums(X, w, labels, 3)
     ref_sums, ref_weights = sums.copy(), weights.copy()
-    assert relocate_empty_clusters(
-        X, w, labels.astype(np.int32), min_sq_dist.astype(dtype), sums, weights
-    ) == 2
+    assert (
+        relocate_empty_clusters(
+            X, w, labels.astype(np.int32), min_sq_dist.astype(dtype), sums, weights
+        )
+        == 2
+    )
     assert naive.relocate_empty(X, w, labels, min_sq_dist, ref_sums, ref_weights) == 2
     np.testing.assert_allclose(sums, ref_sums)
     np.testing.assert_allclose(weights, ref_weights)
@@ -324,8 +334,10 @@ def test_lloyd_matches_naive_loop(shape, dtype):
     n_samples, n_features, n_clusters = shape
     # Blobs, so that the runs converge in a few iterations.
     means = rng.normal(scale=5.0, size=(n_clusters, n_features))
-    X = (means[rng.integers(0, n_clusters, n_samples)]
-         + rng.normal(size=(n_samples, n_features))).astype(dtype)
+    X = (
+        means[rng.integers(0, n_clusters, n_samples)]
+        + rng.normal(size=(n_samples, n_features))
+    ).astype(dtype)
     w = rng.uniform(0.5, 2.0, size=n_samples)
     centers = X[rng.choice(n_samples, n_clusters, replace=False)]
     for tol in (0.0, 1e-4):
@@ -336,7 +348,9 @@ def test_lloyd_matches_naive_loop(shape, dtype):
         assert len(run.history) == run.n_iter
         np.testing.assert_array_equal(run.labels, ref.labels)
         np.testing.assert_allclose(
-            run.centers, ref.centers, rtol=1e-5 if dtype == np.float32 else 1e-10,
+            run.centers,
+            ref.centers,
+            rtol=1e-5 if dtype == np.float32 else 1e-10,
             atol=1e-5 if dtype == np.float32 else 1e-12,
         )
         np.testing.assert_allclose(run.inertia, ref.inertia, rtol=rtol_for(dtype))
