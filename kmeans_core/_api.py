@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validation as V
+from ._assign import resolve_algorithm
 from ._lloyd import IterationRecord, LloydRun, lloyd, weighted_tolerance
 from ._seeding import kmeans_plusplus_rows, random_rows
 
-ALGORITHMS = ("lloyd",)
+ALGORITHMS = ("auto", "lloyd", "hamerly", "blas")
 
 
 class KMeansWarning(UserWarning):
@@ -138,6 +139,7 @@ def kmeans(
     tol = V.check_tol(tol)
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}.")
+    algorithm = resolve_algorithm(algorithm, X.shape[1])
     runs = resolve_n_init(n_init, init)
     rng = _make_rng(random_state)
     abs_tol = weighted_tolerance(X, w, tol)
@@ -147,7 +149,10 @@ def kmeans(
         centers0 = _initial_centers(X, n_clusters, w, init, rng)
         if verbose:
             print(f"Initialization {r + 1}/{runs} complete")
-        run = lloyd(X, w, centers0, max_iter=max_iter, tol=abs_tol, verbose=verbose)
+        run = lloyd(
+            X, w, centers0, max_iter=max_iter, tol=abs_tol, algorithm=algorithm,
+            verbose=verbose,
+        )
         if best is None or run.inertia < best.inertia:
             best = run
     assert best is not None

@@ -248,3 +248,29 @@ def update_closest(
             d += diff * diff
         if d < closest_sq_dist[i]:
             closest_sq_dist[i] = d
+
+
+@jit(parallel=True)
+def argmin_expanded(
+    dots,  # IN (n_chunk, n_clusters) x_i . c_j
+    c_sq,  # IN (n_clusters,) ||c_j||^2
+    x_sq,  # IN (n_chunk,) ||x_i||^2
+    labels,  # OUT (n_chunk,) int32
+    min_sq_dist,  # OUT (n_chunk,)
+):
+    """Nearest centre from ``||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2``.
+
+    ``||x_i||^2`` is the same for every centre, so the argmin only needs
+    ``||c_j||^2 - 2 x_i.c_j``; it is added back for the winner (and clipped at
+    0, which the expanded form can undershoot by rounding).
+    """
+    for i in prange(dots.shape[0]):
+        best = c_sq[0] - 2 * dots[i, 0]
+        best_j = 0
+        for j in range(1, dots.shape[1]):
+            d = c_sq[j] - 2 * dots[i, j]
+            if d < best:
+                best = d
+                best_j = j
+        labels[i] = best_j
+        min_sq_dist[i] = max(best + x_sq[i], 0.0)

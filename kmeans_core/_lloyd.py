@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _kernels as K
+from ._assign import make_assigner
 from ._config import N_BLOCKS
 
 
@@ -120,6 +121,7 @@ def lloyd(
     *,
     max_iter: int,
     tol: float,
+    algorithm: str = "lloyd",
     verbose: int = 0,
 ) -> LloydRun:
     """Run Lloyd's algorithm from ``centers_init``.
@@ -137,6 +139,9 @@ def lloyd(
     tol : float
         Absolute tolerance on the summed squared centre shift (already scaled,
         see :func:`weighted_tolerance`).
+    algorithm : {"lloyd", "hamerly", "blas"}, default="lloyd"
+        How the assignment step is computed (see :mod:`kmeans_core._assign`).
+        "lloyd" and "hamerly" give bitwise identical results.
     verbose : int, default=0
         Print one line per iteration when positive.
 
@@ -157,7 +162,8 @@ def lloyd(
     block_scalar = np.empty(N_BLOCKS)
     sums = np.empty((n_clusters, n_features))
     weights = np.empty(n_clusters)
-    center_shift = np.empty(n_clusters)
+    center_shift = np.zeros(n_clusters)
+    assign = make_assigner(algorithm, X, n_clusters)
 
     history: list[IterationRecord] = []
     strict = False
@@ -165,7 +171,7 @@ def lloyd(
     for it in range(max_iter):
         t0 = time.perf_counter()
         # E-step: nearest centre of every sample.
-        K.assign_labels(X, centers, labels, min_sq_dist)
+        assign(centers, center_shift, it == 0, labels, min_sq_dist)
         K.weighted_sum_blocks(min_sq_dist, sample_weight, block_scalar)
         inertia = float(block_scalar.sum())
         # M-step: weighted means, with empty clusters relocated first.
@@ -192,7 +198,7 @@ def lloyd(
     converged = strict or (n_iter > 0 and history[-1].center_shift <= tol)
     if not strict:
         # Labels must belong to the centres we return.
-        K.assign_labels(X, centers, labels, min_sq_dist)
+        assign(centers, center_shift, n_iter == 0, labels, min_sq_dist)
     K.weighted_sum_blocks(min_sq_dist, sample_weight, block_scalar)
     inertia = float(block_scalar.sum())
     return LloydRun(centers, labels, inertia, n_iter, converged, history)

@@ -1,0 +1,90 @@
+"""Assignment strategies: who computes the E-step, behind one small interface.
+
+Each strategy is a callable ``assign(centers, center_shift, first, labels,
+min_sq_dist)`` that writes the label of the nearest centre and the squared
+distance to it for every sample.  The driver (:mod:`kmeans_core._lloyd`) does
+not care which one runs.
+
+* ``"lloyd"``: every distance, every iteration (:func:`_kernels.assign_labels`).
+* ``"hamerly"``: the same labels, skipping samples whose bounds prove their
+  label cannot change (:mod:`kmeans_core._hamerly`).  Bitwise the same result.
+* ``"blas"``: for many features, distances from matrix products
+  ``||c||^2 - 2 x.c`` in chunks (the ``||x||^2`` term is the same for every
+  centre, so it does not change the argmin and is added back only for the
+  winner).  Same clustering up to rounding, not bitwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _hamerly as H
+from . import _kernels as K
+
+# Rows per matrix product in the "blas" strategy: big enough for BLAS to run at
+# full speed, small enough that the (chunk, n_clusters) block stays in cache.
+BLAS_CHUNK = 4096
+
+# "auto": Hamerly's bounds pay off at low dimension; with many features the
+# distance computations themselves dominate and BLAS does them fastest.
+BLAS_MIN_FEATURES = 16
+
+
+def resolve_algorithm(algorithm: str, n_features: int) -> str:
+    """Map ``"auto"`` to a concrete strategy; pass the others through."""
+    if algorithm == "auto":
+        return "blas" if n_features >= BLAS_MIN_FEATURES else "hamerly"
+    return algorithm
+
+
+def make_assigner(algorithm: str, X: np.ndarray, n_clusters: int):
+    """Build the assignment callable for ``algorithm`` on data ``X``."""
+    if algorithm == "lloyd":
+
+        def assign(centers, center_shift, first, labels, min_sq_dist):
+            K.assign_labels(X, centers, labels, min_sq_dist)
+
+        return assign
+    if algorithm == "hamerly":
+        return _HamerlyAssign(X, n_clusters)
+    if algorithm == "blas":
+        return _BlasAssign(X, n_clusters)
+    raise ValueError(f"unknown assignment algorithm {algorithm!r}")
+
+
+class _HamerlyAssign:
+    """Hamerly (2010) assignment with its per-sample lower bounds."""
+
+    def __init__(self, X: np.ndarray, n_clusters: int):
+        self.X = X
+        self.lower = np.zeros(X.shape[0])  # (n_samples,) l_i
+        self.searched = np.zeros(X.shape[0], dtype=np.uint8)
+        self.s = np.empty(n_clusters)  # (n_clusters,) s_j
+        self.cc = np.empty((n_clusters, n_clusters))  # centre-to-centre distances
+        self.rel, self.abs = H.skip_margin(X)
+
+    def __call__(self, centers, center_shift, first, labels, min_sq_dist):
+        H.center_distances(centers, self.cc, self.s)
+        order = np.argsort(self.cc, axis=1, kind="stable")  # (k, k), row j: by ||c - c_j||
+        H.assign_hamerly(
+            self.X, centers, self.s, self.cc, order, center_shift, first, self.rel,
+            self.abs, labels, self.lower, min_sq_dist, self.searched,
+        )
+
+
+class _BlasAssign:
+    """Chunked ``argmin_j (||c_j||^2 - 2 x.c_j)`` with NumPy's matrix product."""
+
+    def __init__(self, X: np.ndarray, n_clusters: int):
+        self.X = X
+        self.x_sq = np.einsum("ij,ij->i", X, X)  # (n_samples,) ||x_i||^2
+        self.block = np.empty((min(BLAS_CHUNK, X.shape[0]), n_clusters), X.dtype)
+
+    def __call__(self, centers, center_shift, first, labels, min_sq_dist):
+        c_sq = np.einsum("ij,ij->i", centers, centers)  # (n_clusters,)
+        for start in range(0, self.X.shape[0], BLAS_CHUNK):
+            stop = min(start + BLAS_CHUNK, self.X.shape[0])
+            block = self.block[: stop - start]
+            np.dot(self.X[start:stop], centers.T, out=block)  # (chunk, n_clusters)
+            K.argmin_expanded(block, c_sq, self.x_sq[start:stop],
+                              labels[start:stop], min_sq_dist[start:stop])

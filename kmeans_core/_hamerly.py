@@ -1,0 +1,151 @@
+"""Hamerly's exact acceleration of the assignment step.
+
+Hamerly (2010), "Making k-means even faster", SIAM SDM, sec. 3.  Lloyd's
+assignment step computes all ``n_clusters`` distances of every sample.  Most of
+them are wasted after the first few iterations, because most samples keep their
+centre.  Hamerly keeps, for every sample ``i``, one lower bound
+
+    l_i <= min_{j != a_i} ||x_i - c_j||            (a_i: current label)
+
+and, for every centre, half the distance to its nearest other centre
+
+    s_j = 1/2 min_{j' != j} ||c_j - c_j'|| .
+
+If ``u_i = ||x_i - c_{a_i}|| <= max(s_{a_i}, l_i)`` then no other centre can be
+closer (triangle inequality), and the sample keeps its label without the
+``n_clusters`` distances.  When centres move by ``p_j = ||c_j^new - c_j^old||``
+the bound stays valid as ``l_i <- l_i - max_{j != a_i} p_j``.
+
+Variant used here: ``u_i`` is recomputed exactly every iteration (one distance,
+``O(n_features)``), which gives the exact ``||x_i - c_{a_i}||^2`` that the
+inertia and the empty-cluster rule need, so Hamerly returns *bitwise* the same
+labels, centres, inertia and iteration count as Lloyd.  For that, a sample is
+only skipped when the test passes with a safety margin that covers rounding of
+the distances (see :func:`skip_margin`); a sample near a tie always gets the
+full search, which breaks ties to the lowest index as Lloyd does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from ._config import jit
+from ._kernels import sq_dist
+
+
+def skip_margin(X: np.ndarray) -> tuple[float, float]:
+    """Relative and absolute slack for the skip test ``u + slack < max(s, l)``.
+
+    Distances are computed in the dtype of ``X`` (machine epsilon ``eps``): a
+    squared distance summed over ``n_features`` terms is off by at most about
+    ``(n_features + 2) eps`` relative to its terms, whose size is bounded by the
+    data's magnitude.  We take 64 times that, relative to the distance plus the
+    largest coordinate, and never less than 1e-9 relative: far more than
+    rounding can do, far less than the gaps that make skipping worthwhile.
+    """
+    eps = float(np.finfo(X.dtype).eps)
+    rel = max(64.0 * (X.shape[1] + 2) * eps, 1e-9)
+    scale = float(np.sqrt(X.shape[1]) * max(abs(float(X.min())), abs(float(X.max()))))
+    return rel, rel * scale
+
+
+@jit()
+def center_distances(
+    centers,  # IN (n_clusters, n_features)
+    cc,  # OUT (n_clusters, n_clusters) float64
+    s,  # OUT (n_clusters,) float64
+):
+    """``cc[j, j'] = ||c_j - c_j'||`` and ``s_j = 1/2 min_{j' != j} cc[j, j']``.
+
+    ``s_j`` is ``inf`` when there is a single centre.
+    """
+    n_clusters, n_features = centers.shape
+    s[:] = np.inf
+    for j in range(n_clusters):
+        cc[j, j] = 0.0
+        for jj in range(j + 1, n_clusters):
+            d = 0.0
+            for f in range(n_features):
+                diff = np.float64(centers[j, f]) - np.float64(centers[jj, f])
+                d += diff * diff
+            d = np.sqrt(d)
+            cc[j, jj] = d
+            cc[jj, j] = d
+            if 0.5 * d < s[j]:
+                s[j] = 0.5 * d
+            if 0.5 * d < s[jj]:
+                s[jj] = 0.5 * d
+
+
+@jit(parallel=True)
+def assign_hamerly(
+    X,  # IN (n_samples, n_features)
+    centers,  # IN (n_clusters, n_features)
+    s,  # IN (n_clusters,) float64, half distance to the nearest other centre
+    cc,  # IN (n_clusters, n_clusters) float64, centre-to-centre distances
+    order,  # IN (n_clusters, n_clusters) int, row j: centres by distance from c_j
+    center_shift,  # IN (n_clusters,) float64, how far each centre last moved
+    first,  # IN bool, no bounds yet: search every sample
+    rel,  # IN float, relative slack of the skip test
+    abs_slack,  # IN float, absolute slack of the skip test
+    labels,  # INOUT (n_samples,) int32
+    lower,  # INOUT (n_samples,) float64, l_i
+    min_sq_dist,  # OUT (n_samples,) dtype of X, ||x_i - c_{a_i}||^2
+    n_searched,  # OUT (n_samples,) uint8, 1 where the full search ran
+):
+    """Hamerly's assignment step (Hamerly 2010, Algorithm 2, with exact ``u``).
+
+    When the bounds fail, the nearest and second-nearest centres are searched
+    among the centres sorted by their distance from the current centre
+    ``c_a``, the idea behind Exponion (Newling & Fleuret 2016, "Fast k-means
+    with accurate bounds", ICML, sec. 3.2): a centre ``c_j`` is at least
+    ``||c_j - c_a|| - u`` away from ``x_i``, so once that exceeds the
+    second-nearest distance found so far, no later centre in the list can be
+    nearest or second-nearest and the search stops.  Ties go to the lowest
+    index.  Labels and ``min_sq_dist`` come out exactly as
+    :func:`assign_labels` would write them.
+    """
+    n_samples = X.shape[0]
+    n_clusters = centers.shape[0]
+    # The largest and second-largest centre shift: a sample whose own centre
+    # moved the most only needs to subtract the second largest from l_i.
+    p1, p2, j1 = 0.0, 0.0, -1
+    for j in range(n_clusters):
+        p = center_shift[j]
+        if p > p1:
+            p1, p2, j1 = p, p1, j
+        elif p > p2:
+            p2 = p
+    for i in prange(n_samples):
+        a = 0 if first else labels[i]
+        d_a = sq_dist(X, i, centers, a)
+        u = np.sqrt(np.float64(d_a))
+        if not first:
+            lower[i] -= p2 if a == j1 else p1
+            if u + rel * u + abs_slack < max(s[a], lower[i]):
+                min_sq_dist[i] = d_a
+                n_searched[i] = 0
+                continue
+        # Search outwards from c_a: nearest and second nearest, ties to lowest j.
+        best = d_a
+        best_j = a
+        second = np.inf
+        for t in range(n_clusters):
+            j = order[a, t]
+            if j == a:
+                continue
+            reach = np.sqrt(np.float64(second))
+            if cc[a, j] - u > reach + rel * (reach + u) + abs_slack:
+                break
+            d = sq_dist(X, i, centers, j)
+            if d < best or (d == best and j < best_j):
+                second = best
+                best = d
+                best_j = j
+            elif d < second:
+                second = d
+        labels[i] = best_j
+        min_sq_dist[i] = best
+        lower[i] = np.sqrt(np.float64(second))
+        n_searched[i] = 1
