@@ -1,0 +1,210 @@
+"""Command line: ``python -m compress IMAGE K...``, ``elbow IMAGE``, ``sample [K...]``.
+
+This module only parses arguments; the work is in :mod:`compress.jobs`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import jobs
+from .errors import UsageError
+from .io import DEFAULT_MAX_PIXELS
+from .quantize import DEFAULT_SEED
+
+EXIT_CODES = """\
+exit codes: 0 success, 1 failure (bad or missing file, output exists, ...),
+2 usage error (bad k, conflicting options).  Errors are one line on stderr,
+and nothing is created or changed when a run fails."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, raised as UsageError."""
+
+    def error(self, message: str):  # noqa: D102 - argparse hook
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _k_values(text: str) -> list[int]:
+    """Parse ``5``, ``1-20`` or ``2,4,8`` into a list of k >= 1."""
+    ks: list[int] = []
+    for part in text.split(","):
+        lo, sep, hi = part.partition("-")
+        try:
+            values = [int(lo)] if not sep else list(range(int(lo), int(hi) + 1))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"k must be a whole number >= 1 (or a range like 1-20), got {text!r}"
+            ) from None
+        if not values or min(values) < 1:
+            raise argparse.ArgumentTypeError(f"k must be >= 1, got {text!r}")
+        ks.extend(values)
+    return ks
+
+
+def _int_at_least(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _add_fit_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("k-means")
+    g.add_argument("--seed", type=_int_at_least(0), default=DEFAULT_SEED,
+                   help=f"random seed; fixed by default ({DEFAULT_SEED}) so reruns "
+                        "give identical files")
+    g.add_argument("--n-init", type=_int_at_least(1), default=1, metavar="N",
+                   help="k-means runs per k, best kept (default: 1)")
+    g.add_argument("--max-iter", type=_int_at_least(1), default=300, metavar="N",
+                   help="maximum Lloyd iterations (default: 300)")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out-dir", type=Path, metavar="DIR",
+                   help="write outputs to DIR (must exist)")
+    p.add_argument("-f", "--force", action="store_true",
+                   help="overwrite outputs that already exist")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bar and no notes on stderr")
+    p.add_argument("--max-pixels", type=_int_at_least(1), default=DEFAULT_MAX_PIXELS,
+                   metavar="N", help="refuse larger images (decompression-bomb "
+                                     f"guard, default: {DEFAULT_MAX_PIXELS:,})")
+
+
+def _add_compress_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="output file (one k only); default IMAGE-kK.png beside IMAGE")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--rgb", dest="output_format", action="store_const",
+                     const="rgb", help="write a normal RGB PNG, not a palette PNG")
+    fmt.add_argument("--palette", dest="output_format", action="store_const",
+                     const="palette", help="insist on a palette PNG (k <= 256)")
+    p.set_defaults(output_format="auto")
+    p.add_argument("--sheet", type=Path, metavar="FILE",
+                   help="contact sheet file (default: IMAGE-sheet.png when "
+                        "several k are given)")
+    p.add_argument("--no-sheet", action="store_true", help="no contact sheet")
+    _add_common(p)
+    _add_fit_options(p)
+
+
+def _compress_parser(prog: str) -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=prog,
+        description="Reduce an image to k colours with k-means and write a palette "
+                    "PNG (IMAGE-kK.png), with a report of size and quality.  Other "
+                    f"commands: '{prog} elbow IMAGE' (inertia against k, suggested "
+                    f"k) and '{prog} sample [K...]' (a photo shipped with "
+                    "matplotlib).",
+        epilog=EXIT_CODES,
+    )
+    p.add_argument("image", type=Path, metavar="IMAGE",
+                   help="JPEG, PNG, BMP, TIFF, WebP or GIF")
+    p.add_argument("ks", type=_k_values, nargs="+", metavar="K",
+                   help="number of colours: 5, 1-20 or 2,4,8; several allowed")
+    _add_compress_options(p)
+    return p
+
+
+def _sample_parser(prog: str) -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=f"{prog} sample",
+        description="Compress matplotlib's sample photo (Grace Hopper) into the "
+                    "current directory: nothing to download.",
+        epilog=EXIT_CODES,
+    )
+    p.add_argument("ks", type=_k_values, nargs="*", default=[[16]], metavar="K",
+                   help="number of colours (default: 16)")
+    _add_compress_options(p)
+    return p
+
+
+def _elbow_parser(prog: str) -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=f"{prog} elbow",
+        description="Fit k-means for a range of k, plot inertia against k, and "
+                    "suggest the k at the knee (Kneedle).",
+        epilog=EXIT_CODES,
+    )
+    p.add_argument("image", type=Path, metavar="IMAGE")
+    p.add_argument("--k", type=_k_values, default=list(range(1, 11)), dest="ks",
+                   metavar="KS", help="values of k: 1-20 or 1,2,3,5,10 "
+                                      "(default: 1-10)")
+    p.add_argument("--plot", type=Path, metavar="FILE",
+                   help="plot file (default: IMAGE-elbow.png beside IMAGE)")
+    p.add_argument("--show", action="store_true",
+                   help="also open the plot in the system image viewer")
+    _add_common(p)
+    _add_fit_options(p)
+    return p
+
+
+def _prog() -> str:
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "python -m compress" if name in ("__main__.py", "-m", "") else name
+
+
+def _compress_options(args: argparse.Namespace) -> jobs.CompressOptions:
+    return jobs.CompressOptions(
+        ks=[k for ks in args.ks for k in ks], output=args.output,
+        out_dir=args.out_dir, force=args.force, output_format=args.output_format,
+        json=args.json, quiet=args.quiet, sheet=args.sheet,
+        make_sheet=not args.no_sheet, max_pixels=args.max_pixels,
+        fit=jobs.FitOptions(args.seed, args.n_init, args.max_iter),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    exit_code : int
+        0 success, 1 failure, 2 usage error.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    prog = _prog()
+    command = argv[0] if argv else ""
+    try:
+        if command == "elbow":
+            args = _elbow_parser(prog).parse_args(argv[1:])
+            opts = jobs.ElbowOptions(
+                ks=args.ks, plot=args.plot, out_dir=args.out_dir, force=args.force,
+                json=args.json, quiet=args.quiet, show=args.show,
+                max_pixels=args.max_pixels,
+                fit=jobs.FitOptions(args.seed, args.n_init, args.max_iter),
+            )
+            return jobs.run(prog, lambda: jobs.elbow(args.image, opts))
+        if command == "sample":
+            args = _sample_parser(prog).parse_args(argv[1:])
+            opts = _compress_options(args)
+            return jobs.run(prog, lambda: jobs.compress_image(
+                jobs.sample_image_path(), opts, default_dir=Path.cwd()))
+        args = _compress_parser(prog).parse_args(argv)
+        opts = _compress_options(args)
+        return jobs.run(prog, lambda: jobs.compress_image(args.image, opts))
+    except UsageError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return e.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

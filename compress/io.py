@@ -1,0 +1,367 @@
+"""Reading images into 8-bit arrays and writing PNGs atomically.
+
+Reading (:func:`load_image`) turns every supported file into an ``(H, W, C)``
+uint8 array with ``C`` one of 1 (grey), 2 (grey + alpha), 3 (RGB) or
+4 (RGBA), and says in ``notes`` what it had to do on the way:
+
+* EXIF orientation is applied, so the array looks like the photo does;
+* palette images (GIF, palette PNG) are expanded to RGB, or RGBA if they have
+  a transparent entry; of an animated GIF or multi-page TIFF only the first
+  frame is used;
+* 16-bit greyscale is scaled to 8 bits with rounding (``round(v * 255 /
+  65535)``), not clipped as Pillow's ``convert("L")`` would; 16-bit colour is
+  reduced by Pillow to the high byte of each channel;
+* an alpha channel that is fully opaque everywhere is dropped.
+
+Writing: :func:`encode_palette_png` and :func:`encode_png` return PNG bytes;
+:func:`write_atomically` puts several files in place so that either all of
+them appear complete or none does.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import CompressError
+
+# Pillow's own decompression-bomb limit (about 89.5 megapixels): a 1024 MiB
+# budget for a 4-byte-per-pixel image, divided by 3.
+DEFAULT_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
+
+SUPPORTED = "JPEG, PNG, BMP, TIFF, WebP or GIF"
+
+# Pillow modes reduced to the four layouts used here, with a note if lossy.
+_MODE_MAP = {
+    "1": ("L", None),
+    "L": ("L", None),
+    "LA": ("LA", None),
+    "La": ("LA", None),
+    "RGB": ("RGB", None),
+    "RGBA": ("RGBA", None),
+    "RGBa": ("RGBA", None),
+    "RGBX": ("RGB", None),
+    "CMYK": ("RGB", "CMYK converted to RGB"),
+    "YCbCr": ("RGB", None),
+    "LAB": ("RGB", "Lab converted to RGB"),
+    "HSV": ("RGB", "HSV converted to RGB"),
+}
+_MODE_OF_CHANNELS = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
+
+
+@dataclass
+class LoadedImage:
+    """An image read by :func:`load_image`.
+
+    Attributes
+    ----------
+    pixels : ndarray of shape (height, width, n_channels), uint8
+        ``n_channels`` is 1 (grey), 2 (grey, alpha), 3 (RGB) or 4 (RGBA).
+    path : Path or None
+        Where it was read from.
+    file_bytes : int or None
+        Size of the file.
+    notes : list of str
+        What was done to the image on the way in (see the module docstring).
+    """
+
+    pixels: np.ndarray
+    path: Path | None = None
+    file_bytes: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def mode(self) -> str:
+        """Pillow name of the layout: ``"L"``, ``"LA"``, ``"RGB"`` or ``"RGBA"``."""
+        return _MODE_OF_CHANNELS[self.pixels.shape[2]]
+
+    @property
+    def n_pixels(self) -> int:
+        """Height times width."""
+        return self.pixels.shape[0] * self.pixels.shape[1]
+
+    @property
+    def raw_bytes(self) -> int:
+        """Size of the pixels stored uncompressed at 8 bits per channel."""
+        return int(self.pixels.size)
+
+
+def _check_file(path: Path) -> int:
+    """Return the size of ``path``, or raise a one-line error saying why not."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise CompressError(f"{path}: no such file.") from None
+    except OSError as e:
+        raise CompressError(f"{path}: cannot read it ({e.strerror}).") from None
+    if path.is_dir():
+        raise CompressError(f"{path}: is a directory, not an image file.")
+    if st.st_size == 0:
+        raise CompressError(f"{path}: is empty (0 bytes), not an image.")
+    return st.st_size
+
+
+def _open(path: Path, max_pixels: int) -> Image.Image:
+    """Open ``path`` with Pillow, applying our own decompression-bomb limit."""
+    saved = Image.MAX_IMAGE_PIXELS
+    # Pillow's guard is replaced by the explicit check below, which names the
+    # option that raises the limit.
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        im = Image.open(path)
+    except UnidentifiedImageError:
+        raise CompressError(
+            f"{path}: not an image file Pillow can read (expected {SUPPORTED})."
+        ) from None
+    except OSError as e:
+        raise CompressError(f"{path}: cannot read it ({e}).") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+    width, height = im.size
+    if width * height > max_pixels:
+        im.close()
+        raise CompressError(
+            f"{path}: {width} x {height} = {width * height:,} pixels is over the "
+            f"decompression-bomb limit of {max_pixels:,}; if you trust the file, "
+            f"raise the limit with --max-pixels {width * height}."
+        )
+    return im
+
+
+def load_image(path: str | os.PathLike, *,
+               max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
+    """Read an image file into an 8-bit array.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A JPEG, PNG, BMP, TIFF, WebP or GIF file.
+    max_pixels : int, default=DEFAULT_MAX_PIXELS
+        Refuse images with more pixels than this (decompression-bomb guard).
+
+    Returns
+    -------
+    image : LoadedImage
+
+    Raises
+    ------
+    CompressError
+        If the file is missing, a directory, empty, not an image, truncated
+        or corrupt, too large, or in a layout that cannot be converted.
+    """
+    path = Path(path)
+    file_bytes = _check_file(path)
+    notes: list[str] = []
+    im = _open(path, max_pixels)
+    with im:
+        n_frames = getattr(im, "n_frames", 1)
+        if n_frames > 1:
+            notes.append(f"{im.format} has {n_frames} frames: using the first.")
+        wide = any(";16" in str(t.args) for t in getattr(im, "tile", []) or [])
+        try:
+            im.load()
+            orientation = im.getexif().get(0x0112, 1)
+            oriented = ImageOps.exif_transpose(im)
+        except Exception as e:  # Pillow raises many types for bad data
+            raise CompressError(
+                f"{path}: cannot decode it, the file is truncated or corrupt ({e})."
+            ) from None
+        if orientation not in (None, 1):
+            notes.append(f"applied EXIF orientation {orientation}.")
+        pixels = _to_uint8(oriented, path, notes, wide)
+    if pixels.shape[2] in (2, 4) and bool((pixels[..., -1] == 255).all()):
+        pixels = np.ascontiguousarray(pixels[..., :-1])
+        notes.append("alpha channel is fully opaque: dropped.")
+    return LoadedImage(pixels, path, file_bytes, notes)
+
+
+def _to_uint8(im: Image.Image, path: Path, notes: list[str], wide: bool) -> np.ndarray:
+    """Convert a loaded Pillow image to an ``(H, W, C)`` uint8 array."""
+    mode = im.mode
+    if mode in ("P", "PA"):
+        has_alpha = mode == "PA" or "transparency" in im.info
+        im = im.convert("RGBA" if has_alpha else "RGB")
+        notes.append(f"palette image expanded to {im.mode}.")
+    elif mode.startswith("I"):  # "I;16", "I;16B", "I;16L", "I;16N", "I"
+        values = np.asarray(im)
+        if values.size and (values.min() < 0 or values.max() > 65535):
+            raise CompressError(
+                f"{path}: 32-bit integer pixels are not supported; convert the "
+                "image to 8 or 16 bits first."
+            )
+        scaled = (values.astype(np.uint32) * 255 + 32767) // 65535  # round
+        notes.append("16-bit greyscale scaled to 8 bits (round(v * 255 / 65535)).")
+        return scaled.astype(np.uint8)[:, :, None]
+    elif mode in _MODE_MAP:
+        target, note = _MODE_MAP[mode]
+        if target != mode:
+            im = im.convert(target)
+        if note:
+            notes.append(note + ".")
+        if wide:
+            notes.append("16-bit channels reduced to 8 bits (high byte) by Pillow.")
+    else:
+        raise CompressError(
+            f"{path}: pixel format {mode!r} is not supported; convert it to 8-bit "
+            "RGB or greyscale first."
+        )
+    pixels = np.asarray(im, dtype=np.uint8)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    return np.ascontiguousarray(pixels)
+
+
+def png_bit_depth(n_colors: int) -> int:
+    """Smallest PNG palette bit depth (1, 2, 4 or 8) that holds ``n_colors``."""
+    if not 1 <= n_colors <= 256:
+        raise ValueError(f"a PNG palette holds 1 to 256 colours, not {n_colors}.")
+    for bits in (1, 2, 4):
+        if n_colors <= 1 << bits:
+            return bits
+    return 8
+
+
+# zlib settings tried for every palette PNG; the smallest file is kept.
+# Pillow filters the rows of 1/2/4-bit palette images (adaptive filter choice),
+# which the PNG specification advises against for palette data, so the zlib
+# strategy then decides the size.  Measured with Pillow 13 on k-means palettes
+# (bytes; optimize=True | level 9 + Z_RLE | level 9 + Z_HUFFMAN_ONLY):
+#   american_gothic.jpg k=5   118,350 | 107,861 | 115,588
+#                       k=10  211,964 | 197,901 | 191,929
+#                       k=16  270,306 | 253,294 | 251,854
+#   sklearn china.jpg   k=5    33,480 |  29,442 |  35,710
+#   grace_hopper.jpg    k=16   51,638 |  50,364 |  48,755
+# No single strategy wins everywhere, and Z_RLE / Z_HUFFMAN_ONLY take about
+# 10 ms, so trying all three costs little.  8-bit palettes are not filtered by
+# Pillow and optimize=True is best there (american_gothic k=64: 446,800 vs
+# 528,350 with Z_RLE).
+_PALETTE_PNG_OPTIONS = (
+    {"optimize": True},
+    {"compress_level": 9, "compress_type": 3},  # zlib.Z_RLE
+    {"compress_level": 9, "compress_type": 2},  # zlib.Z_HUFFMAN_ONLY
+)
+
+
+def encode_palette_png(index_map: np.ndarray, palette: np.ndarray) -> bytes:
+    """Encode an indexed image as a palette PNG at the smallest bit depth.
+
+    Parameters
+    ----------
+    index_map : ndarray of shape (height, width), unsigned integer
+        Palette index of every pixel, all below ``len(palette)``.
+    palette : ndarray of shape (n_colors, n_channels), uint8
+        ``n_colors <= 256``; channels as in :class:`LoadedImage`.  Grey
+        palettes are written as ``(v, v, v)`` entries; an alpha channel
+        becomes the PNG ``tRNS`` chunk.
+
+    Returns
+    -------
+    png : bytes
+        The smallest of the encodings in ``_PALETTE_PNG_OPTIONS`` (Pillow,
+        zlib level 9); the first one wins ties, so output is deterministic.
+    """
+    n_colors, n_channels = palette.shape
+    bits = png_bit_depth(n_colors)
+    has_alpha = n_channels in (2, 4)
+    colour = palette[:, : n_channels - 1] if has_alpha else palette
+    if colour.shape[1] == 1:
+        colour = np.repeat(colour, 3, axis=1)  # grey entry v -> (v, v, v)
+    im = Image.fromarray(np.ascontiguousarray(index_map, dtype=np.uint8))
+    im.putpalette(colour.astype(np.uint8).tobytes(), rawmode="RGB")  # mode L -> P
+    common: dict = {"bits": bits}
+    if has_alpha:
+        common["transparency"] = palette[:, -1].astype(np.uint8).tobytes()
+    best = b""
+    for options in _PALETTE_PNG_OPTIONS:
+        buf = io.BytesIO()
+        im.save(buf, format="PNG", **common, **options)
+        if not best or len(buf.getvalue()) < len(best):
+            best = buf.getvalue()
+    return best
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """Encode an ``(H, W, C)`` uint8 array as a grey, grey+alpha, RGB or RGBA PNG.
+
+    Parameters
+    ----------
+    pixels : ndarray of shape (height, width, n_channels), uint8
+
+    Returns
+    -------
+    png : bytes
+        Written by Pillow with ``optimize=True`` (zlib level 9).
+    """
+    n_channels = pixels.shape[2]
+    data = pixels[:, :, 0] if n_channels == 1 else pixels
+    im = Image.fromarray(np.ascontiguousarray(data, dtype=np.uint8))
+    if im.mode != _MODE_OF_CHANNELS[n_channels]:
+        raise ValueError(f"cannot write {n_channels}-channel pixels as PNG.")
+    buf = io.BytesIO()
+    im.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def _default_file_mode() -> int:
+    """``0o666`` minus the umask: the mode ``open()`` would give a new file."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomically(files: Mapping[Path, bytes]) -> None:
+    """Write several files so that each appears whole or not at all.
+
+    Every file is first written to a temporary file in its target directory
+    and flushed to disk; only when all are written are they renamed into
+    place with ``os.replace`` (atomic on POSIX and Windows).  If anything
+    fails, the temporary files are removed and no target is touched.
+
+    Parameters
+    ----------
+    files : mapping of Path to bytes
+        Target path and content of each file.
+
+    Raises
+    ------
+    CompressError
+        If a temporary file cannot be created or written.
+    """
+    staged: list[tuple[str, Path]] = []
+    mode = _default_file_mode()
+    try:
+        for target, data in files.items():
+            directory = target.parent if str(target.parent) else Path(".")
+            try:
+                fd, tmp = tempfile.mkstemp(
+                    dir=directory, prefix=f".{target.name}.", suffix=".tmp"
+                )
+            except OSError as e:
+                raise CompressError(
+                    f"cannot write to {directory}: {e.strerror}."
+                ) from None
+            staged.append((tmp, target))
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.chmod(tmp, mode)
+            except OSError as e:
+                raise CompressError(f"cannot write {target}: {e.strerror}.") from None
+        for tmp, target in staged:
+            os.replace(tmp, target)
+        staged.clear()
+    finally:
+        for tmp, _ in staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

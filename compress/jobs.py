@@ -1,0 +1,394 @@
+"""The three commands behind the CLI: compress an image, draw an elbow, run the sample.
+
+Each job checks the whole request before doing any work (bad k, outputs
+that exist or would overwrite the input, unwritable directories), then
+reads, fits and encodes everything in memory, and finally writes all its
+files atomically (:func:`compress.io.write_atomically`).  A job that fails
+raises :class:`~compress.errors.CompressError` and leaves the file system as
+it found it; :func:`run` turns that into one line on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from . import report
+from .errors import CompressError, UsageError
+from .histogram import color_histogram
+from .io import (
+    DEFAULT_MAX_PIXELS,
+    LoadedImage,
+    encode_palette_png,
+    encode_png,
+    load_image,
+    write_atomically,
+)
+from .knee import find_knee
+from .metrics import index_bits, mse, psnr
+from .progress import Progress
+from .quantize import DEFAULT_SEED, quantize
+
+MAX_PALETTE = 256  # entries a PNG palette can hold
+SAMPLE_IMAGE = "grace_hopper.jpg"  # ships with matplotlib's sample data
+
+
+@dataclass
+class FitOptions:
+    """k-means settings shared by every job."""
+
+    seed: int = DEFAULT_SEED
+    n_init: int = 1
+    max_iter: int = 300
+
+
+@dataclass
+class CompressOptions:
+    """What ``python -m compress IMAGE K...`` was asked to do."""
+
+    ks: list[int]
+    output: Path | None = None
+    out_dir: Path | None = None
+    force: bool = False
+    output_format: str = "auto"  # "auto", "palette" or "rgb"
+    json: bool = False
+    quiet: bool = False
+    sheet: Path | None = None
+    make_sheet: bool = True
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    fit: FitOptions = field(default_factory=FitOptions)
+
+
+@dataclass
+class ElbowOptions:
+    """What ``python -m compress elbow IMAGE`` was asked to do."""
+
+    ks: list[int]
+    plot: Path | None = None
+    out_dir: Path | None = None
+    force: bool = False
+    json: bool = False
+    quiet: bool = False
+    show: bool = False
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    fit: FitOptions = field(default_factory=FitOptions)
+
+
+# -- checking a request before doing any work ---------------------------------
+def _output_dir(out_dir: Path | None, default: Path) -> Path:
+    """Return the directory outputs go to, checked to exist and be writable."""
+    directory = out_dir if out_dir is not None else default
+    if not directory.exists():
+        raise CompressError(f"output directory {directory} does not exist; create "
+                            "it first.")
+    if not directory.is_dir():
+        raise CompressError(f"output directory {directory} is not a directory.")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise CompressError(f"cannot write to {directory}: permission denied.")
+    return directory
+
+
+def _check_targets(targets: list[Path], input_path: Path, force: bool) -> None:
+    """Refuse outputs that are the input, exist (unless forced) or repeat."""
+    seen: set[Path] = set()
+    source = input_path.resolve()
+    for target in targets:
+        resolved = target.resolve()
+        if resolved == source:
+            raise UsageError(f"output {target} is the input file; choose another "
+                             "name with -o or --out-dir.")
+        if resolved in seen:
+            raise UsageError(f"two outputs would be written to {target}.")
+        seen.add(resolved)
+        if target.is_dir():
+            raise CompressError(f"output {target} is a directory.")
+        if target.exists() and not force:
+            raise CompressError(f"output {target} already exists; pass --force to "
+                                "overwrite it.")
+        _output_dir(None, target.parent)
+
+
+def _check_png_name(path: Path, what: str) -> None:
+    if path.suffix.lower() != ".png":
+        raise UsageError(f"{what} {path} must end in .png: outputs are PNG files.")
+
+
+def _check_compress_request(opts: CompressOptions) -> None:
+    """Usage errors that need neither the image nor the file system."""
+    if opts.output is not None and len(opts.ks) > 1:
+        raise UsageError("-o/--output names one file, but several k were given; "
+                         "use --out-dir for several.")
+    if opts.output is not None and opts.out_dir is not None:
+        raise UsageError("give either -o/--output or --out-dir, not both.")
+    if opts.output is not None:
+        _check_png_name(opts.output, "output")
+    if opts.sheet is not None:
+        _check_png_name(opts.sheet, "contact sheet")
+    too_big = [k for k in opts.ks if k > MAX_PALETTE]
+    if too_big and opts.output_format == "palette":
+        raise UsageError(f"k={too_big[0]} does not fit a palette PNG (at most "
+                         f"{MAX_PALETTE} colours); use a smaller k, or --rgb.")
+
+
+def _input_info(image: LoadedImage, n_colors: int) -> dict:
+    height, width, n_channels = image.pixels.shape
+    return {
+        "path": str(image.path), "bytes": image.file_bytes, "width": width,
+        "height": height, "channels": n_channels, "mode": image.mode,
+        "colors": n_colors, "raw_bytes": image.raw_bytes, "notes": image.notes,
+    }
+
+
+def _say_notes(notes: list[str], quiet: bool, err: TextIO) -> None:
+    if not quiet:
+        for note in notes:
+            print(f"note: {note}", file=err)
+
+
+# -- compress -------------------------------------------------------------------
+def compress_image(
+    input_path: Path,
+    opts: CompressOptions,
+    *,
+    default_dir: Path | None = None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> list[report.Row]:
+    """Quantize ``input_path`` for every k in ``opts``, write outputs, report.
+
+    Parameters
+    ----------
+    input_path : Path
+        The image.
+    opts : CompressOptions
+        The request.
+    default_dir : Path, optional
+        Where outputs go without ``-o``/``--out-dir``; the input's directory
+        when None.
+    out, err : file
+        Streams for the report and for notes and progress.
+
+    Returns
+    -------
+    rows : list of report.Row
+        One per k, as reported.
+    """
+    _check_compress_request(opts)
+    ks = sorted(set(opts.ks))
+    image = load_image(input_path, max_pixels=opts.max_pixels)
+    directory = _output_dir(opts.out_dir, default_dir or input_path.parent)
+    stem = input_path.stem
+    targets = {k: directory / f"{stem}-k{k}.png" for k in ks}
+    if opts.output is not None:
+        targets = {ks[0]: opts.output}
+    sheet_path = None
+    if opts.make_sheet and (len(ks) > 1 or opts.sheet is not None):
+        sheet_path = opts.sheet or directory / f"{stem}-sheet.png"
+    _check_targets([*targets.values(), *([sheet_path] if sheet_path else [])],
+                   input_path, opts.force)
+    _say_notes(image.notes, opts.quiet or opts.json, err)
+
+    pixels = image.pixels  # (H, W, C)
+    histogram = color_histogram(pixels.reshape(-1, pixels.shape[2]))
+    n_colors = histogram[0].shape[0]
+    files: dict[Path, bytes] = {}
+    rows: list[report.Row] = []
+    panels = []
+    progress = Progress(len(ks), "fitting", enabled=not opts.quiet, stream=err)
+    for i, k in enumerate(ks):
+        progress.update(i, f"k={k}")
+        q = quantize(pixels, k, seed=opts.fit.seed, n_init=opts.fit.n_init,
+                     max_iter=opts.fit.max_iter, histogram=histogram)
+        recon = q.palette[q.index_map]  # (H, W, C)
+        as_palette = opts.output_format != "rgb" and q.n_colors_out <= MAX_PALETTE
+        if as_palette:
+            data = encode_palette_png(q.index_map, q.palette)
+            bits = index_bits(q.n_colors_out)
+        else:
+            data = encode_png(recon)
+            bits = 8 * pixels.shape[2]
+        row_notes = []
+        if not as_palette and opts.output_format == "auto":
+            row_notes.append(f"k={k}: more than {MAX_PALETTE} colours, wrote an "
+                             "RGB PNG (a palette holds at most 256).")
+        files[targets[k]] = data
+        row = report.Row(
+            k=k, colors_in=n_colors, colors_out=q.n_colors_out, bits_per_pixel=bits,
+            output=str(targets[k]), output_format="palette" if as_palette else "rgb",
+            input_bytes=image.file_bytes, output_bytes=len(data),
+            raw_bytes=image.raw_bytes, mse=mse(pixels, recon),
+            psnr_db=psnr(pixels, recon), inertia=q.inertia, n_iter=q.fit.n_iter,
+            converged=bool(q.fit.converged), fit_seconds=q.fit_seconds,
+            exact=q.exact, notes=row_notes,
+        )
+        rows.append(row)
+        panels.append((recon, f"k={k}, {bits} bits/px\nPSNR "
+                       f"{report.psnr_text(row.psnr_db)} dB, {len(data):,} B"))
+    progress.update(len(ks))
+    progress.close()
+
+    if sheet_path is not None:
+        from .plots import contact_sheet  # matplotlib only when drawing
+
+        files[sheet_path] = contact_sheet(
+            pixels, panels, title=f"{input_path.name}: k-means colour quantization",
+            original_caption=f"original, {n_colors:,} colours\n"
+                             f"{image.file_bytes:,} B",
+        )
+    write_atomically(files)
+    _report(input_path, image, n_colors, rows, sheet_path, opts, out, err)
+    return rows
+
+
+def _report(input_path, image, n_colors, rows, sheet_path, opts, out, err) -> None:
+    if opts.json:
+        print(report.to_json(_input_info(image, n_colors), rows,
+                             {"sheet": str(sheet_path) if sheet_path else None}),
+              file=out)
+        return
+    if len(rows) == 1:
+        print(report.format_line(input_path.name, rows[0]), file=out)
+    else:
+        height, width, _ = image.pixels.shape
+        print(f"{input_path.name}: {width} x {height} {image.mode}, {n_colors:,} "
+              f"distinct colours, {image.file_bytes:,} bytes (raw "
+              f"{image.raw_bytes:,})", file=out)
+        print(report.format_table(rows), file=out)
+        if sheet_path is not None:
+            print(f"contact sheet: {sheet_path}", file=out)
+    for row in rows:
+        for note in report.row_notes(row):
+            print(f"note: {note}", file=out)
+
+
+# -- elbow ----------------------------------------------------------------------
+def elbow(
+    input_path: Path,
+    opts: ElbowOptions,
+    *,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int | None:
+    """Inertia for each k, the knee, and the elbow plot written to PNG.
+
+    Parameters
+    ----------
+    input_path : Path
+        The image.
+    opts : ElbowOptions
+        The request.
+    out, err : file
+        Streams for the report and for notes and progress.
+
+    Returns
+    -------
+    knee : int or None
+        The suggested k, None when there is no clear knee.
+    """
+    if opts.plot is not None:
+        _check_png_name(opts.plot, "plot")
+        if opts.out_dir is not None:
+            raise UsageError("give either --plot or --out-dir, not both.")
+    ks = sorted(set(opts.ks))
+    image = load_image(input_path, max_pixels=opts.max_pixels)
+    directory = _output_dir(opts.out_dir, input_path.parent)
+    plot_path = opts.plot or directory / f"{input_path.stem}-elbow.png"
+    _check_targets([plot_path], input_path, opts.force)
+    _say_notes(image.notes, opts.quiet or opts.json, err)
+
+    pixels = image.pixels
+    histogram = color_histogram(pixels.reshape(-1, pixels.shape[2]))
+    n_colors = histogram[0].shape[0]
+    progress = Progress(len(ks), "elbow", enabled=not opts.quiet, stream=err)
+    results = []
+    for i, k in enumerate(ks):
+        progress.update(i, f"k={k}")
+        results.append(quantize(pixels, k, seed=opts.fit.seed, n_init=opts.fit.n_init,
+                                max_iter=opts.fit.max_iter, histogram=histogram))
+    progress.update(len(ks))
+    progress.close()
+    inertias = [r.inertia for r in results]
+    knee_x = find_knee(ks, inertias)
+    knee = None if knee_x is None else int(knee_x)
+
+    from .plots import elbow_plot  # matplotlib only when drawing
+
+    png = elbow_plot(ks, inertias, knee=knee,
+                     title=f"Elbow: {input_path.name} ({n_colors:,} colours)")
+    write_atomically({plot_path: png})
+    _elbow_report(image, n_colors, ks, results, knee, plot_path, opts, out)
+    if opts.show:
+        from PIL import Image
+
+        Image.open(plot_path).show()
+    return knee
+
+
+def _elbow_report(image, n_colors, ks, results, knee, plot_path, opts, out) -> None:
+    if opts.json:
+        curve = [{"k": k, "inertia": r.inertia, "n_iter": r.fit.n_iter,
+                  "fit_seconds": r.fit_seconds} for k, r in zip(ks, results,
+                                                                strict=True)]
+        print(json.dumps({"input": _input_info(image, n_colors),
+                                 "elbow": curve, "knee": knee,
+                                 "plot": str(plot_path)}, indent=2), file=out)
+        return
+    print(report.format_elbow(ks, [r.inertia for r in results],
+                              [r.fit.n_iter for r in results],
+                              [r.fit_seconds for r in results], knee), file=out)
+    if knee is not None:
+        print(f"suggested k: {knee} (knee of the inertia curve, Kneedle)", file=out)
+    else:
+        print(f"no clear knee for k in {ks[0]}..{ks[-1]}: inertia keeps falling "
+              "at a similar rate; pick k by the PSNR or size you need.", file=out)
+    print(f"plot: {plot_path}", file=out)
+
+
+# -- sample ---------------------------------------------------------------------
+def sample_image_path() -> Path:
+    """Path of the sample photo shipped with matplotlib (Grace Hopper, 600 x 512)."""
+    from matplotlib import cbook
+
+    path = Path(cbook.get_sample_data(SAMPLE_IMAGE, asfileobj=False))
+    if not path.is_file():
+        raise CompressError(f"matplotlib's sample image {SAMPLE_IMAGE} is missing; "
+                            "reinstall matplotlib.")
+    return path
+
+
+# -- running a job from the CLI -------------------------------------------------
+def run(prog: str, job: Callable[[], object], err: TextIO | None = None) -> int:
+    """Run ``job``; on a known failure print one line and return the exit code.
+
+    Parameters
+    ----------
+    prog : str
+        Program name for the message, e.g. ``"python -m compress"``.
+    job : callable
+        The work; its return value is ignored.
+    err : file, optional
+        Where messages go (stderr).
+
+    Returns
+    -------
+    exit_code : int
+        0 on success, 2 for usage errors, 1 for failures, 130 if interrupted.
+    """
+    err = err or sys.stderr
+    try:
+        job()
+    except CompressError as e:
+        print(f"{prog}: error: {e}", file=err)
+        return e.exit_code
+    except MemoryError:
+        print(f"{prog}: error: out of memory; try a smaller image.", file=err)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted.", file=err)
+        return 130
+    return 0

@@ -1,0 +1,96 @@
+"""Kneedle: find the knee (or elbow) of a curve.
+
+Implements the offline Kneedle algorithm of
+
+    V. Satopaa, J. Albrecht, D. Irwin and B. Raghavan, "Finding a 'Kneedle' in a
+    Haystack: Detecting Knee Points in System Behavior", 31st International
+    Conference on Distributed Computing Systems Workshops (ICDCSW), 2011,
+    pp. 166-171.
+
+For the decreasing, convex curves of an elbow plot (inertia against k):
+
+1. normalise ``x`` and ``y`` to the unit square;
+2. turn the curve into a concave increasing one, ``y' = 1 - y_n``, and take the
+   difference curve ``d = y' - x_n`` (Section III, step 3): the knee is where
+   the curve is farthest above the straight line joining its ends;
+3. every local maximum ``d[i]`` of the difference curve gets a threshold
+   ``T_i = d[i] - S * mean(diff(x_n))`` (step 5); if ``d`` falls below ``T_i``
+   before the next local maximum, ``x[i]`` is a knee.  The first knee found
+   is returned.
+
+No smoothing is applied (the k values are few and exact).  When no local
+maximum passes its threshold (for instance a straight line, or a curve that
+keeps dropping at the same rate) there is no clear knee and ``None`` is
+returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+# The sensitivity S of the paper; S = 1 is the value the authors recommend for
+# offline use ("S = 1 ... performed well", Section IV).
+DEFAULT_SENSITIVITY = 1.0
+
+
+def find_knee(
+    x: Sequence[float],
+    y: Sequence[float],
+    *,
+    sensitivity: float = DEFAULT_SENSITIVITY,
+) -> float | None:
+    """Return the knee of a decreasing convex curve, or ``None`` if none is clear.
+
+    Parameters
+    ----------
+    x : sequence of float
+        Strictly increasing abscissae, e.g. the numbers of clusters k.
+    y : sequence of float
+        The curve, e.g. the inertia for each k.
+    sensitivity : float, default=1.0
+        The paper's ``S``: larger values need a sharper knee.
+
+    Returns
+    -------
+    knee : float or None
+        The ``x`` of the knee, or ``None`` when there are fewer than three
+        points, the curve is flat, or no local maximum of the difference curve
+        passes its threshold.
+    """
+    xs = np.asarray(x, dtype=np.float64)
+    ys = np.asarray(y, dtype=np.float64)
+    if xs.shape != ys.shape or xs.ndim != 1:
+        raise ValueError(f"x and y must be 1-D of the same length, got {xs.shape} "
+                         f"and {ys.shape}.")
+    if xs.size < 3:
+        return None
+    if np.any(np.diff(xs) <= 0):
+        raise ValueError("x must be strictly increasing.")
+    y_span = ys.max() - ys.min()
+    if y_span == 0:
+        return None
+    # Step 2: normalise to the unit square.
+    x_n = (xs - xs[0]) / (xs[-1] - xs[0])  # (n,)
+    y_n = (ys - ys.min()) / y_span  # (n,)
+    # Step 3: difference curve of the concave increasing version 1 - y_n.
+    d = (1.0 - y_n) - x_n  # (n,)
+    # Step 5: threshold drop below which a local maximum counts as a knee.
+    step = sensitivity * float(np.mean(np.diff(x_n)))
+    n = d.size
+    i = 1
+    while i < n - 1:
+        if d[i] > d[i - 1] and d[i] >= d[i + 1]:  # local maximum
+            threshold = d[i] - step
+            j = i + 1
+            while j < n:
+                if d[j] < threshold:
+                    return float(xs[i])
+                if j < n - 1 and d[j] > d[j - 1] and d[j] >= d[j + 1]:
+                    break  # reached the next local maximum first
+                j += 1
+            i = j
+        else:
+            i += 1
+    return None

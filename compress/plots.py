@@ -1,0 +1,140 @@
+"""Figures: the contact sheet of a multi-k run and the elbow plot.
+
+Drawn with matplotlib's object API on the Agg canvas (no pyplot, no window,
+no global state) and returned as PNG bytes, so the caller can write them
+atomically like every other output.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+PANEL_INCHES = 3.2  # width of one contact-sheet panel
+DPI = 100  # a 4-column sheet is about 1300 pixels wide: small enough for docs/
+MAX_COLUMNS = 4
+
+
+def _figure(width: float, height: float):
+    """Make a matplotlib Figure attached to an Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _png_bytes(fig) -> bytes:
+    buf = io.BytesIO()
+    # No "Software" metadata: the same figure gives the same bytes.
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _show(ax, image: np.ndarray) -> None:
+    """Draw an (H, W, C) uint8 image on ``ax``, grey with a grey colormap."""
+    n_channels = image.shape[2]
+    if n_channels == 1:
+        ax.imshow(image[:, :, 0], cmap="gray", vmin=0, vmax=255,
+                  interpolation="antialiased")
+    elif n_channels == 2:  # grey + alpha -> RGBA
+        grey = np.repeat(image[:, :, :1], 3, axis=2)
+        ax.imshow(np.concatenate([grey, image[:, :, 1:]], axis=2))
+    else:
+        ax.imshow(image)
+    ax.set_axis_off()
+
+
+def contact_sheet(
+    original: np.ndarray,
+    panels: Sequence[tuple[np.ndarray, str]],
+    *,
+    title: str,
+    original_caption: str = "original",
+) -> bytes:
+    """Draw the original and each quantized version side by side, captioned.
+
+    Parameters
+    ----------
+    original : ndarray of shape (H, W, C), uint8
+        The input image.
+    panels : sequence of (image, caption)
+        Quantized images (same layout as ``original``) and their captions.
+    title : str
+        Figure title, e.g. the file name.
+    original_caption : str, default="original"
+        Caption of the first panel.
+
+    Returns
+    -------
+    png : bytes
+    """
+    items = [(original, original_caption), *panels]
+    n_cols = min(MAX_COLUMNS, len(items))
+    n_rows = math.ceil(len(items) / n_cols)
+    height, width = original.shape[:2]
+    panel_h = PANEL_INCHES * height / width + 0.55  # room for a two-line caption
+    fig = _figure(PANEL_INCHES * n_cols, panel_h * n_rows + 0.4)
+    for i in range(n_rows * n_cols):
+        ax = fig.add_subplot(n_rows, n_cols, i + 1)
+        if i < len(items):
+            image, caption = items[i]
+            _show(ax, image)
+            ax.set_title(caption, fontsize=8)
+        else:
+            ax.set_axis_off()
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return _png_bytes(fig)
+
+
+def elbow_plot(
+    ks: Sequence[int],
+    inertias: Sequence[float],
+    *,
+    knee: int | None,
+    title: str,
+) -> bytes:
+    """Inertia against k, the knee marked (or "no clear knee" written).
+
+    Parameters
+    ----------
+    ks : sequence of int
+        Values of k, increasing.
+    inertias : sequence of float
+        Inertia for each k (pixels scaled to [0, 1]).
+    knee : int or None
+        The suggested k, or None if there is no clear knee.
+    title : str
+        Figure title; names the image.
+
+    Returns
+    -------
+    png : bytes
+    """
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+    fig = _figure(6.4, 4.2)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.plot(ks, inertias, "o-", color="tab:blue", markersize=4, label="inertia")
+    ax.set_xlabel("k (number of colours)")
+    ax.set_ylabel("inertia (sum of squared distances, pixels in [0, 1])")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    if knee is not None:
+        y = inertias[list(ks).index(knee)]
+        ax.axvline(knee, color="tab:red", linestyle="--", linewidth=1)
+        ax.plot([knee], [y], "o", color="tab:red", markersize=8, fillstyle="none")
+        ax.annotate(f"knee (Kneedle): k = {knee}", xy=(knee, y),
+                    xytext=(12, 24), textcoords="offset points", color="tab:red")
+    else:
+        ax.text(0.97, 0.95, "no clear knee", transform=ax.transAxes,
+                ha="right", va="top", color="tab:red")
+    fig.tight_layout()
+    return _png_bytes(fig)

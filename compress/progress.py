@@ -1,0 +1,50 @@
+"""A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+BAR_WIDTH = 24  # characters of the bar itself; fits an 80-column terminal
+
+
+class Progress:
+    """Redraw ``[#####-----] 3/7 k=5`` in place on a terminal; silent otherwise.
+
+    Parameters
+    ----------
+    total : int
+        Number of steps.
+    label : str
+        Printed before the bar, e.g. ``"fitting"``.
+    enabled : bool, default=True
+        False (``--quiet``) silences it.
+    stream : file, default=sys.stderr
+        Where to draw; nothing is drawn unless ``stream.isatty()``.
+    """
+
+    def __init__(self, total: int, label: str, *, enabled: bool = True,
+                 stream: TextIO | None = None):
+        self.total = total
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        isatty = getattr(self.stream, "isatty", None)
+        self.enabled = enabled and total > 1 and bool(isatty and isatty())
+        self._drawn = False
+
+    def update(self, done: int, detail: str = "") -> None:
+        """Show that ``done`` of ``total`` steps are finished."""
+        if not self.enabled:
+            return
+        filled = BAR_WIDTH * done // self.total
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        self.stream.write(f"\r{self.label} [{bar}] {done}/{self.total} {detail}\x1b[K")
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        """Erase the bar so the report starts on a clean line."""
+        if self._drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._drawn = False
