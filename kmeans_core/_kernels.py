@@ -250,7 +250,7 @@ def update_closest(
             closest_sq_dist[i] = d
 
 
-@jit(parallel=True)
+@jit()
 def argmin_expanded(
     dots,  # IN (n_chunk, n_clusters) x_i . c_j
     c_sq,  # IN (n_clusters,) ||c_j||^2
@@ -262,9 +262,11 @@ def argmin_expanded(
 
     ``||x_i||^2`` is the same for every centre, so the argmin only needs
     ``||c_j||^2 - 2 x_i.c_j``; it is added back for the winner (and clipped at
-    0, which the expanded form can undershoot by rounding).
+    0, which the expanded form can undershoot by rounding).  Serial on purpose:
+    it runs on one chunk at a time, right after the multi-threaded BLAS
+    product, and is cheap next to it.
     """
-    for i in prange(dots.shape[0]):
+    for i in range(dots.shape[0]):
         best = c_sq[0] - 2 * dots[i, 0]
         best_j = 0
         for j in range(1, dots.shape[1]):
