@@ -227,7 +227,7 @@ def compress_image(
             exact=q.exact, notes=row_notes,
         )
         rows.append(row)
-        panels.append((recon, f"k={k}, {bits} bits/px\nPSNR "
+        panels.append((recon, f"k={k}, {bits} bit{'s' if bits > 1 else ''}/px\nPSNR "
                        f"{report.psnr_text(row.psnr_db)} dB, {len(data):,} B"))
     progress.update(len(ks))
     progress.close()
