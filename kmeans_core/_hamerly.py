@@ -132,11 +132,12 @@ def assign_hamerly(
         best_j = a
         second = np.inf
         for t in range(n_clusters):
-            j = order[a, t]
+            # First iteration: no order to exploit yet, scan in index order.
+            j = t if first else order[a, t]
             if j == a:
                 continue
             reach = np.sqrt(np.float64(second))
-            if cc[a, j] - u > reach + rel * (reach + u) + abs_slack:
+            if not first and cc[a, j] - u > reach + rel * (reach + u) + abs_slack:
                 break
             d = sq_dist(X, i, centers, j)
             if d < best or (d == best and j < best_j):
