@@ -192,7 +192,8 @@ def quantize(
         fit = KMeansResult(X, np.arange(n_colors_in, dtype=np.int32), 0.0, 0, True)
     else:
         fit = kmeans(X, int(k), sample_weight=counts, n_init=n_init,
-                     max_iter=max_iter, tol=tol, random_state=seed)
+                     max_iter=max_iter, tol=tol, random_state=seed,
+                     algorithm="auto")
     fit_seconds = time.perf_counter() - start
 
     centers = np.clip(np.rint(fit.centers * 255.0), 0, 255).astype(np.uint8)
