@@ -65,7 +65,7 @@ class _HamerlyAssign:
 
     def __call__(self, centers, center_shift, first, labels, min_sq_dist):
         H.center_distances(centers, self.cc, self.s)
-        order = np.argsort(self.cc, axis=1, kind="stable")  # (k, k), row j: by ||c - c_j||
+        order = np.argsort(self.cc, axis=1)  # (k, k), row j: by ||c - c_j||
         H.assign_hamerly(
             self.X, centers, self.s, self.cc, order, center_shift, first, self.rel,
             self.abs, labels, self.lower, min_sq_dist, self.searched,

@@ -31,7 +31,8 @@ import numpy as np
 from numba import prange
 
 from ._config import jit
-from ._kernels import sq_dist
+from ._config import N_BLOCKS
+from ._kernels import block_bounds, sq_dist
 
 
 def skip_margin(X: np.ndarray) -> tuple[float, float]:
@@ -117,36 +118,44 @@ def assign_hamerly(
             p1, p2, j1 = p, p1, j
         elif p > p2:
             p2 = p
-    for i in prange(n_samples):
-        a = 0 if first else labels[i]
-        d_a = sq_dist(X, i, centers, a)
-        u = np.sqrt(np.float64(d_a))
-        if not first:
-            lower[i] -= p2 if a == j1 else p1
-            if u + rel * u + abs_slack < max(s[a], lower[i]):
-                min_sq_dist[i] = d_a
-                n_searched[i] = 0
-                continue
-        # Search outwards from c_a: nearest and second nearest, ties to lowest j.
-        best = d_a
-        best_j = a
-        second = np.inf
-        for t in range(n_clusters):
-            # First iteration: no order to exploit yet, scan in index order.
-            j = t if first else order[a, t]
-            if j == a:
-                continue
-            reach = np.sqrt(np.float64(second))
-            if not first and cc[a, j] - u > reach + rel * (reach + u) + abs_slack:
-                break
-            d = sq_dist(X, i, centers, j)
-            if d < best or (d == best and j < best_j):
-                second = best
-                best = d
-                best_j = j
-            elif d < second:
-                second = d
-        labels[i] = best_j
-        min_sq_dist[i] = best
-        lower[i] = np.sqrt(np.float64(second))
-        n_searched[i] = 1
+    # Blocks of consecutive samples, each scanned in order: on the first
+    # iteration (no labels yet) a search starts from the previous sample's
+    # centre, which for sorted data such as a colour histogram is usually the
+    # right one.  The search is exact from any start, so this only saves time.
+    for b in prange(N_BLOCKS):
+        start, stop = block_bounds(n_samples, N_BLOCKS, b)
+        previous = 0
+        for i in range(start, stop):
+            a = previous if first else labels[i]
+            d_a = sq_dist(X, i, centers, a)
+            u = np.sqrt(np.float64(d_a))
+            if not first:
+                lower[i] -= p2 if a == j1 else p1
+                if u + rel * u + abs_slack < max(s[a], lower[i]):
+                    min_sq_dist[i] = d_a
+                    n_searched[i] = 0
+                    continue
+            # Search outwards from c_a: nearest and second nearest, ties to
+            # the lowest index.
+            best = d_a
+            best_j = a
+            second = np.inf
+            for t in range(n_clusters):
+                j = order[a, t]
+                if j == a:
+                    continue
+                reach = np.sqrt(np.float64(second))
+                if cc[a, j] - u > reach + rel * (reach + u) + abs_slack:
+                    break
+                d = sq_dist(X, i, centers, j)
+                if d < best or (d == best and j < best_j):
+                    second = best
+                    best = d
+                    best_j = j
+                elif d < second:
+                    second = d
+            previous = best_j
+            labels[i] = best_j
+            min_sq_dist[i] = best
+            lower[i] = np.sqrt(np.float64(second))
+            n_searched[i] = 1
