@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,16 +34,21 @@ def _k_values(text: str) -> list[int]:
     """Parse ``5``, ``1-20`` or ``2,4,8`` into a list of k >= 1."""
     ks: list[int] = []
     for part in text.split(","):
-        lo, sep, hi = part.partition("-")
-        try:
-            values = [int(lo)] if not sep else list(range(int(lo), int(hi) + 1))
-        except ValueError:
+        if re.fullmatch(r"\s*-\d+\s*", part):  # "-3": a number, but negative
+            raise argparse.ArgumentTypeError(f"k must be >= 1, got {text!r}")
+        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if match is None:
             raise argparse.ArgumentTypeError(
                 f"k must be a whole number >= 1 (or a range like 1-20), got {text!r}"
-            ) from None
-        if not values or min(values) < 1:
+            )
+        lo = int(match[1])
+        hi = int(match[2]) if match[2] is not None else lo
+        if lo < 1:
             raise argparse.ArgumentTypeError(f"k must be >= 1, got {text!r}")
-        ks.extend(values)
+        if hi < lo:
+            raise argparse.ArgumentTypeError(
+                f"empty range {part!r}: write it low-high, e.g. 1-20")
+        ks.extend(range(lo, hi + 1))
     return ks
 
 

@@ -120,8 +120,12 @@ def _open(path: Path, max_pixels: int) -> Image.Image:
         raise CompressError(
             f"{path}: not an image file Pillow can read (expected {SUPPORTED})."
         ) from None
-    except OSError as e:
-        raise CompressError(f"{path}: cannot read it ({e}).") from None
+    except PermissionError:
+        raise CompressError(f"{path}: cannot read it (permission denied).") from None
+    except (OSError, SyntaxError, ValueError) as e:  # Pillow's header errors
+        raise CompressError(
+            f"{path}: cannot decode it, the file is truncated or corrupt ({e})."
+        ) from None
     finally:
         Image.MAX_IMAGE_PIXELS = saved
     width, height = im.size
