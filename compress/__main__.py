@@ -203,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = _sample_parser(prog).parse_args(argv[1:])
             opts = _compress_options(args)
             return jobs.run(prog, lambda: jobs.compress_image(
-                jobs.sample_image_path(), opts, default_dir=Path.cwd()))
+                jobs.sample_image_path(), opts, default_dir=Path(".")))
         args = _compress_parser(prog).parse_args(argv)
         opts = _compress_options(args)
         return jobs.run(prog, lambda: jobs.compress_image(args.image, opts))

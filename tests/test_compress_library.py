@@ -196,3 +196,23 @@ def test_decode_helper_reads_rgb(tmp_path):
 
     p = save(tmp_path / "x.png", gradient_image())
     np.testing.assert_array_equal(decode(p), gradient_image())
+
+
+def test_progress_draws_only_on_a_terminal():
+    import io
+
+    from compress.progress import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = Progress(4, "fitting", stream=stream)
+        bar.update(2, "k=5")
+        bar.close()
+    assert "2/4 k=5" in tty.getvalue() and pipe.getvalue() == ""
+    quiet = Tty()
+    Progress(4, "fitting", enabled=False, stream=quiet).update(1)
+    assert quiet.getvalue() == ""
