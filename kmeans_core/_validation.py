@@ -14,6 +14,7 @@ kernels only read ``X``.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -104,7 +105,35 @@ def check_array(X, *, name: str = "X", dtype=None) -> np.ndarray:
             f"Input {name} contains {what}; k-means needs finite values "
             "(drop or impute the NaN/inf entries first)."
         )
+    _check_magnitude(arr, max(-float(lo), float(hi)), name)
     return arr
+
+
+def _check_magnitude(arr: np.ndarray, big: float, name: str) -> None:
+    """Refuse values so large that squared distances or the inertia overflow.
+
+    A centre is a weighted mean, so it lies in the bounding box of the data and
+    ``||x - c||^2 <= n_features * (2 * big)^2`` where ``big = max |x|`` (the
+    expanded form ``||x||^2 - 2 x.c + ||c||^2`` obeys the same bound).  That
+    must be finite in the dtype of ``arr`` (the kernels compute distances in
+    it), and ``n_samples`` of them (the unit-weight inertia, summed in float64)
+    must be finite in float64; otherwise labels and inertia would silently be
+    ``inf`` or NaN.  Logarithms keep the check itself from overflowing.
+    """
+    if big == 0.0:
+        return
+    n_samples, n_features = arr.shape
+    log_sq = 2.0 * math.log(2.0 * big) + math.log(n_features)
+    log_inertia = log_sq + math.log(n_samples)
+    if (log_sq >= math.log(float(np.finfo(arr.dtype).max))
+            or log_inertia >= math.log(float(np.finfo(np.float64).max))):
+        hint = " or convert it to float64" if arr.dtype == np.float32 else ""
+        raise ValueError(
+            f"Input {name} has values up to {big:.3g} in magnitude: squared "
+            f"distances over {n_features} feature(s), or their sum, would overflow "
+            f"{arr.dtype}. "
+            f"Rescale {name} (e.g. divide it by its largest absolute value){hint}."
+        )
 
 
 def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
