@@ -9,6 +9,7 @@ import numpy as np
 import kmeans_core
 
 from .measure import Plan, Row, time_call
+from .peers import has_module
 
 SEED = 0
 # k-means++ for the shared initial centres runs on this many rows at most: on
@@ -36,10 +37,10 @@ def shared_init(X: np.ndarray, k: int) -> np.ndarray:
 def run_blobs(n_samples: int, dims: tuple[int, ...], ks: tuple[int, ...], plan: Plan,
               log: Callable[[str], None]) -> tuple[list[Row], list[str]]:
     """Every (n_features, k): our fit and scikit-learn's from the same centres."""
-    try:
-        from sklearn.cluster import KMeans as SKKMeans
-    except ImportError:
+    if not has_module("sklearn"):  # make_blobs and the baseline both need it
         return [], ["scikit-learn not installed: blobs skipped"]
+    from sklearn.cluster import KMeans as SKKMeans
+
     rows: list[Row] = []
     for d in dims:
         for k in ks:

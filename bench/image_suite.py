@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from .peers import (
     ImageData,
     faiss_pixels,
     has_module,
+    has_pngquant,
     ours_cli,
     ours_histogram,
     ours_pixels,
@@ -50,7 +50,7 @@ def run_image(case: ImageCase, ks: tuple[int, ...], plan: Plan, workdir: Path,
     big = case.n_pixels > BIG_IMAGE
     have_sklearn = has_module("sklearn")
     have_faiss = has_module("faiss")
-    have_pngquant = shutil.which("pngquant") is not None
+    have_pngquant = has_pngquant()
     if not have_sklearn:
         notes.append("scikit-learn not installed: its rows and all ratios skipped")
     if not have_faiss:

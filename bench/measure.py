@@ -2,9 +2,10 @@
 
 Two kinds of peak memory, and the report says which one each row has:
 
-* a whole process (the CLI, pngquant, the exercise scripts): the child's own
-  maximum resident set size, ``ru_maxrss`` from ``os.wait4`` on that one child
-  (not ``RUSAGE_CHILDREN``, which is a running maximum over all children);
+* a whole process (the CLI, pngquant, the exercise scripts): the command's own
+  maximum resident set size, ``ru_maxrss`` as GNU ``time -f %M`` reports it
+  (not ``RUSAGE_CHILDREN`` here, a running maximum over all our children, nor
+  ``os.wait4`` on a child forked from this process: see ``GNU_TIME``);
 * a call inside this process (a fit, a Pillow quantize): how far the peak RSS
   (``VmHWM``) rose above the RSS just before the call.  Before each call free
   heap memory is returned to the system (``malloc_trim``) and the peak is reset
@@ -18,10 +19,12 @@ import ctypes
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 MIB = 1024 * 1024
 
@@ -113,20 +116,43 @@ class ProcessError(RuntimeError):
     """A benchmarked command failed."""
 
 
+# The child's own peak RSS has to come from a small parent: a child forked from
+# this (large) Python process counts this process's pages in its ru_maxrss until
+# it calls exec, so os.wait4 here would report at least our own RSS.  GNU time
+# forks the command from a ~1 MiB process and reports that child's ru_maxrss; the
+# fallback is a minimal Python (-S, no site) doing the same.
+GNU_TIME = "/usr/bin/time"
+_LAUNCHER = (
+    "import os, sys\n"
+    "pid = os.fork()\n"
+    "if pid == 0:\n"
+    "    os.execvp(sys.argv[2], sys.argv[2:])\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
+def _wrapped(argv: list[str], rss_file: str) -> list[str]:
+    if os.access(GNU_TIME, os.X_OK):
+        return [GNU_TIME, "-f", "%M", "-o", rss_file, *argv]
+    return [sys.executable, "-S", "-c", _LAUNCHER, rss_file, *argv]
+
+
 def run_process(argv: list[str], *, env: dict | None = None,
                 cwd: str | None = None) -> tuple[float, float, str]:
     """Run ``argv``; return (wall seconds, peak RSS in MiB of that child, stdout).
 
-    The peak is ``ru_maxrss`` of this child alone (``os.wait4``).  Wall time runs
-    from just before the fork to the child's exit, so it includes interpreter
-    start-up, imports and loading the Numba cache.
+    The peak is ``ru_maxrss`` of the command's own process, measured by a small
+    parent (see ``GNU_TIME``).  Wall time runs from just before the fork to the
+    exit, so it includes interpreter start-up, imports and loading the Numba cache.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as rss:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.run(_wrapped(argv, rss.name), stdout=out, stderr=err,
+                              env=env, cwd=cwd)
         seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode(errors="replace")
@@ -134,7 +160,9 @@ def run_process(argv: list[str], *, env: dict | None = None,
             message = err.read().decode(errors="replace").strip()[-2000:]
             raise ProcessError(f"{' '.join(argv)} exited with {proc.returncode}: "
                                f"{message}")
-    return seconds, usage.ru_maxrss / 1024, stdout  # ru_maxrss is in KiB on Linux
+        lines = Path(rss.name).read_text().split()
+    peak_kib = float(lines[-1]) if lines else float("nan")
+    return seconds, peak_kib / 1024, stdout  # ru_maxrss is in KiB on Linux
 
 
 def time_process(argv: list[str], plan: Plan, *, env: dict | None = None,

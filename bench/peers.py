@@ -28,13 +28,25 @@ SEED = 0
 TOL = 1e-4  # the default of scikit-learn and kmeans_core
 
 
+# Peers to treat as missing (``python -m bench --without faiss,pngquant``): lets
+# the smoke test check the skipping on a machine that has them.
+DISABLED: set[str] = set()
+
+
 def has_module(name: str) -> bool:
-    """Whether ``import name`` works."""
+    """Whether ``import name`` works (and ``name`` is not disabled)."""
+    if name in DISABLED:
+        return False
     try:
         __import__(name)
     except ImportError:
         return False
     return True
+
+
+def has_pngquant() -> bool:
+    """Whether ``pngquant`` is on the PATH (and not disabled)."""
+    return "pngquant" not in DISABLED and shutil.which("pngquant") is not None
 
 
 class ImageData:

@@ -87,8 +87,8 @@ def _time_sequence(commands: list[list[str]], runs: int) -> Timing:
     return Timing(statistics.median(totals), runs, max(peaks), "process", totals)
 
 
-def exercise(case: ImageCase, runs: int, workdir: Path,
-             log: Callable[[str], None]) -> tuple[list[Row], list[str]]:
+def exercise(case: ImageCase, runs: int, workdir: Path, log: Callable[[str], None],
+             warm_up: bool = True) -> tuple[list[Row], list[str]]:
     """The exercise's pipeline (7 fits, 7 PNGs, elbow plot), whole processes."""
     rows, notes = [], []
     ks = [str(k) for k in EXERCISE_KS]
@@ -100,9 +100,9 @@ def exercise(case: ImageCase, runs: int, workdir: Path,
            [py, "-m", "compress", "elbow", str(case.path), "--k", ",".join(ks),
             "--plot", str(out / "elbow.png"), "--force", "--quiet"]]
     script = [[py, str(REPO / "bench" / "exercise_ours.py"), str(case.path), str(out)]]
-    # untimed: make sure the Numba cache is filled for these processes
-    for argv in cli:
-        run_process(argv, cwd=str(REPO))
+    if warm_up:  # untimed: the Numba cache is filled for these processes
+        for argv in cli:
+            run_process(argv, cwd=str(REPO))
     log("  ours: CLI (compress + elbow)")
     rows.append(Row("exercise", case.name, 0,
                     "ours: python -m compress IMG 1 2 3 5 10 15 20 + elbow "
