@@ -18,6 +18,10 @@ PANEL_INCHES = 2.4  # width of one contact-sheet panel
 # panels of American Gothic the sheet is 573 kB (1.05 MB at 3.2-inch panels).
 DPI = 100
 MAX_COLUMNS = 4
+# Tallest panel, as height / width.  A taller image is drawn narrower inside its
+# panel; unclamped, a 5000 x 1 strip asked for a 24,000-inch (2.4-million-pixel)
+# high figure, and rendering it ran out of time and memory.
+MAX_PANEL_ASPECT = 3.0
 
 
 def _figure(width: float, height: float):
@@ -86,7 +90,8 @@ def contact_sheet(
     n_cols = min(MAX_COLUMNS, len(items))
     n_rows = math.ceil(len(items) / n_cols)
     height, width = original.shape[:2]
-    panel_h = PANEL_INCHES * height / width + 0.5  # room for a two-line caption
+    aspect = min(height / width, MAX_PANEL_ASPECT)
+    panel_h = PANEL_INCHES * aspect + 0.5  # room for a two-line caption
     fig = _figure(PANEL_INCHES * n_cols, panel_h * n_rows + 0.4)
     for i in range(n_rows * n_cols):
         ax = fig.add_subplot(n_rows, n_cols, i + 1)
