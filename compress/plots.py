@@ -7,8 +7,10 @@ atomically like every other output.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,12 +36,28 @@ def _figure(width: float, height: float):
     return fig
 
 
+@contextlib.contextmanager
+def _missing_glyphs_quiet():
+    """Silence matplotlib's warning for characters its font lacks.
+
+    Titles carry the file name, which may hold CJK or emoji that DejaVu Sans
+    does not have: matplotlib draws a box and would otherwise print two
+    warning lines per character on stderr.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font",
+                                category=UserWarning)
+        yield
+
+
 def _png_bytes(fig) -> bytes:
-    """Render ``fig`` and encode it as an RGB PNG (the figure is opaque)."""
+    """Lay out and render ``fig``; encode it as an RGB PNG (the figure is opaque)."""
     from PIL import Image
 
     canvas = fig.canvas
-    canvas.draw()
+    with _missing_glyphs_quiet():
+        fig.tight_layout()
+        canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())  # (height, width, 4)
     buf = io.BytesIO()
     # RGB, not matplotlib's RGBA: the alpha is 255 everywhere and costs ~10%.
@@ -102,7 +120,6 @@ def contact_sheet(
         else:
             ax.set_axis_off()
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
     return _png_bytes(fig)
 
 
@@ -150,5 +167,4 @@ def elbow_plot(
     else:
         ax.text(0.97, 0.95, "no clear knee", transform=ax.transAxes,
                 ha="right", va="top", color="tab:red")
-    fig.tight_layout()
     return _png_bytes(fig)
