@@ -377,11 +377,22 @@ def run(prog: str, job: Callable[[], object], err: TextIO | None = None) -> int:
     Returns
     -------
     exit_code : int
-        0 on success, 2 for usage errors, 1 for failures, 130 if interrupted.
+        0 on success, 2 for usage errors, 1 for failures (and when stdout
+        is a pipe closed early), 130 if interrupted.
     """
     err = err or sys.stderr
     try:
         job()
+        sys.stdout.flush()  # a closed pipe shows here, not as an exit-time error
+    except BrokenPipeError:
+        # The reader of stdout went away (``... | head``); the files are already
+        # written.  Stop quietly, and point stdout at /dev/null so that Python's
+        # final flush does not fail again (as the ``signal`` module docs advise).
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
     except CompressError as e:
         print(f"{prog}: error: {e}", file=err)
         return e.exit_code
