@@ -53,7 +53,7 @@ class KMeansResult:
 
 
 def _make_rng(random_state) -> np.random.Generator:
-    """The one source of randomness: a Generator built from ``random_state``."""
+    """Build the one source of randomness, a Generator, from ``random_state``."""
     if isinstance(random_state, np.random.Generator):
         return random_state
     if isinstance(random_state, np.random.RandomState):
@@ -70,7 +70,9 @@ def resolve_n_init(n_init, init) -> int:
     """``n_init="auto"``: 1 for k-means++ or explicit centres, 10 otherwise."""
     if isinstance(n_init, str):
         if n_init != "auto":
-            raise ValueError(f"n_init must be a positive int or 'auto', got {n_init!r}.")
+            raise ValueError(
+                f"n_init must be a positive int or 'auto', got {n_init!r}."
+            )
         is_random = isinstance(init, str) and init == "random"
         return 10 if is_random or callable(init) else 1
     n = V.check_int_param(n_init, "n_init", 1)
@@ -85,7 +87,7 @@ def resolve_n_init(n_init, init) -> int:
 
 
 def _initial_centers(X, n_clusters, sample_weight, init, rng) -> np.ndarray:
-    """Initial centres from ``init`` (a name, an array or a callable)."""
+    """Return initial centres from ``init`` (a name, an array or a callable)."""
     if isinstance(init, str):
         if init == "k-means++":
             rows = kmeans_plusplus_rows(X, n_clusters, sample_weight, rng)
@@ -206,5 +208,6 @@ def kmeans_plusplus(
     w = V.check_sample_weight(sample_weight, X.shape[0])
     if n_local_trials is not None:
         n_local_trials = V.check_int_param(n_local_trials, "n_local_trials", 1)
-    rows = kmeans_plusplus_rows(X, n_clusters, w, _make_rng(random_state), n_local_trials)
+    rng = _make_rng(random_state)
+    rows = kmeans_plusplus_rows(X, n_clusters, w, rng, n_local_trials)
     return X[rows].copy(), rows

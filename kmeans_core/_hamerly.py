@@ -30,8 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._config import jit
-from ._config import N_BLOCKS
+from ._config import N_BLOCKS, jit
 from ._kernels import block_bounds, sq_dist
 
 

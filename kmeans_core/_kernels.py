@@ -58,7 +58,7 @@ def assign_labels(
     labels,  # OUT (n_samples,) int32
     min_sq_dist,  # OUT (n_samples,) dtype of X
 ):
-    """Assignment step: the nearest centre of every sample.
+    """Assign every sample to its nearest centre (the E-step).
 
     ``labels[i] = argmin_j ||x_i - c_j||^2`` and ``min_sq_dist[i]`` the
     minimum itself (Lloyd 1982, step 1).  The distance is computed as the sum of

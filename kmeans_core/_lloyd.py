@@ -102,7 +102,7 @@ def relocate_empty_clusters(
     top = np.argpartition(-dist, m - 1)[:m]
     top = top[np.lexsort((top, -dist[top]))]  # farthest first, ties: lower index
     moved = 0
-    for j, i in zip(empty, top):
+    for j, i in zip(empty, top, strict=False):
         if dist[i] <= 0.0:
             break
         old, w = labels[i], sample_weight[i]
