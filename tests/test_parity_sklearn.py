@@ -70,9 +70,9 @@ def initial_centers(X, n_clusters, seed=1):
     return X[rows] + noise
 
 
-def fit_both(X, init, **params):
+def fit_both(X, init, algorithm="lloyd", **params):
     sk = SKKMeans(init.shape[0], init=init, n_init=1, algorithm="lloyd", **params)
-    me = KMeans(init.shape[0], init=init, n_init=1, **params)
+    me = KMeans(init.shape[0], init=init, n_init=1, algorithm=algorithm, **params)
     return sk.fit(X), me.fit(X)
 
 
@@ -100,14 +100,15 @@ def assert_parity(sk, me, X, dtype, sample_weight=None):
     assert relative_difference(me.inertia_, sk_inertia) <= 1e-6
 
 
+@pytest.mark.parametrize("algorithm", ["lloyd", "auto"])  # the reference, the default
 @pytest.mark.parametrize("tol", [1e-4, 0.0])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ["blobs", "uniform", "china"])
-def test_same_init_parity(name, dtype, tol):
+def test_same_init_parity(name, dtype, tol, algorithm):
     X64, n_clusters = dataset(name)
     X = X64.astype(dtype)
     init = initial_centers(X64, n_clusters).astype(dtype)
-    sk, me = fit_both(X, init, tol=tol)
+    sk, me = fit_both(X, init, algorithm=algorithm, tol=tol)
     assert_parity(sk, me, X, dtype)
     assert me.n_iter_ > 2  # a real run, not a trivial one
 
