@@ -1,8 +1,10 @@
 """Run the benchmark suite and write a markdown report.
 
-``python -m bench`` (full, about 20-30 minutes on 2 cores), ``--quick`` (no
-24-megapixel image, smaller blobs), ``--smoke`` (tiny inputs, under a minute;
-what CI runs).  ``--out FILE.md`` chooses the report file.  Everything is seeded,
+``python -m bench`` (full: every case, the slowest), ``--quick`` (no
+24-megapixel image, blobs n = 200,000; about 17 minutes on a busy 2-core
+machine), ``--targets`` (only the cases of the issue's Targets table, at full
+size), ``--smoke`` (tiny inputs, under a minute when the machine is idle; what
+CI runs).  ``--out FILE.md`` chooses the report file.  Everything is seeded,
 so reruns measure the same work; only the timings vary.
 """
 
@@ -46,6 +48,16 @@ class Mode:
     cold_runs: int = 1  # 0 skips the cold start
     exercise_runs: int = 3
     tiny: bool = False  # tiny images instead of the real ones
+    samples: bool = True  # scikit-learn's china.jpg and flower.jpg
+    # k per image, overriding ``ks`` (image name prefix -> values of k)
+    case_ks: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def ks_for(self, name: str) -> tuple[int, ...]:
+        """The values of k to run on the image called ``name``."""
+        for prefix, ks in self.case_ks.items():
+            if name.startswith(prefix):
+                return ks
+        return self.ks
 
 
 MODES = {
@@ -55,6 +67,10 @@ MODES = {
     "quick": Mode("quick", plan=Plan(slow_s=8.0), blobs_n=200_000,
                   blobs_dims=(3, 32), blobs_ks=(8, 64)),
     "full": Mode("full", generated_shape=(4000, 6000), cold_runs=2),
+    # Only the cases of the issue's Targets table, at full size.
+    "targets": Mode("targets", generated_shape=(4000, 6000), blobs_dims=(32,),
+                    blobs_ks=(64,), samples=False,
+                    case_ks={"american_gothic": (20, 256), "generated": (16,)}),
 }
 
 
@@ -71,7 +87,7 @@ def _images(mode: Mode, workdir: Path, notes: list[str]) -> list[images.ImageCas
     if cases[0] is None:
         notes.append(f"American Gothic not found at {images.AMERICAN_GOTHIC}: "
                      "skipped; targets on it are not measured")
-    for name in ("china.jpg", "flower.jpg"):
+    for name in ("china.jpg", "flower.jpg") if mode.samples else ():
         case = images.sklearn_sample(name, workdir)
         if case is None:
             notes.append(f"scikit-learn not installed: {name} skipped")
@@ -113,7 +129,8 @@ def run(mode: Mode, sections: tuple[str, ...]) -> tuple[list[Row], list[str]]:
         if "images" in sections:
             for case in cases:
                 _log(f"images: {case.name}")
-                r, n = run_image(case, mode.ks, mode.plan, workdir, _log)
+                r, n = run_image(case, mode.ks_for(case.name), mode.plan, workdir,
+                                 _log)
                 rows += r
                 notes += [x for x in n if x not in notes]
         if "blobs" in sections:
@@ -220,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--smoke", action="store_true", help="tiny sizes (< 60 s)")
     size.add_argument("--quick", action="store_true",
                       help="no 24-megapixel image, blobs n = 200,000")
+    size.add_argument("--targets", action="store_true",
+                      help="only the cases of the issue's Targets table, full size")
     p.add_argument("--out", type=Path, default=Path("bench/RESULTS.md"),
                    metavar="FILE.md", help="report file (default: bench/RESULTS.md)")
     p.add_argument("--without", default="", metavar="PEERS",
@@ -232,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown sections {sorted(unknown)}; choose from {SECTIONS}")
     peers.DISABLED.update(x for x in args.without.split(",") if x)
-    mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
+    mode = MODES["smoke" if args.smoke else "quick" if args.quick
+                 else "targets" if args.targets else "full"]
     info = machine_info()
     for name, package in (("faiss", "faiss-cpu"), ("sklearn", "scikit-learn")):
         if not has_module(name):

@@ -101,7 +101,7 @@ def _t9(rows):
                 and r.case.startswith("generated_24") and r.k == GENERATED_K
                 and r.method.startswith(OURS_CLI)), None)
     if row is None or row.timing is None or row.timing.peak_mib is None:
-        return "not measured (full mode only)", None
+        return "not measured (full or --targets mode only)", None
     peak = row.timing.peak_mib
     return f"{peak:,.0f} MiB (wall {row.seconds:.1f} s)", peak <= 500
 
