@@ -1,11 +1,13 @@
 """Assignment strategies: who computes the E-step, behind one small interface.
 
 Each strategy is a callable ``assign(centers, center_shift, first, labels,
-min_sq_dist)`` that writes the label of the nearest centre and the squared
-distance to it for every sample.  The driver (:mod:`kmeans_core._lloyd`) does
-not care which one runs.
+min_sq_dist, blocks)`` that writes the label of the nearest centre and the
+squared distance to it for every sample, and fills ``blocks`` (a
+:class:`BlockBuffers`) with the per-block weighted sums, weights and inertia of
+the new assignment, which the update step merges in block order.  The driver
+(:mod:`kmeans_core._lloyd`) does not care which one runs.
 
-* ``"lloyd"``: every distance, every iteration (:func:`_kernels.assign_labels`).
+* ``"lloyd"``: every distance, every iteration (:func:`_kernels.assign_accumulate`).
 * ``"hamerly"``: the same labels, skipping samples whose bounds prove their
   label cannot change (:mod:`kmeans_core._hamerly`).  Bitwise the same result.
 * ``"blas"``: for many features, distances from matrix products
@@ -16,10 +18,13 @@ not care which one runs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import _hamerly as H
 from . import _kernels as K
+from ._config import N_BLOCKS
 
 # Rows per matrix product in the "blas" strategy: big enough for BLAS to run at
 # full speed, small enough that the (chunk, n_clusters) block stays in cache.
@@ -37,50 +42,74 @@ def resolve_algorithm(algorithm: str, n_features: int) -> str:
     return algorithm
 
 
-def make_assigner(algorithm: str, X: np.ndarray, n_clusters: int):
+@dataclass
+class BlockBuffers:
+    """Per-block partial results of one assignment, merged in block order."""
+
+    sums: np.ndarray  # (N_BLOCKS, n_clusters, n_features) float64
+    weights: np.ndarray  # (N_BLOCKS, n_clusters) float64
+    inertia: np.ndarray  # (N_BLOCKS,) float64
+
+    @classmethod
+    def empty(cls, n_clusters: int, n_features: int) -> BlockBuffers:
+        """Allocate the buffers once per run."""
+        return cls(
+            np.empty((N_BLOCKS, n_clusters, n_features)),
+            np.empty((N_BLOCKS, n_clusters)),
+            np.empty(N_BLOCKS),
+        )
+
+
+def make_assigner(
+    algorithm: str, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int
+):
     """Build the assignment callable for ``algorithm`` on data ``X``."""
     if algorithm == "lloyd":
 
-        def assign(centers, center_shift, first, labels, min_sq_dist):
-            K.assign_labels(X, centers, labels, min_sq_dist)
+        def assign(centers, center_shift, first, labels, min_sq_dist, blocks):
+            K.assign_accumulate(X, sample_weight, centers, labels, min_sq_dist,
+                                blocks.sums, blocks.weights, blocks.inertia)
 
         return assign
     if algorithm == "hamerly":
-        return _HamerlyAssign(X, n_clusters)
+        return _HamerlyAssign(X, sample_weight, n_clusters)
     if algorithm == "blas":
-        return _BlasAssign(X, n_clusters)
+        return _BlasAssign(X, sample_weight, n_clusters)
     raise ValueError(f"unknown assignment algorithm {algorithm!r}")
 
 
 class _HamerlyAssign:
     """Hamerly (2010) assignment with its per-sample lower bounds."""
 
-    def __init__(self, X: np.ndarray, n_clusters: int):
+    def __init__(self, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int):
         self.X = X
+        self.w = sample_weight
         self.lower = np.zeros(X.shape[0])  # (n_samples,) l_i
         self.searched = np.zeros(X.shape[0], dtype=np.uint8)
         self.s = np.empty(n_clusters)  # (n_clusters,) s_j
         self.cc = np.empty((n_clusters, n_clusters))  # centre-to-centre distances
         self.rel, self.abs = H.skip_margin(X)
 
-    def __call__(self, centers, center_shift, first, labels, min_sq_dist):
+    def __call__(self, centers, center_shift, first, labels, min_sq_dist, blocks):
         H.center_distances(centers, self.cc, self.s)
         order = np.argsort(self.cc, axis=1)  # (k, k), row j: by ||c - c_j||
         H.assign_hamerly(
             self.X, centers, self.s, self.cc, order, center_shift, first, self.rel,
-            self.abs, labels, self.lower, min_sq_dist, self.searched,
+            self.abs, self.w, labels, self.lower, min_sq_dist, self.searched,
+            blocks.sums, blocks.weights, blocks.inertia,
         )
 
 
 class _BlasAssign:
     """Chunked ``argmin_j (||c_j||^2 - 2 x.c_j)`` with NumPy's matrix product."""
 
-    def __init__(self, X: np.ndarray, n_clusters: int):
+    def __init__(self, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int):
         self.X = X
+        self.w = sample_weight
         self.x_sq = np.einsum("ij,ij->i", X, X)  # (n_samples,) ||x_i||^2
         self.block = np.empty((min(BLAS_CHUNK, X.shape[0]), n_clusters), X.dtype)
 
-    def __call__(self, centers, center_shift, first, labels, min_sq_dist):
+    def __call__(self, centers, center_shift, first, labels, min_sq_dist, blocks):
         c_sq = np.einsum("ij,ij->i", centers, centers)  # (n_clusters,)
         for start in range(0, self.X.shape[0], BLAS_CHUNK):
             stop = min(start + BLAS_CHUNK, self.X.shape[0])
@@ -88,3 +117,5 @@ class _BlasAssign:
             np.dot(self.X[start:stop], centers.T, out=block)  # (chunk, n_clusters)
             K.argmin_expanded(block, c_sq, self.x_sq[start:stop],
                               labels[start:stop], min_sq_dist[start:stop])
+        K.accumulate_blocks(self.X, self.w, labels, blocks.sums, blocks.weights)
+        K.weighted_sum_blocks(min_sq_dist, self.w, blocks.inertia)

@@ -30,8 +30,8 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._config import N_BLOCKS, jit
-from ._kernels import block_bounds, sq_dist
+from ._config import jit
+from ._kernels import add_to_block, block_bounds, sq_dist
 
 
 def skip_margin(X: np.ndarray) -> tuple[float, float]:
@@ -89,10 +89,14 @@ def assign_hamerly(
     first,  # IN bool, no bounds yet: search every sample
     rel,  # IN float, relative slack of the skip test
     abs_slack,  # IN float, absolute slack of the skip test
+    sample_weight,  # IN (n_samples,) float64
     labels,  # INOUT (n_samples,) int32
     lower,  # INOUT (n_samples,) float64, l_i
     min_sq_dist,  # OUT (n_samples,) dtype of X, ||x_i - c_{a_i}||^2
     n_searched,  # OUT (n_samples,) uint8, 1 where the full search ran
+    block_sums,  # OUT (n_blocks, n_clusters, n_features) float64
+    block_weights,  # OUT (n_blocks, n_clusters) float64
+    block_inertia,  # OUT (n_blocks,) float64
 ):
     """Hamerly's assignment step (Hamerly 2010, Algorithm 2, with exact ``u``).
 
@@ -103,8 +107,8 @@ def assign_hamerly(
     ``||c_j - c_a|| - u`` away from ``x_i``, so once that exceeds the
     second-nearest distance found so far, no later centre in the list can be
     nearest or second-nearest and the search stops.  Ties go to the lowest
-    index.  Labels and ``min_sq_dist`` come out exactly as
-    :func:`assign_labels` would write them.
+    index.  Labels, ``min_sq_dist`` and the block sums come out exactly as
+    :func:`_kernels.assign_accumulate` writes them (same per-block order).
     """
     n_samples = X.shape[0]
     n_clusters = centers.shape[0]
@@ -121,8 +125,11 @@ def assign_hamerly(
     # iteration (no labels yet) a search starts from the previous sample's
     # centre, which for sorted data such as a colour histogram is usually the
     # right one.  The search is exact from any start, so this only saves time.
-    for b in prange(N_BLOCKS):
-        start, stop = block_bounds(n_samples, N_BLOCKS, b)
+    for b in prange(block_sums.shape[0]):
+        block_sums[b, :, :] = 0.0
+        block_weights[b, :] = 0.0
+        block_inertia[b] = 0.0
+        start, stop = block_bounds(n_samples, block_sums.shape[0], b)
         previous = 0
         for i in range(start, stop):
             a = previous if first else labels[i]
@@ -133,18 +140,20 @@ def assign_hamerly(
                 if u + rel * u + abs_slack < max(s[a], lower[i]):
                     min_sq_dist[i] = d_a
                     n_searched[i] = 0
+                    add_to_block(X, i, sample_weight[i], a, d_a, b,
+                                 block_sums, block_weights, block_inertia)
                     continue
             # Search outwards from c_a: nearest and second nearest, ties to
             # the lowest index.
             best = d_a
             best_j = a
             second = np.inf
+            limit = np.inf  # u + sqrt(second) + slack: centres farther from c_a lose
             for t in range(n_clusters):
                 j = order[a, t]
                 if j == a:
                     continue
-                reach = np.sqrt(np.float64(second))
-                if cc[a, j] - u > reach + rel * (reach + u) + abs_slack:
+                if cc[a, j] > limit:
                     break
                 d = sq_dist(X, i, centers, j)
                 if d < best or (d == best and j < best_j):
@@ -153,8 +162,14 @@ def assign_hamerly(
                     best_j = j
                 elif d < second:
                     second = d
+                else:
+                    continue
+                reach = np.sqrt(np.float64(second))
+                limit = u + reach + rel * (reach + u) + abs_slack
             previous = best_j
             labels[i] = best_j
             min_sq_dist[i] = best
             lower[i] = np.sqrt(np.float64(second))
             n_searched[i] = 1
+            add_to_block(X, i, sample_weight[i], best_j, best, b,
+                         block_sums, block_weights, block_inertia)

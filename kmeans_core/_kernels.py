@@ -29,7 +29,7 @@ from numba import prange
 from ._config import jit
 
 
-@jit()
+@jit(inline=True)
 def block_bounds(n_samples, n_blocks, b):
     """Return the half-open sample range ``[start, stop)`` of block ``b``.
 
@@ -41,7 +41,7 @@ def block_bounds(n_samples, n_blocks, b):
     return start, stop
 
 
-@jit()
+@jit(inline=True)
 def sq_dist(X, i, centers, j):
     """Squared Euclidean distance ``||x_i - c_j||^2``, in the dtype of ``X``."""
     d = X.dtype.type(0.0)
@@ -80,6 +80,66 @@ def assign_labels(
                 best_j = j
         labels[i] = best_j
         min_sq_dist[i] = best
+
+
+@jit(inline=True)
+def add_to_block(
+    X,  # IN (n_samples, n_features)
+    i,  # IN sample index
+    w,  # IN float64 weight of sample i
+    j,  # IN its cluster
+    d,  # IN its squared distance to c_j
+    b,  # IN its block
+    block_sums,  # INOUT (n_blocks, n_clusters, n_features) float64
+    block_weights,  # INOUT (n_blocks, n_clusters) float64
+    block_inertia,  # INOUT (n_blocks,) float64
+):
+    """Add sample ``i`` to the partial sums of block ``b`` (update step, in float64)."""
+    block_weights[b, j] += w
+    block_inertia[b] += w * np.float64(d)
+    for f in range(X.shape[1]):
+        block_sums[b, j, f] += w * X[i, f]
+
+
+@jit(parallel=True)
+def assign_accumulate(
+    X,  # IN (n_samples, n_features)
+    sample_weight,  # IN (n_samples,) float64
+    centers,  # IN (n_clusters, n_features)
+    labels,  # OUT (n_samples,) int32
+    min_sq_dist,  # OUT (n_samples,) dtype of X
+    block_sums,  # OUT (n_blocks, n_clusters, n_features) float64
+    block_weights,  # OUT (n_blocks, n_clusters) float64
+    block_inertia,  # OUT (n_blocks,) float64
+):
+    """One Lloyd pass: assignment step fused with the per-block sums.
+
+    Does what :func:`assign_labels` then :func:`accumulate_blocks` and
+    :func:`weighted_sum_blocks` do, in one parallel region and one pass over
+    ``X``: ``labels[i] = argmin_j ||x_i - c_j||^2`` (ties to the lowest ``j``),
+    and for every block ``b`` the weighted sums, weights and inertia
+    ``sum_{i in b} w_i ||x_i - c_{l_i}||^2`` of its samples.
+    """
+    n_samples = X.shape[0]
+    n_clusters = centers.shape[0]
+    n_blocks = block_sums.shape[0]
+    for b in prange(n_blocks):
+        block_sums[b, :, :] = 0.0
+        block_weights[b, :] = 0.0
+        block_inertia[b] = 0.0
+        start, stop = block_bounds(n_samples, n_blocks, b)
+        for i in range(start, stop):
+            best = sq_dist(X, i, centers, 0)
+            best_j = 0
+            for j in range(1, n_clusters):
+                d = sq_dist(X, i, centers, j)
+                if d < best:
+                    best = d
+                    best_j = j
+            labels[i] = best_j
+            min_sq_dist[i] = best
+            add_to_block(X, i, sample_weight[i], best_j, best, b,
+                         block_sums, block_weights, block_inertia)
 
 
 @jit(parallel=True)

@@ -29,8 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _kernels as K
-from ._assign import make_assigner
-from ._config import N_BLOCKS
+from ._assign import BlockBuffers, make_assigner
 
 
 @dataclass(frozen=True)
@@ -157,26 +156,22 @@ def lloyd(
     labels = np.full(n_samples, -1, dtype=np.int32)
     labels_old = labels.copy()
     min_sq_dist = np.empty(n_samples, dtype=X.dtype)
-    block_sums = np.empty((N_BLOCKS, n_clusters, n_features))
-    block_weights = np.empty((N_BLOCKS, n_clusters))
-    block_scalar = np.empty(N_BLOCKS)
+    blocks = BlockBuffers.empty(n_clusters, n_features)
     sums = np.empty((n_clusters, n_features))
     weights = np.empty(n_clusters)
     center_shift = np.zeros(n_clusters)
-    assign = make_assigner(algorithm, X, n_clusters)
+    assign = make_assigner(algorithm, X, sample_weight, n_clusters)
 
     history: list[IterationRecord] = []
     strict = False
     n_iter = 0
     for it in range(max_iter):
         t0 = time.perf_counter()
-        # E-step: nearest centre of every sample.
-        assign(centers, center_shift, it == 0, labels, min_sq_dist)
-        K.weighted_sum_blocks(min_sq_dist, sample_weight, block_scalar)
-        inertia = float(block_scalar.sum())
+        # E-step: nearest centre of every sample, and its per-block sums.
+        assign(centers, center_shift, it == 0, labels, min_sq_dist, blocks)
+        inertia = float(blocks.inertia.sum())  # 64 blocks, in order
         # M-step: weighted means, with empty clusters relocated first.
-        K.accumulate_blocks(X, sample_weight, labels, block_sums, block_weights)
-        K.merge_blocks(block_sums, block_weights, sums, weights)
+        K.merge_blocks(blocks.sums, blocks.weights, sums, weights)
         relocate_empty_clusters(X, sample_weight, labels, min_sq_dist, sums, weights)
         K.average_centers(sums, weights, centers, centers_new, center_shift)
         centers, centers_new = centers_new, centers
@@ -198,7 +193,6 @@ def lloyd(
     converged = strict or (n_iter > 0 and history[-1].center_shift <= tol)
     if not strict:
         # Labels must belong to the centres we return.
-        assign(centers, center_shift, n_iter == 0, labels, min_sq_dist)
-    K.weighted_sum_blocks(min_sq_dist, sample_weight, block_scalar)
-    inertia = float(block_scalar.sum())
+        assign(centers, center_shift, n_iter == 0, labels, min_sq_dist, blocks)
+    inertia = float(blocks.inertia.sum())
     return LloydRun(centers, labels, inertia, n_iter, converged, history)
