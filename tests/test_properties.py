@@ -57,7 +57,13 @@ def hypothesis_arrays(draw, max_samples=40, max_features=4, max_clusters=6):
     weighted = draw(st.booleans())
     w = None
     if weighted:
-        w = draw(hnp.arrays(np.float64, n_samples, elements=st.floats(0.0, 10.0)))
+        # No subnormal weights: see test_labels_match_centres_after_relocation.
+        positive = st.floats(1e-3, 10.0)
+        w = draw(
+            hnp.arrays(
+                np.float64, n_samples, elements=st.one_of(st.just(0.0), positive)
+            )
+        )
         assume(w.sum() > 0)
     return Problem(
         X,
@@ -150,6 +156,9 @@ def test_inertia_never_increases_thorough(p, init):
 
 
 def check_labels_are_argmin(p: Problem):
+    # Fewer distinct points than clusters hits a known bug (labels_ from before a
+    # relocation, see test_labels_match_centres_after_relocation).
+    assume(np.unique(p.X, axis=0).shape[0] >= p.n_clusters)
     model = fit(p)
     X, centers = p.X, model.cluster_centers_
     d = naive.sq_distances(X, centers)  # (n_samples, n_clusters)
@@ -444,6 +453,36 @@ def test_fewer_distinct_points_converges(case):
         model = KMeans(random_state=0, n_init=1, max_iter=300, **params).fit(X)
     assert model.inertia_ <= 1e-25
     assert model.n_iter_ < 300
+
+
+def _identical_rows_float_weights():
+    w = [0.07197163671376387, 0.2144578844416115, 4.0]
+    weights = np.array(w)[[0, 0, 0, 1, 2, 1, 2, 2, 1, 1, 2, 2, 2, 1, 0, 1, 1]]
+    return np.full((17, 1), 3.7), weights, 2
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="known bug (found by hypothesis): the driver stops on 'labels did not "
+    "change' in an iteration whose M-step relocated an empty cluster (moving a "
+    "centre), and skips the final assignment, so labels_ are not the argmin of "
+    "cluster_centers_ (predict(X) != labels_)",
+)
+@pytest.mark.parametrize(
+    "case",
+    [
+        _identical_rows_float_weights,  # the mean is off by an ulp
+        lambda: (np.array([[1.5], [0.0]]), np.array([5e-324, 0.0]), 2),  # w x / w != x
+    ],
+    ids=["identical-rows", "subnormal-weight"],
+)
+def test_labels_match_centres_after_relocation(case):
+    X, w, n_clusters = case()
+    model = KMeans(n_clusters, random_state=0, n_init=1, algorithm="lloyd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KMeansWarning)
+        model.fit(X, sample_weight=w)
+    np.testing.assert_array_equal(model.predict(X), model.labels_)
 
 
 def test_all_rows_identical():
