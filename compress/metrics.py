@@ -7,6 +7,9 @@ import math
 import numpy as np
 
 PEAK = 255.0  # largest value of an 8-bit channel
+# Elements converted to float64 at a time: 8 MiB temporaries instead of four
+# float64 copies of the image (2.3 GB for 24 megapixels of RGB).
+MSE_CHUNK = 1 << 20
 
 
 def mse(reference: np.ndarray, test: np.ndarray) -> float:
@@ -20,14 +23,24 @@ def mse(reference: np.ndarray, test: np.ndarray) -> float:
     Returns
     -------
     mse : float
-        ``mean((reference - test)^2)``, computed in float64.
+        ``mean((reference - test)^2)``, computed in float64 one chunk of
+        ``MSE_CHUNK`` elements at a time; NaN for empty images.
     """
     if reference.shape != test.shape:
         raise ValueError(
             f"images differ in shape: {reference.shape} and {test.shape}."
         )
-    diff = reference.astype(np.float64) - test.astype(np.float64)
-    return float(np.mean(diff * diff))
+    reference, test = reference.reshape(-1), test.reshape(-1)
+    if reference.size == 0:
+        return math.nan
+    # For 8-bit images every partial sum is an integer below 2**53, so the
+    # chunked float64 sum is exact and equals the one-shot mean.
+    total = 0.0
+    for start in range(0, reference.size, MSE_CHUNK):
+        stop = start + MSE_CHUNK
+        diff = reference[start:stop].astype(np.float64) - test[start:stop]
+        total += float((diff * diff).sum())
+    return total / reference.size
 
 
 def psnr(reference: np.ndarray, test: np.ndarray) -> float:
