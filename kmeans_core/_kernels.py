@@ -260,56 +260,6 @@ def all_distances(
             out[i, j] = np.sqrt(sq_dist(X, i, centers, j))
 
 
-@jit(parallel=True)
-def candidate_potentials(
-    X,  # IN (n_samples, n_features)
-    sample_weight,  # IN (n_samples,) float64
-    closest_sq_dist,  # IN (n_samples,) float64
-    candidates,  # IN (n_candidates,) int64, rows of X
-    block_pot,  # OUT (n_blocks, n_candidates) float64
-):
-    """Greedy k-means++: the potential each candidate centre would leave.
-
-    For candidate ``x_c``: ``phi(c) = sum_i w_i min(D(x_i)^2, ||x_i - x_c||^2)``,
-    where ``D(x_i)^2`` is the squared distance to the nearest centre chosen so
-    far (Arthur & Vassilvitskii 2007, "k-means++: the advantages of careful
-    seeding", SODA, sec. 2.2; the greedy variant keeps the candidate with the
-    smallest ``phi``).  Written per block; the caller adds blocks in order.
-    Nothing of size ``n_samples x n_candidates`` is stored.
-    """
-    n_samples, n_features = X.shape
-    n_blocks, n_candidates = block_pot.shape
-    for b in prange(n_blocks):
-        start, stop = block_bounds(n_samples, n_blocks, b)
-        for t in range(n_candidates):
-            c = candidates[t]
-            acc = 0.0
-            for i in range(start, stop):
-                d = 0.0
-                for f in range(n_features):
-                    diff = np.float64(X[i, f]) - np.float64(X[c, f])
-                    d += diff * diff
-                acc += sample_weight[i] * min(closest_sq_dist[i], d)
-            block_pot[b, t] = acc
-
-
-@jit(parallel=True)
-def update_closest(
-    X,  # IN (n_samples, n_features)
-    center_row,  # IN int, the row of X just chosen as a centre
-    closest_sq_dist,  # INOUT (n_samples,) float64
-):
-    """``D(x_i)^2 <- min(D(x_i)^2, ||x_i - x_c||^2)`` after choosing ``x_c``."""
-    n_features = X.shape[1]
-    for i in prange(X.shape[0]):
-        d = 0.0
-        for f in range(n_features):
-            diff = np.float64(X[i, f]) - np.float64(X[center_row, f])
-            d += diff * diff
-        if d < closest_sq_dist[i]:
-            closest_sq_dist[i] = d
-
-
 @jit()
 def argmin_expanded(
     dots,  # IN (n_chunk, n_clusters) x_i . c_j

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels as K
-from ._config import N_BLOCKS
+from . import _seeding_kernels as SK
 
 
 def _weighted_pick(cumulative: np.ndarray, u: float) -> int:
@@ -14,11 +13,48 @@ def _weighted_pick(cumulative: np.ndarray, u: float) -> int:
     ``cumulative`` is a running sum of non-negative masses and ``u`` is uniform
     on [0, 1).  ``side="right"`` never returns an entry of zero mass (its
     cumulative value equals its predecessor's).  Because only the running sum
-    matters, a sample of weight 2 is drawn exactly like two copies of it.
+    matters, a sample of weight 2 is drawn like two copies of it.
     """
-    total = cumulative[-1]
-    i = int(np.searchsorted(cumulative, u * total, side="right"))
+    i = int(np.searchsorted(cumulative, u * cumulative[-1], side="right"))
     return min(i, cumulative.shape[0] - 1)
+
+
+class _Potential:
+    """``D(x_i)^2`` for every sample, with the per-block sums and maxima."""
+
+    def __init__(self, X: np.ndarray, sample_weight: np.ndarray):
+        self.X = X
+        self.w = sample_weight
+        n_blocks = -(-X.shape[0] // SK.SEED_BLOCK)
+        self.lo = np.empty((n_blocks, X.shape[1]))
+        self.hi = np.empty((n_blocks, X.shape[1]))
+        SK.block_boxes(X, self.lo, self.hi)
+        self.closest = np.full(X.shape[0], np.inf)  # (n_samples,) D(x_i)^2
+        self.block_pot = np.full(n_blocks, np.inf)  # (n_blocks,)
+        self.block_max = np.full(n_blocks, np.inf)  # (n_blocks,)
+
+    def add_center(self, row: int) -> None:
+        SK.update_closest(self.X, self.w, row, self.lo, self.hi, self.closest,
+                          self.block_pot, self.block_max)
+
+    def sample(self, u: float) -> int:
+        """Draw a row with probability ``w_i D(x_i)^2 / phi``, in two levels.
+
+        First a block by its share of the potential, then a row inside it:
+        the same distribution as one running sum over all rows, without an
+        ``O(n_samples)`` cumulative sum per draw.
+        """
+        cum_blocks = np.cumsum(self.block_pot)  # (n_blocks,)
+        v = u * cum_blocks[-1]
+        b = min(int(np.searchsorted(cum_blocks, v, side="right")), len(cum_blocks) - 1)
+        v -= cum_blocks[b - 1] if b > 0 else 0.0
+        start = b * SK.SEED_BLOCK
+        stop = min(start + SK.SEED_BLOCK, self.X.shape[0])
+        mass = self.w[start:stop] * self.closest[start:stop]
+        i = int(np.searchsorted(np.cumsum(mass), v, side="right"))
+        if i >= mass.shape[0]:  # v rounded past the block's total
+            i = int(np.flatnonzero(mass > 0)[-1])
+        return start + i
 
 
 def kmeans_plusplus_rows(
@@ -33,35 +69,35 @@ def kmeans_plusplus_rows(
     The first centre is drawn with probability ``w_i / sum w``.  Each next
     centre: draw ``n_local_trials`` candidates with probability proportional to
     ``w_i D(x_i)^2`` and keep the one that leaves the smallest potential
-    (``2 + int(ln k)`` trials by default, as scikit-learn does).
+    (``2 + int(ln k)`` trials by default, as scikit-learn does).  The
+    potentials come from :mod:`kmeans_core._seeding_kernels`, which skips
+    blocks of rows that provably cannot change.
 
     Returns
     -------
     rows : ndarray of shape (n_clusters,), int64
     """
-    n_samples = X.shape[0]
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_clusters))
     rows = np.empty(n_clusters, dtype=np.int64)
     rows[0] = _weighted_pick(np.cumsum(sample_weight), rng.random())
-
-    closest = np.full(n_samples, np.inf)  # (n_samples,) D(x_i)^2
-    K.update_closest(X, rows[0], closest)
-    block_pot = np.empty((N_BLOCKS, n_local_trials))
+    state = _Potential(X, sample_weight)
+    state.add_center(int(rows[0]))
+    pot = np.empty((state.block_pot.shape[0], n_local_trials))
     candidates = np.empty(n_local_trials, dtype=np.int64)
-    mass = np.empty(n_samples)  # (n_samples,) w_i D(x_i)^2
     for c in range(1, n_clusters):
-        np.multiply(sample_weight, closest, out=mass)
-        cumulative = np.cumsum(mass)
-        if cumulative[-1] <= 0.0:
+        if not state.block_pot.sum() > 0.0:
             # Every sample already sits on a centre: any row will do.
-            cumulative = np.cumsum(sample_weight)
+            draws = rng.random(n_local_trials)
+            rows[c] = _weighted_pick(np.cumsum(sample_weight), draws[0])
+            continue
         for t, u in enumerate(rng.random(n_local_trials)):
-            candidates[t] = _weighted_pick(cumulative, u)
-        K.candidate_potentials(X, sample_weight, closest, candidates, block_pot)
-        potentials = block_pot.sum(axis=0)  # (n_local_trials,), fixed order
+            candidates[t] = state.sample(u)
+        SK.candidate_potentials(X, sample_weight, state.closest, state.block_pot,
+                                state.block_max, state.lo, state.hi, candidates, pot)
+        potentials = pot.sum(axis=0)  # (n_local_trials,), blocks in fixed order
         rows[c] = candidates[int(np.argmin(potentials))]
-        K.update_closest(X, rows[c], closest)
+        state.add_center(int(rows[c]))
     return rows
 
 

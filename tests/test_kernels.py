@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from kmeans_core import _kernels as K
+from kmeans_core import _seeding_kernels as SK
 from kmeans_core._config import N_BLOCKS
 from kmeans_core._lloyd import lloyd, relocate_empty_clusters, weighted_tolerance
 
@@ -206,41 +207,69 @@ def _naive_closest(X, rows):
     return naive.sq_distances(X, X[rows]).min(axis=1)
 
 
+def _seed_state(X, w):
+    n_blocks = -(-X.shape[0] // SK.SEED_BLOCK)
+    lo = np.empty((n_blocks, X.shape[1]))
+    hi = np.empty((n_blocks, X.shape[1]))
+    SK.block_boxes(X, lo, hi)
+    closest = np.full(X.shape[0], np.inf)
+    return lo, hi, closest, np.full(n_blocks, np.inf), np.full(n_blocks, np.inf)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
-def test_update_closest(shape, dtype):
+def test_block_boxes(shape, dtype):
     X, _, _ = make_data(*shape, dtype)
+    lo, hi, *_ = _seed_state(X, None)
+    for b in range(lo.shape[0]):
+        rows = X[b * SK.SEED_BLOCK : (b + 1) * SK.SEED_BLOCK]
+        np.testing.assert_array_equal(lo[b], rows.min(axis=0))
+        np.testing.assert_array_equal(hi[b], rows.max(axis=0))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES + [(3000, 3, 5)], ids=SHAPE_IDS + ["3000x3"])
+def test_update_closest(shape, dtype):
+    X, _, w = make_data(*shape, dtype)
+    X = np.ascontiguousarray(X[np.lexsort(X.T[::-1])])  # sorted rows: boxes prune
     rng = np.random.default_rng(2)
-    rows = rng.integers(0, X.shape[0], size=3)
-    closest = np.full(X.shape[0], np.inf)
+    rows = rng.integers(0, X.shape[0], size=6)
+    lo, hi, closest, block_pot, block_max = _seed_state(X, w)
     for t, row in enumerate(rows):
-        K.update_closest(X, int(row), closest)
-        np.testing.assert_allclose(
-            closest, _naive_closest(X, rows[: t + 1]), rtol=1e-12, atol=1e-12
-        )
+        SK.update_closest(X, w, int(row), lo, hi, closest, block_pot, block_max)
+        ref = _naive_closest(X, rows[: t + 1])
+        np.testing.assert_allclose(closest, ref, rtol=1e-12, atol=1e-12)
+        for b in range(block_pot.shape[0]):
+            sl = slice(b * SK.SEED_BLOCK, (b + 1) * SK.SEED_BLOCK)
+            assert block_max[b] == pytest.approx(ref[sl].max(), rel=1e-12, abs=1e-12)
+            assert block_pot[b] == pytest.approx(
+                (w[sl] * ref[sl]).sum(), rel=1e-12, abs=1e-12
+            )
     assert np.all(closest[rows] == 0.0)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+@pytest.mark.parametrize("shape", SHAPES + [(3000, 3, 5)], ids=SHAPE_IDS + ["3000x3"])
 def test_candidate_potentials(shape, dtype):
     X, _, w = make_data(*shape, dtype)
+    X = np.ascontiguousarray(X[np.lexsort(X.T[::-1])])
     rng = np.random.default_rng(3)
-    chosen = rng.integers(0, X.shape[0], size=2)
-    closest = _naive_closest(X, chosen)
+    lo, hi, closest, block_pot, block_max = _seed_state(X, w)
+    chosen = rng.integers(0, X.shape[0], size=3)
+    for row in chosen:
+        SK.update_closest(X, w, int(row), lo, hi, closest, block_pot, block_max)
     candidates = rng.integers(0, X.shape[0], size=4).astype(np.int64)
-    block_pot = np.full((N_BLOCKS, candidates.size), np.nan)
-    K.candidate_potentials(X, w, closest, candidates, block_pot)
-    # phi(c) = sum_i w_i min(D(x_i)^2, ||x_i - x_c||^2), per block.
+    pot = np.full((block_pot.shape[0], candidates.size), np.nan)
+    SK.candidate_potentials(X, w, closest, block_pot, block_max, lo, hi,
+                            candidates, pot)
+    # phi(c) = sum_i w_i min(D(x_i)^2, ||x_i - x_c||^2), per block, pruned or not.
     to_cand = naive.sq_distances(X, X[candidates])  # (n_samples, n_candidates)
-    per_sample = w[:, None] * np.minimum(closest[:, None], to_cand)
-    for b, (start, stop) in enumerate(naive.block_bounds(X.shape[0], N_BLOCKS)):
+    per_sample = w[:, None] * np.minimum(_naive_closest(X, chosen)[:, None], to_cand)
+    for b in range(pot.shape[0]):
+        sl = slice(b * SK.SEED_BLOCK, (b + 1) * SK.SEED_BLOCK)
         np.testing.assert_allclose(
-            block_pot[b], per_sample[start:stop].sum(axis=0), rtol=1e-12, atol=1e-12
+            pot[b], per_sample[sl].sum(axis=0), rtol=1e-12, atol=1e-12
         )
-    np.testing.assert_allclose(
-        block_pot.sum(axis=0), per_sample.sum(axis=0), rtol=1e-12, atol=1e-12
-    )
 
 
 # -- the driver (kmeans_core._lloyd) against the naive loop ----------------------
@@ -372,3 +401,30 @@ def test_lloyd_relocates_like_naive():
     np.testing.assert_array_equal(run.labels, ref.labels)
     np.testing.assert_allclose(run.centers, ref.centers, rtol=1e-10, atol=1e-12)
     assert np.unique(run.labels).size == 4
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
+def test_assign_accumulate_matches_naive(shape, dtype):
+    """The fused E-step: labels, distances and per-block sums in one pass."""
+    X, centers, w = make_data(*shape, dtype)
+    n_samples, n_features = X.shape
+    n_clusters = centers.shape[0]
+    labels = np.full(n_samples, -1, dtype=np.int32)
+    min_sq = np.full(n_samples, np.nan, dtype=dtype)
+    sums = np.full((N_BLOCKS, n_clusters, n_features), np.nan)
+    weights = np.full((N_BLOCKS, n_clusters), np.nan)
+    inertia = np.full(N_BLOCKS, np.nan)
+    K.assign_accumulate(X, w, centers, labels, min_sq, sums, weights, inertia)
+    assert_labels_are_argmin(labels, X, centers)
+    for b, (start, stop) in enumerate(naive.block_bounds(n_samples, N_BLOCKS)):
+        ref_sums, ref_w = naive.weighted_sums(
+            X[start:stop], w[start:stop], labels[start:stop], n_clusters
+        )
+        np.testing.assert_allclose(sums[b], ref_sums, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(weights[b], ref_w, rtol=1e-12, atol=1e-300)
+        ref_inertia = (w[start:stop] * min_sq[start:stop].astype(np.float64)).sum()
+        np.testing.assert_allclose(inertia[b], ref_inertia, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(
+        inertia.sum(), naive.inertia(X, w, centers, labels), rtol=rtol_for(dtype)
+    )
