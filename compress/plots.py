@@ -24,6 +24,10 @@ MAX_COLUMNS = 4
 # panel; unclamped, a 5000 x 1 strip asked for a 24,000-inch (2.4-million-pixel)
 # high figure, and rendering it ran out of time and memory.
 MAX_PANEL_ASPECT = 3.0
+# Panels are drawn from a subsample with at most this many image pixels per
+# panel pixel along each axis: enough for matplotlib's antialiasing, while a
+# 24-megapixel photo handed to imshow whole took 1.4 GB of resampling buffers.
+OVERSAMPLE = 2
 
 
 def _figure(width: float, height: float):
@@ -64,6 +68,14 @@ def _png_bytes(fig) -> bytes:
     Image.fromarray(np.ascontiguousarray(rgba[:, :, :3])).save(
         buf, format="PNG", optimize=True)
     return buf.getvalue()
+
+
+def _subsample(image: np.ndarray, width_px: float, height_px: float) -> np.ndarray:
+    """Every ``step``-th row and column, keeping >= OVERSAMPLE x the panel size."""
+    height, width = image.shape[:2]
+    step = min(width // max(1, int(OVERSAMPLE * width_px)),
+               height // max(1, int(OVERSAMPLE * height_px)))
+    return image[::step, ::step] if step > 1 else image
 
 
 def _show(ax, image: np.ndarray) -> None:
@@ -110,12 +122,13 @@ def contact_sheet(
     height, width = original.shape[:2]
     aspect = min(height / width, MAX_PANEL_ASPECT)
     panel_h = PANEL_INCHES * aspect + 0.5  # room for a two-line caption
+    panel_px = (PANEL_INCHES * DPI, PANEL_INCHES * aspect * DPI)  # (width, height)
     fig = _figure(PANEL_INCHES * n_cols, panel_h * n_rows + 0.4)
     for i in range(n_rows * n_cols):
         ax = fig.add_subplot(n_rows, n_cols, i + 1)
         if i < len(items):
             image, caption = items[i]
-            _show(ax, image)
+            _show(ax, _subsample(image, *panel_px))
             ax.set_title(caption, fontsize=8)
         else:
             ax.set_axis_off()
