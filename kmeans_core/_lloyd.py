@@ -18,7 +18,9 @@ weight takes the sample of positive weight that is farthest from its own
 centre (the ``m`` empty clusters, in index order, take the ``m`` farthest
 samples, farthest first, ties to the lower sample index); that sample's
 contribution moves from its old cluster to the empty one.  If every sample
-already sits on its centre, empty clusters keep their centre.
+already sits on its centre (within 64 ulps of its norm), empty clusters keep
+their centre.  An iteration that relocated a cluster never counts as converged
+by unchanged labels: its centres moved after the assignment.
 """
 
 from __future__ import annotations
@@ -96,7 +98,12 @@ def relocate_empty_clusters(
     empty = np.flatnonzero(weights <= 0.0)
     if empty.size == 0:
         return 0
-    dist = np.where(sample_weight > 0.0, min_sq_dist, -1.0)
+    # A sample within rounding of its centre (64 ulps of its own norm) counts
+    # as sitting on it: the mean of identical rows can be an ulp off, and
+    # moving such a row would only make clusters trade it back and forth.
+    eps = float(np.finfo(X.dtype).eps)
+    on_centre = min_sq_dist <= (64.0 * eps) ** 2 * np.einsum("ij,ij->i", X, X)
+    dist = np.where((sample_weight > 0.0) & ~on_centre, min_sq_dist, -1.0)
     m = min(empty.size, dist.size)
     top = np.argpartition(-dist, m - 1)[:m]
     top = top[np.lexsort((top, -dist[top]))]  # farthest first, ties: lower index
@@ -172,7 +179,9 @@ def lloyd(
         inertia = float(blocks.inertia.sum())  # 64 blocks, in order
         # M-step: weighted means, with empty clusters relocated first.
         K.merge_blocks(blocks.sums, blocks.weights, sums, weights)
-        relocate_empty_clusters(X, sample_weight, labels, min_sq_dist, sums, weights)
+        moved = relocate_empty_clusters(
+            X, sample_weight, labels, min_sq_dist, sums, weights
+        )
         K.average_centers(sums, weights, centers, centers_new, center_shift)
         centers, centers_new = centers_new, centers
         shift = float((center_shift**2).sum())
@@ -180,7 +189,7 @@ def lloyd(
         history.append(IterationRecord(inertia, shift, time.perf_counter() - t0))
         if verbose:
             print(f"Iteration {it}: inertia {inertia:.6g}, centre shift {shift:.3g}")
-        if np.array_equal(labels, labels_old):
+        if moved == 0 and np.array_equal(labels, labels_old):
             strict = True
             if verbose:
                 print(f"Converged at iteration {it}: labels did not change.")
