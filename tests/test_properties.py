@@ -64,7 +64,7 @@ def hypothesis_arrays(
     weighted = draw(st.booleans())
     w = None
     if weighted:
-        # No subnormal weights: see test_labels_match_centres_after_relocation.
+        # Subnormal weights are covered by test_labels_match_centres_after_relocation.
         positive = st.floats(1e-3, 10.0)
         w = draw(
             hnp.arrays(
@@ -184,16 +184,14 @@ def check_labels_are_argmin(p: Problem):
 
 
 @QUICK
-# Distinct rows: duplicates hit a known bug (labels_ from before a relocation, see
-# test_labels_match_centres_after_relocation).
-@given(hypothesis_arrays(distinct=True))
+@given(hypothesis_arrays())
 def test_labels_are_the_argmin(p):
     check_labels_are_argmin(p)
 
 
 @pytest.mark.slow
 @THOROUGH
-@given(hypothesis_arrays(max_samples=150, distinct=True))
+@given(hypothesis_arrays(max_samples=150))
 def test_labels_are_the_argmin_thorough(p):
     check_labels_are_argmin(p)
 
@@ -437,14 +435,6 @@ def _two_points_tol_zero():
     return X, dict(n_clusters=5, tol=0.0)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known bug: the run cycles until max_iter.  A mean of identical rows "
-    "is off by an ulp; the exact duplicate centre left in an empty cluster wins "
-    "the next assignment; relocation fires on ulp-sized distances.  Needs tol=0, "
-    "or rows that are all identical (zero variance makes the tolerance 0).  "
-    "scikit-learn stops after 1-2 iterations on the same data",
-)
 @pytest.mark.parametrize(
     "case",
     [
@@ -467,13 +457,6 @@ def _identical_rows_float_weights():
     return np.full((17, 1), 3.7), weights, 2
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known bug (found by hypothesis): the driver stops on 'labels did not "
-    "change' in an iteration whose M-step relocated an empty cluster (moving a "
-    "centre), and skips the final assignment, so labels_ are not the argmin of "
-    "cluster_centers_ (predict(X) != labels_)",
-)
 @pytest.mark.parametrize(
     "case",
     [
