@@ -31,6 +31,7 @@ from .io import (
 )
 from .knee import find_knee
 from .metrics import index_bits, mse, psnr
+from .plots import panel_stride
 from .progress import Progress
 from .quantize import DEFAULT_SEED, quantize
 
@@ -227,8 +228,13 @@ def compress_image(
             exact=q.exact, notes=row_notes,
         )
         rows.append(row)
-        panels.append((recon, f"k={k}, {bits} bit{'s' if bits > 1 else ''}/px\nPSNR "
+        step = panel_stride(*recon.shape[:2])  # the sheet needs no more pixels
+        panels.append((recon[::step, ::step].copy(),
+                       f"k={k}, {bits} bit{'s' if bits > 1 else ''}/px\nPSNR "
                        f"{report.psnr_text(row.psnr_db)} dB, {len(data):,} B"))
+        # Free this k's image now, not when the next one is assigned: two
+        # full-size reconstructions at once were the peak (+72 MB at 24 MP).
+        del recon, q
     progress.update(len(ks))
     progress.close()
 

@@ -70,12 +70,16 @@ def _png_bytes(fig) -> bytes:
     return buf.getvalue()
 
 
-def _subsample(image: np.ndarray, width_px: float, height_px: float) -> np.ndarray:
-    """Every ``step``-th row and column, keeping >= OVERSAMPLE x the panel size."""
-    height, width = image.shape[:2]
-    step = min(width // max(1, int(OVERSAMPLE * width_px)),
-               height // max(1, int(OVERSAMPLE * height_px)))
-    return image[::step, ::step] if step > 1 else image
+def panel_stride(height: int, width: int) -> int:
+    """Row and column step at which :func:`contact_sheet` samples an image.
+
+    The largest step that still leaves ``OVERSAMPLE`` image pixels per panel
+    pixel along both axes; 1 for images no larger than that.
+    """
+    aspect = min(height / width, MAX_PANEL_ASPECT)
+    step = min(width // max(1, int(OVERSAMPLE * PANEL_INCHES * DPI)),
+               height // max(1, int(OVERSAMPLE * PANEL_INCHES * aspect * DPI)))
+    return max(1, step)
 
 
 def _show(ax, image: np.ndarray) -> None:
@@ -106,7 +110,8 @@ def contact_sheet(
     original : ndarray of shape (H, W, C), uint8
         The input image.
     panels : sequence of (image, caption)
-        Quantized images (same layout as ``original``) and their captions.
+        Quantized images (same layout as ``original``, or already sampled
+        every :func:`panel_stride` rows and columns) and their captions.
     title : str
         Figure title, e.g. the file name.
     original_caption : str, default="original"
@@ -122,13 +127,13 @@ def contact_sheet(
     height, width = original.shape[:2]
     aspect = min(height / width, MAX_PANEL_ASPECT)
     panel_h = PANEL_INCHES * aspect + 0.5  # room for a two-line caption
-    panel_px = (PANEL_INCHES * DPI, PANEL_INCHES * aspect * DPI)  # (width, height)
     fig = _figure(PANEL_INCHES * n_cols, panel_h * n_rows + 0.4)
     for i in range(n_rows * n_cols):
         ax = fig.add_subplot(n_rows, n_cols, i + 1)
         if i < len(items):
             image, caption = items[i]
-            _show(ax, _subsample(image, *panel_px))
+            step = panel_stride(*image.shape[:2])
+            _show(ax, image[::step, ::step])
             ax.set_title(caption, fontsize=8)
         else:
             ax.set_axis_off()
