@@ -273,8 +273,8 @@ def argmin_expanded(
     ``||x_i||^2`` is the same for every centre, so the argmin only needs
     ``||c_j||^2 - 2 x_i.c_j``; it is added back for the winner (and clipped at
     0, which the expanded form can undershoot by rounding).  Serial on purpose:
-    it runs on one chunk at a time, right after the multi-threaded BLAS
-    product, and is cheap next to it.
+    right after a product, OpenBLAS's threads still spin waiting for work, and
+    a parallel Numba region competing with them was 3-10x slower (measured).
     """
     for i in range(dots.shape[0]):
         best = c_sq[0] - 2 * dots[i, 0]
