@@ -13,9 +13,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-# Keys wider than this fall back to sorting: the table would need 2^bits slots.
-MAX_TABLE_BITS = 24
-
 
 @numba.njit(cache=True, nogil=True)
 def _count(keys, table):  # IN (n_pixels,) uint32; INOUT (2^bits,) int32, zeroed
@@ -56,7 +53,7 @@ def table_histogram(keys: np.ndarray, bits: int):
     keys : ndarray of shape (n_pixels,), uint32
         Packed colour keys, each below ``2**bits``.
     bits : int
-        Key width, at most :data:`MAX_TABLE_BITS`.
+        Key width, at most ``compress.histogram.MAX_TABLE_BITS`` (24).
 
     Returns
     -------

@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._histogram_kernel import MAX_TABLE_BITS, table_histogram
+# Keys up to this many bits use the compiled direct-address table
+# (compress._histogram_kernel); wider keys are sorted.  The kernel module is
+# imported on first use, so that `--help` and input errors do not pay for
+# importing Numba.
+MAX_TABLE_BITS = 24
 
 
 def pack_colors(pixels: np.ndarray) -> np.ndarray:
@@ -111,6 +115,8 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     if bits <= MAX_TABLE_BITS:
         # O(n) direct-address table (compress._histogram_kernel): 8x faster than
         # sorting on a 1-megapixel photo and no n_pixels-sized int64 temporaries.
+        from ._histogram_kernel import table_histogram
+
         distinct, counts, inverse = table_histogram(keys, bits)
         return unpack_colors(distinct, pixels.shape[1], pixels.dtype), counts, inverse
     order = np.argsort(keys, kind="stable")  # (n_pixels,)
