@@ -144,6 +144,11 @@ def kmeans(
     algorithm = resolve_algorithm(algorithm, X.shape[1])
     runs = resolve_n_init(n_init, init)
     rng = _make_rng(random_state)
+    # Scale the weights by a power of two so the largest lies in [1, 2): exact
+    # (only the exponent changes), and it keeps w_i x_i from underflowing for
+    # tiny weights or overflowing for huge ones.  Inertia is scaled back.
+    w_exp = -int(np.floor(np.log2(w.max())))
+    w = np.ldexp(w, w_exp)  # w * 2**w_exp without overflowing 2**w_exp itself
     abs_tol = weighted_tolerance(X, w, tol)
 
     best: LloydRun | None = None
@@ -166,9 +171,13 @@ def kmeans(
             KMeansWarning,
             stacklevel=2,
         )
+    history = [
+        IterationRecord(float(np.ldexp(h.inertia, -w_exp)), h.center_shift, h.seconds)
+        for h in best.history
+    ]
     return KMeansResult(
-        best.centers, best.labels, best.inertia, best.n_iter, best.converged,
-        best.history, runs,
+        best.centers, best.labels, float(np.ldexp(best.inertia, -w_exp)), best.n_iter,
+        best.converged, history, runs,
     )
 
 

@@ -187,11 +187,6 @@ def test_largest_safe_magnitude_fits():
     assert np.isfinite(result.centers).all() and np.isfinite(result.inertia)
 
 
-@pytest.mark.xfail(reason="defect in the driver, reported for kmeans_core/_api.py: "
-                          "w_i * x_i underflows for subnormal weights and overflows "
-                          "for huge ones (proposed fix: scale weights by a power of "
-                          "two so max(w) is in [1, 2), exactly, and scale the inertia "
-                          "back)", strict=False)
 @pytest.mark.parametrize("X, w", [
     (np.array([[1.5], [0.0]]), np.array([5e-324, 0.0])),  # subnormal weight
     (np.random.default_rng(0).random((20, 2)) * 1e10, np.full(20, 1e300)),  # huge
