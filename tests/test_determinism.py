@@ -82,18 +82,14 @@ def test_multiprocessing_pool(method, warm):
 
 
 def test_fork_after_parent_fit_with_forksafe_layer():
-    """The workaround for the defect below: NUMBA_THREADING_LAYER=forksafe."""
+    """The layer kmeans_core picks by default, asked for explicitly."""
     done = run_pool("fork", True, NUMBA_THREADING_LAYER="forksafe")
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason=(
-    "defect, reported for kmeans_core/_config.py: without TBB Numba picks GNU "
-    "OpenMP, which is not fork-safe; once the parent has run a parallel kernel, "
-    "forked workers die ('fork() called from a process already using GNU "
-    "OpenMP') and the pool hangs"))
 def test_fork_after_parent_fit_default_layer():
+    """A forked pool after a fit in the parent: kmeans_core's default layer is
+    fork-safe (GNU OpenMP, Numba's own default without TBB, hangs here)."""
     done = run_pool("fork", True, timeout=30.0)
     assert done.returncode == 0, done.stderr
 
