@@ -103,6 +103,10 @@ def _add_compress_options(p: argparse.ArgumentParser) -> None:
                    help="contact sheet file (default: IMAGE-sheet.png when "
                         "several k are given)")
     p.add_argument("--no-sheet", action="store_true", help="no contact sheet")
+    p.add_argument("--elbow", nargs="?", const=True, default=None, metavar="FILE",
+                   help="also plot inertia against the k of this run (default "
+                        "file IMAGE-elbow.png) and suggest a k at the knee; "
+                        "reuses the fits, no refitting")
     _add_common(p)
     _add_fit_options(p)
 
@@ -169,6 +173,8 @@ def _compress_options(args: argparse.Namespace) -> jobs.CompressOptions:
         out_dir=args.out_dir, force=args.force, output_format=args.output_format,
         json=args.json, quiet=args.quiet, sheet=args.sheet,
         make_sheet=not args.no_sheet, max_pixels=args.max_pixels,
+        make_elbow=args.elbow is not None,
+        elbow=None if args.elbow in (None, True) else Path(args.elbow),
         fit=jobs.FitOptions(args.seed, args.n_init, args.max_iter),
     )
 

@@ -242,15 +242,19 @@ def png_bit_depth(n_colors: int) -> int:
 #                       k=16  270,306 | 253,294 | 251,854
 #   sklearn china.jpg   k=5    33,480 |  29,442 |  35,710
 #   grace_hopper.jpg    k=16   51,638 |  50,364 |  48,755
-# No single strategy wins everywhere, and Z_RLE / Z_HUFFMAN_ONLY take about
-# 10 ms, so trying all three costs little.  8-bit palettes are not filtered by
+# At 1, 2 and 4 bits optimize=True won only once (american_gothic k=2: 31,848
+# vs 32,091 bytes with Z_RLE) and it is the slow one (0.3 s at k=5 against
+# 8 ms for Z_RLE or Z_HUFFMAN_ONLY), so sub-byte palettes try the two fast
+# strategies.  8-bit palettes are not filtered by
 # Pillow and optimize=True is best there (american_gothic k=64: 446,800 vs
-# 528,350 with Z_RLE).
-_PALETTE_PNG_OPTIONS = (
-    {"optimize": True},
-    {"compress_level": 9, "compress_type": 3},  # zlib.Z_RLE
-    {"compress_level": 9, "compress_type": 2},  # zlib.Z_HUFFMAN_ONLY
-)
+# 528,350 with Z_RLE; k=20: 282,200 vs 338,224), so they use it alone.
+_PALETTE_PNG_OPTIONS = {
+    "sub-byte": (
+        {"compress_level": 9, "compress_type": 3},  # zlib.Z_RLE
+        {"compress_level": 9, "compress_type": 2},  # zlib.Z_HUFFMAN_ONLY
+    ),
+    "8-bit": ({"optimize": True},),
+}
 
 
 def encode_palette_png(index_map: np.ndarray, palette: np.ndarray) -> bytes:
@@ -283,7 +287,7 @@ def encode_palette_png(index_map: np.ndarray, palette: np.ndarray) -> bytes:
     if has_alpha:
         common["transparency"] = palette[:, -1].astype(np.uint8).tobytes()
     best = b""
-    for options in _PALETTE_PNG_OPTIONS:
+    for options in _PALETTE_PNG_OPTIONS["8-bit" if bits == 8 else "sub-byte"]:
         buf = io.BytesIO()
         im.save(buf, format="PNG", **common, **options)
         if not best or len(buf.getvalue()) < len(best):

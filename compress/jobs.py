@@ -61,6 +61,8 @@ class CompressOptions:
     quiet: bool = False
     sheet: Path | None = None
     make_sheet: bool = True
+    elbow: Path | None = None  # the plot file; None: IMAGE-elbow.png
+    make_elbow: bool = False  # plot inertia against the ks of this run
     max_pixels: int = DEFAULT_MAX_PIXELS
     fit: FitOptions = field(default_factory=FitOptions)
 
@@ -190,8 +192,15 @@ def compress_image(
     sheet_path = None
     if opts.make_sheet and (len(ks) > 1 or opts.sheet is not None):
         sheet_path = opts.sheet or directory / f"{stem}-sheet.png"
-    _check_targets([*targets.values(), *([sheet_path] if sheet_path else [])],
-                   input_path, opts.force)
+    elbow_path = None
+    if opts.make_elbow:
+        if len(ks) < 2:
+            raise UsageError("--elbow needs several k, e.g. 1 2 3 5 10 15 20.")
+        if opts.elbow is not None:
+            _check_png_name(opts.elbow, "elbow plot")
+        elbow_path = opts.elbow or directory / f"{stem}-elbow.png"
+    extra = [p for p in (sheet_path, elbow_path) if p is not None]
+    _check_targets([*targets.values(), *extra], input_path, opts.force)
     _say_notes(image.notes, opts.quiet or opts.json, err)
 
     pixels = image.pixels  # (H, W, C)
@@ -246,16 +255,31 @@ def compress_image(
             original_caption=f"original, {n_colors:,} colours\n"
                              f"{image.file_bytes:,} B",
         )
+    knee = None
+    if elbow_path is not None:
+        # The fits above already give inertia for every k: no refitting.
+        from .plots import elbow_plot
+
+        inertias = [row.inertia for row in rows]
+        knee_x = find_knee(ks, inertias)
+        knee = None if knee_x is None else int(knee_x)
+        files[elbow_path] = elbow_plot(
+            ks, inertias, knee=knee,
+            title=f"Elbow: {input_path.name} ({n_colors:,} colours)")
     write_atomically(files)
-    _report(input_path, image, n_colors, rows, sheet_path, opts, out, err)
+    _report(input_path, image, n_colors, rows, sheet_path, opts, out, err,
+            elbow=(elbow_path, knee))
     return rows
 
 
-def _report(input_path, image, n_colors, rows, sheet_path, opts, out, err) -> None:
+def _report(input_path, image, n_colors, rows, sheet_path, opts, out, err,
+            elbow=(None, None)) -> None:
+    elbow_path, knee = elbow
     if opts.json:
-        print(report.to_json(_input_info(image, n_colors), rows,
-                             {"sheet": str(sheet_path) if sheet_path else None}),
-              file=out)
+        extra = {"sheet": str(sheet_path) if sheet_path else None}
+        if elbow_path is not None:
+            extra.update(elbow_plot=str(elbow_path), knee=knee)
+        print(report.to_json(_input_info(image, n_colors), rows, extra), file=out)
         return
     if len(rows) == 1:
         print(report.format_line(input_path.name, rows[0]), file=out)
@@ -267,6 +291,10 @@ def _report(input_path, image, n_colors, rows, sheet_path, opts, out, err) -> No
         print(report.format_table(rows), file=out)
         if sheet_path is not None:
             print(f"contact sheet: {sheet_path}", file=out)
+        if elbow_path is not None:
+            print(f"elbow plot: {elbow_path}; " + (
+                f"suggested k: {knee} (knee of the inertia curve, Kneedle)"
+                if knee is not None else "no clear knee among these k"), file=out)
     for row in rows:
         for note in report.row_notes(row):
             print(f"note: {note}", file=out)

@@ -65,8 +65,10 @@ def _png_bytes(fig) -> bytes:
     rgba = np.asarray(canvas.buffer_rgba())  # (height, width, 4)
     buf = io.BytesIO()
     # RGB, not matplotlib's RGBA: the alpha is 255 everywhere and costs ~10%.
+    # zlib level 6, not 9: the figures are previews, and on the 7-k sheet of
+    # american_gothic optimize=True took 0.28 s against 0.11 s, for 1 % fewer bytes.
     Image.fromarray(np.ascontiguousarray(rgba[:, :, :3])).save(
-        buf, format="PNG", optimize=True)
+        buf, format="PNG", compress_level=6)
     return buf.getvalue()
 
 

@@ -168,6 +168,24 @@ def test_elbow_finds_four_blobs(tmp_path):
     assert (tmp_path / "e.png").exists()
 
 
+def test_several_k_with_elbow_reuses_the_fits(tmp_path):
+    """The exercise in one run: one PNG per k, the sheet, and the elbow plot."""
+    save(tmp_path / "blobs.png", blobs_image())
+    doc = run_json("blobs.png", "1", "2", "3", "4", "5", "6", "--elbow", cwd=tmp_path)
+    assert doc["knee"] == 4
+    assert doc["elbow_plot"].endswith("blobs-elbow.png")
+    with Image.open(tmp_path / "blobs-elbow.png") as im:
+        im.verify()
+    assert all((tmp_path / f"blobs-k{k}.png").exists() for k in range(1, 7))
+    # The same inertia as the elbow command, which fits each k itself.
+    alone = run_json("elbow", "blobs.png", "--k", "1-6", "--plot", "e.png",
+                     cwd=tmp_path)
+    assert [r["inertia"] for r in doc["results"]] == [
+        r["inertia"] for r in alone["elbow"]]
+    proc = run_cli("blobs.png", "5", "--elbow", "--force", cwd=tmp_path, check_rc=2)
+    assert "--elbow needs several k" in proc.stderr
+
+
 def test_elbow_says_when_there_is_no_clear_knee(tmp_path):
     save(tmp_path / "two.png", blobs_image(16, 16, noise=0)[:, :8])  # 2 colours
     proc = run_cli("elbow", "two.png", "--k", "1-2", cwd=tmp_path, check_rc=0)
