@@ -96,19 +96,16 @@ def exercise(case: ImageCase, runs: int, workdir: Path, log: Callable[[str], Non
     out.mkdir(exist_ok=True)
     py = sys.executable
     cli = [[py, "-m", "compress", str(case.path), *ks, "--out-dir", str(out),
-            "--force", "--quiet", "--no-sheet"],
-           [py, "-m", "compress", "elbow", str(case.path), "--k", ",".join(ks),
-            "--plot", str(out / "elbow.png"), "--force", "--quiet"]]
+            "--elbow", str(out / "elbow.png"), "--force", "--quiet", "--no-sheet"]]
     script = [[py, str(REPO / "bench" / "exercise_ours.py"), str(case.path), str(out)]]
     if warm_up:  # untimed: the Numba cache is filled for these processes
         for argv in cli:
             run_process(argv, cwd=str(REPO))
-    log("  ours: CLI (compress + elbow)")
+    log("  ours: CLI (7 k + --elbow)")
     rows.append(Row("exercise", case.name, 0,
-                    "ours: python -m compress IMG 1 2 3 5 10 15 20 + elbow "
-                    "(2 processes)", _time_sequence(cli, runs),
-                    note="elbow refits the 7 k: the CLI has no single command for "
-                         "PNGs + plot"))
+                    "ours: python -m compress IMG 1 2 3 5 10 15 20 --elbow "
+                    "(1 process)", _time_sequence(cli, runs),
+                    note="the elbow plot reuses the 7 fits"))
     log("  ours: library script")
     rows.append(Row("exercise", case.name, 0,
                     "ours: bench/exercise_ours.py (1 process, library API)",

@@ -67,7 +67,7 @@ def _t6(rows):
     if r is None:
         return "not measured", None
     where = "" if ours.case == AG else f" (on {ours.case})"
-    return (f"CLI (2 processes) {f_ratio(r)}; library script "
+    return (f"CLI (one run, --elbow) {f_ratio(r)}; library script "
             f"{f_ratio(ratio(lib, sk))}{where}", r <= 0.2 and ours.case == AG)
 
 
