@@ -86,7 +86,7 @@ class _HamerlyAssign:
         self.X = X
         self.w = sample_weight
         self.lower = np.zeros(X.shape[0])  # (n_samples,) l_i
-        self.searched = np.zeros(X.shape[0], dtype=np.uint8)
+        self.searched = np.zeros(N_BLOCKS, dtype=np.int64)  # per block, for profiling
         self.s = np.empty(n_clusters)  # (n_clusters,) s_j
         self.cc = np.empty((n_clusters, n_clusters))  # centre-to-centre distances
         self.rel, self.abs = H.skip_margin(X)

@@ -93,7 +93,7 @@ def assign_hamerly(
     labels,  # INOUT (n_samples,) int32
     lower,  # INOUT (n_samples,) float64, l_i
     min_sq_dist,  # OUT (n_samples,) dtype of X, ||x_i - c_{a_i}||^2
-    n_searched,  # OUT (n_samples,) uint8, 1 where the full search ran
+    n_searched,  # OUT (n_blocks,) int64, samples per block that were searched
     block_sums,  # OUT (n_blocks, n_clusters, n_features) float64
     block_weights,  # OUT (n_blocks, n_clusters) float64
     block_inertia,  # OUT (n_blocks,) float64
@@ -129,20 +129,23 @@ def assign_hamerly(
         block_sums[b, :, :] = 0.0
         block_weights[b, :] = 0.0
         block_inertia[b] = 0.0
+        n_searched[b] = 0
         start, stop = block_bounds(n_samples, block_sums.shape[0], b)
         previous = 0
         for i in range(start, stop):
             a = previous if first else labels[i]
             d_a = sq_dist(X, i, centers, a)
-            u = np.sqrt(np.float64(d_a))
             if not first:
                 lower[i] -= p2 if a == j1 else p1
-                if u + rel * u + abs_slack < max(s[a], lower[i]):
+                # Skip test u + slack < m, squared so that no sqrt is needed
+                # for the samples that pass: u (1 + rel) < m - abs_slack.
+                m = max(s[a], lower[i]) - abs_slack
+                if m > 0.0 and np.float64(d_a) * (1.0 + rel) ** 2 < m * m:
                     min_sq_dist[i] = d_a
-                    n_searched[i] = 0
                     add_to_block(X, i, sample_weight[i], a, d_a, b,
                                  block_sums, block_weights, block_inertia)
                     continue
+            u = np.sqrt(np.float64(d_a))
             # Search outwards from c_a: nearest and second nearest, ties to
             # the lowest index.
             best = d_a
@@ -170,6 +173,6 @@ def assign_hamerly(
             labels[i] = best_j
             min_sq_dist[i] = best
             lower[i] = np.sqrt(np.float64(second))
-            n_searched[i] = 1
+            n_searched[b] += 1
             add_to_block(X, i, sample_weight[i], best_j, best, b,
                          block_sums, block_weights, block_inertia)
