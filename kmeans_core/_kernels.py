@@ -286,3 +286,29 @@ def argmin_expanded(
                 best_j = j
         labels[i] = best_j
         min_sq_dist[i] = max(best + x_sq[i], 0.0)
+
+
+@jit(parallel=True)
+def weighted_column_sums(
+    X,  # IN (n_samples, n_features)
+    sample_weight,  # IN (n_samples,) float64
+    shift,  # IN (n_features,) float64
+    square,  # IN bool
+    block_out,  # OUT (n_blocks, n_features) float64
+):
+    """Per block, ``sum_i w_i (x_if - shift_f)`` or, with ``square``, its square.
+
+    The two passes of a weighted variance (mean first, then squared
+    deviations), in float64, one row at a time: no ``(n_samples, n_features)``
+    temporary and no strided column scans.
+    """
+    n_samples, n_features = X.shape
+    n_blocks = block_out.shape[0]
+    for b in prange(n_blocks):
+        block_out[b, :] = 0.0
+        start, stop = block_bounds(n_samples, n_blocks, b)
+        for i in range(start, stop):
+            w = sample_weight[i]
+            for f in range(n_features):
+                v = np.float64(X[i, f]) - shift[f]
+                block_out[b, f] += w * (v * v if square else v)

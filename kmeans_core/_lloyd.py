@@ -32,6 +32,7 @@ import numpy as np
 
 from . import _kernels as K
 from ._assign import BlockBuffers, make_assigner
+from ._config import N_BLOCKS
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,11 @@ def weighted_tolerance(X: np.ndarray, sample_weight: np.ndarray, tol: float) -> 
     if tol == 0:
         return 0.0
     total = sample_weight.sum()
-    mean = (sample_weight @ X) / total  # (n_features,)
-    var = np.empty(X.shape[1])
-    for f in range(X.shape[1]):  # one column at a time: no (n, d) temporary
-        dev = X[:, f] - mean[f]
-        var[f] = (sample_weight * dev * dev).sum() / total
+    blocks = np.empty((N_BLOCKS, X.shape[1]))
+    K.weighted_column_sums(X, sample_weight, np.zeros(X.shape[1]), False, blocks)
+    mean = blocks.sum(axis=0) / total  # (n_features,)
+    K.weighted_column_sums(X, sample_weight, mean, True, blocks)
+    var = blocks.sum(axis=0) / total  # (n_features,)
     return float(var.mean() * tol)
 
 
