@@ -59,17 +59,39 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# ru_maxrss of a child started from a large process (pytest, after many tests)
+# includes the parent's peak: Linux carries the old memory map's high-water mark
+# across exec.  To measure the CLI alone, a small Python process starts it and
+# reports its ru_maxrss; that launcher's own footprint (~10 MiB) is the floor.
+_LAUNCHER = """\
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
+"""
+
+
 def start_cli(args, cwd: Path, env: dict[str, str] | None = None,
-              out_dir: Path | None = None) -> tuple[subprocess.Popen, Path, Path]:
-    """Start the CLI with stdout/stderr going to files; return (process, out, err)."""
+              out_dir: Path | None = None, isolate_rss: bool = False,
+              ) -> tuple[subprocess.Popen, Path, Path]:
+    """Start the CLI with stdout/stderr going to files; return (process, out, err).
+
+    ``isolate_rss``: start it through :data:`_LAUNCHER` so that its peak RSS
+    is its own (signals then reach the launcher, not the CLI).
+    """
     logs = Path(out_dir or cwd)
     tag = f"{os.getpid()}-{time.monotonic_ns()}"
     out_path = logs / f"stdout-{tag}.log"
     err_path = logs / f"stderr-{tag}.log"
+    argv = [sys.executable, "-m", "compress", *map(str, args)]
+    if isolate_rss:
+        argv = [sys.executable, "-c", _LAUNCHER, str(logs / f"rss-{tag}.txt"), *argv]
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "compress", *map(str, args)], cwd=cwd,
-            stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env or cli_env(),
+            argv, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+            env=env or cli_env(),
         )
     return proc, out_path, err_path
 
@@ -94,11 +116,18 @@ def wait_cli(proc: subprocess.Popen, out_path: Path, err_path: Path,
     stderr = err_path.read_text(encoding="utf-8", errors="replace")
     out_path.unlink()
     err_path.unlink()
-    return CliRun(proc.returncode, stdout, stderr, seconds, usage.ru_maxrss / 1024)
+    peak_kib = usage.ru_maxrss
+    rss_path = out_path.with_name(out_path.name.replace("stdout-", "rss-")
+                                  .replace(".log", ".txt"))
+    if rss_path.exists():  # started through the launcher: the CLI's own peak
+        peak_kib = int(rss_path.read_text())
+        rss_path.unlink()
+    return CliRun(proc.returncode, stdout, stderr, seconds, peak_kib / 1024)
 
 
 def run_cli(args, cwd: Path, *, env: dict[str, str] | None = None,
-            timeout: float = CLI_TIMEOUT, log_dir: Path | None = None) -> CliRun:
+            timeout: float = CLI_TIMEOUT, log_dir: Path | None = None,
+            isolate_rss: bool = True) -> CliRun:
     """Run ``python -m compress ARGS`` in ``cwd`` and wait for it.
 
     Logs go to ``log_dir`` (default ``cwd``) and are removed afterwards, so
@@ -106,7 +135,7 @@ def run_cli(args, cwd: Path, *, env: dict[str, str] | None = None,
     CLI runs, or one taken after this returns.
     """
     started = time.perf_counter()
-    proc, out_path, err_path = start_cli(args, cwd, env, log_dir)
+    proc, out_path, err_path = start_cli(args, cwd, env, log_dir, isolate_rss)
     return wait_cli(proc, out_path, err_path, timeout, started)
 
 
