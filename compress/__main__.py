@@ -5,6 +5,7 @@ This module only parses arguments; the work is in :mod:`compress.jobs`.
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import os
 import re
@@ -179,6 +180,21 @@ def _compress_options(args: argparse.Namespace) -> jobs.CompressOptions:
     )
 
 
+def _reraise_interrupts(unraisable) -> None:
+    """``sys.unraisablehook`` that does not let a Ctrl-C get lost.
+
+    A SIGINT that arrives while C code calls back into Python (Numba's
+    compiler does, while it fills its cache) raises KeyboardInterrupt inside the
+    callback, where Python can only print it as "Exception ignored" and carry
+    on.  Raise it again in the main thread instead, where the CLI turns it
+    into its one-line "interrupted" exit.
+    """
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        _thread.interrupt_main()
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
@@ -192,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     exit_code : int
         0 success, 1 failure, 2 usage error.
     """
+    sys.unraisablehook = _reraise_interrupts
     argv = list(sys.argv[1:] if argv is None else argv)
     prog = _prog()
     command = argv[0] if argv else ""

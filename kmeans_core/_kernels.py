@@ -51,6 +51,19 @@ def sq_dist(X, i, centers, j):
     return d
 
 
+@jit(inline=True)
+def nearest_center(X, i, centers):
+    """``(argmin_j ||x_i - c_j||^2, min_j ||x_i - c_j||^2)``, ties to the lowest j."""
+    best = sq_dist(X, i, centers, 0)
+    best_j = 0
+    for j in range(1, centers.shape[0]):
+        d = sq_dist(X, i, centers, j)
+        if d < best:
+            best = d
+            best_j = j
+    return best_j, best
+
+
 @jit(parallel=True)
 def assign_labels(
     X,  # IN (n_samples, n_features)
@@ -68,18 +81,8 @@ def assign_labels(
     centre index (strict ``<``), as in scikit-learn.  No ``n_samples x
     n_clusters`` matrix exists: each sample keeps only its running minimum.
     """
-    n_samples = X.shape[0]
-    n_clusters = centers.shape[0]
-    for i in prange(n_samples):
-        best = sq_dist(X, i, centers, 0)
-        best_j = 0
-        for j in range(1, n_clusters):
-            d = sq_dist(X, i, centers, j)
-            if d < best:
-                best = d
-                best_j = j
-        labels[i] = best_j
-        min_sq_dist[i] = best
+    for i in prange(X.shape[0]):
+        labels[i], min_sq_dist[i] = nearest_center(X, i, centers)
 
 
 @jit(inline=True)
@@ -121,7 +124,6 @@ def assign_accumulate(
     ``sum_{i in b} w_i ||x_i - c_{l_i}||^2`` of its samples.
     """
     n_samples = X.shape[0]
-    n_clusters = centers.shape[0]
     n_blocks = block_sums.shape[0]
     for b in prange(n_blocks):
         block_sums[b, :, :] = 0.0
@@ -129,13 +131,7 @@ def assign_accumulate(
         block_inertia[b] = 0.0
         start, stop = block_bounds(n_samples, n_blocks, b)
         for i in range(start, stop):
-            best = sq_dist(X, i, centers, 0)
-            best_j = 0
-            for j in range(1, n_clusters):
-                d = sq_dist(X, i, centers, j)
-                if d < best:
-                    best = d
-                    best_j = j
+            best_j, best = nearest_center(X, i, centers)
             labels[i] = best_j
             min_sq_dist[i] = best
             add_to_block(X, i, sample_weight[i], best_j, best, b,

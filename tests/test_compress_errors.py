@@ -170,3 +170,20 @@ def test_sample_errors(tmp_path):
 
 def test_k_empty_range(workdir):
     _fails(workdir, ["ok.png", "5-2"], 2, "empty range")
+
+
+def test_interrupt_inside_a_c_callback_is_raised_again():
+    """A Ctrl-C that Python could only report as "Exception ignored" (it landed in
+    a ctypes callback, e.g. Numba's compiler) reaches the main thread again."""
+    import time
+    import types
+
+    from compress.__main__ import _reraise_interrupts
+
+    unraisable = types.SimpleNamespace(
+        exc_type=KeyboardInterrupt, exc_value=KeyboardInterrupt(),
+        exc_traceback=None, err_msg=None, object=None)
+    with pytest.raises(KeyboardInterrupt):
+        _reraise_interrupts(unraisable)
+        for _ in range(1000):  # the interrupt is delivered at the next bytecode
+            time.sleep(0.001)
