@@ -180,19 +180,37 @@ def _compress_options(args: argparse.Namespace) -> jobs.CompressOptions:
     )
 
 
+_interrupted = False  # set once a Ctrl-C has been seen
+
+
 def _reraise_interrupts(unraisable) -> None:
-    """``sys.unraisablehook`` that does not let a Ctrl-C get lost.
+    """``sys.unraisablehook`` that keeps Ctrl-C and its aftermath to one line.
 
     A SIGINT that arrives while C code calls back into Python (Numba's
     compiler does, while it fills its cache) raises KeyboardInterrupt inside the
     callback, where Python can only print it as "Exception ignored" and carry
     on.  Raise it again in the main thread instead, where the CLI turns it
-    into its one-line "interrupted" exit.
+    into its one-line "interrupted" exit.  Objects that the interrupt left
+    half-built (llvmlite's) can then fail in their destructors at exit: after
+    an interrupt those are not reported; otherwise they get one line, not a
+    traceback.
     """
+    global _interrupted
     if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        _interrupted = True
         _thread.interrupt_main()
         return
-    sys.__unraisablehook__(unraisable)
+    if not _interrupted:
+        print(f"{_prog()}: warning: ignored {unraisable.exc_type.__name__}: "
+              f"{unraisable.exc_value}", file=sys.stderr)
+
+
+def _run(prog: str, job) -> int:
+    """:func:`jobs.run`, noting an interrupt for :func:`_reraise_interrupts`."""
+    global _interrupted
+    code = jobs.run(prog, job)
+    _interrupted = _interrupted or code == 130
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -221,15 +239,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 max_pixels=args.max_pixels,
                 fit=jobs.FitOptions(args.seed, args.n_init, args.max_iter),
             )
-            return jobs.run(prog, lambda: jobs.elbow(args.image, opts))
+            return _run(prog, lambda: jobs.elbow(args.image, opts))
         if command == "sample":
             args = _sample_parser(prog).parse_args(argv[1:])
             opts = _compress_options(args)
-            return jobs.run(prog, lambda: jobs.compress_image(
+            return _run(prog, lambda: jobs.compress_image(
                 jobs.sample_image_path(), opts, default_dir=Path(".")))
         args = _compress_parser(prog).parse_args(argv)
         opts = _compress_options(args)
-        return jobs.run(prog, lambda: jobs.compress_image(args.image, opts))
+        return _run(prog, lambda: jobs.compress_image(args.image, opts))
     except UsageError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return e.exit_code

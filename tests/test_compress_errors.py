@@ -187,3 +187,21 @@ def test_interrupt_inside_a_c_callback_is_raised_again():
         _reraise_interrupts(unraisable)
         for _ in range(1000):  # the interrupt is delivered at the next bytecode
             time.sleep(0.001)
+
+
+def test_destructor_errors_are_one_line_and_silent_after_an_interrupt(
+        monkeypatch, capsys):
+    import types
+
+    import compress.__main__ as cli
+
+    unraisable = types.SimpleNamespace(
+        exc_type=AttributeError, exc_value=AttributeError("no attribute '_ptr'"),
+        exc_traceback=None, err_msg="Exception ignored in", object=None)
+    monkeypatch.setattr(cli, "_interrupted", False)
+    cli._reraise_interrupts(unraisable)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "_ptr" in err
+    monkeypatch.setattr(cli, "_interrupted", True)
+    cli._reraise_interrupts(unraisable)
+    assert capsys.readouterr().err == ""
