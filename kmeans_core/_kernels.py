@@ -233,18 +233,6 @@ def weighted_sum_blocks(
 
 
 @jit(parallel=True)
-def labelled_sq_dist(
-    X,  # IN (n_samples, n_features)
-    centers,  # IN (n_clusters, n_features)
-    labels,  # IN (n_samples,) int32
-    out,  # OUT (n_samples,) dtype of X
-):
-    """``out[i] = ||x_i - c_{l_i}||^2`` for given labels (no search)."""
-    for i in prange(X.shape[0]):
-        out[i] = sq_dist(X, i, centers, labels[i])
-
-
-@jit(parallel=True)
 def all_distances(
     X,  # IN (n_samples, n_features)
     centers,  # IN (n_clusters, n_features)

@@ -166,8 +166,9 @@ def test_average_centers(shape, dtype):
 def test_weighted_sum_blocks_is_inertia(shape, dtype):
     X, centers, w = make_data(*shape, dtype)
     labels, _ = naive.assign(X, centers)
-    min_sq_dist = np.empty(X.shape[0], dtype=dtype)
-    K.labelled_sq_dist(X, centers, labels.astype(np.int32), min_sq_dist)
+    # (n_samples,) squared distance of each sample to its own centre
+    min_sq_dist = naive.sq_distances(X, centers)[np.arange(X.shape[0]), labels]
+    min_sq_dist = min_sq_dist.astype(dtype)
     block_out = np.full(N_BLOCKS, np.nan)
     K.weighted_sum_blocks(min_sq_dist, w, block_out)
     for b, (start, stop) in enumerate(naive.block_bounds(X.shape[0], N_BLOCKS)):
@@ -178,18 +179,6 @@ def test_weighted_sum_blocks_is_inertia(shape, dtype):
         naive.inertia(X, w, centers, labels),
         rtol=rtol_for(dtype),
     )
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
-def test_labelled_sq_dist(shape, dtype):
-    X, centers, _ = make_data(*shape, dtype)
-    rng = np.random.default_rng(1)
-    labels = rng.integers(0, centers.shape[0], size=X.shape[0]).astype(np.int32)
-    out = np.full(X.shape[0], np.nan, dtype=dtype)
-    K.labelled_sq_dist(X, centers, labels, out)
-    ref = naive.sq_distances(X, centers)[np.arange(X.shape[0]), labels]
-    np.testing.assert_allclose(out, ref, rtol=rtol_for(dtype), atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
