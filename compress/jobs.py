@@ -30,7 +30,7 @@ from .io import (
     write_atomically,
 )
 from .knee import find_knee
-from .metrics import index_bits, mse, psnr
+from .metrics import index_bits, mse, psnr_from_mse
 from .plots import panel_stride
 from .progress import Progress
 from .quantize import DEFAULT_SEED, quantize
@@ -227,12 +227,13 @@ def compress_image(
             row_notes.append(f"k={k}: more than {MAX_PALETTE} colours, wrote an "
                              "RGB PNG (a palette holds at most 256).")
         files[targets[k]] = data
+        err = mse(pixels, recon)  # one pass over the image, for MSE and PSNR
         row = report.Row(
             k=k, colors_in=n_colors, colors_out=q.n_colors_out, bits_per_pixel=bits,
             output=str(targets[k]), output_format="palette" if as_palette else "rgb",
             input_bytes=image.file_bytes, output_bytes=len(data),
-            raw_bytes=image.raw_bytes, mse=mse(pixels, recon),
-            psnr_db=psnr(pixels, recon), inertia=q.inertia, n_iter=q.fit.n_iter,
+            raw_bytes=image.raw_bytes, mse=err,
+            psnr_db=psnr_from_mse(err), inertia=q.inertia, n_iter=q.fit.n_iter,
             converged=bool(q.fit.converged), fit_seconds=q.fit_seconds,
             exact=q.exact, notes=row_notes,
         )

@@ -56,7 +56,11 @@ def psnr(reference: np.ndarray, test: np.ndarray) -> float:
     psnr : float
         ``math.inf`` for identical images.
     """
-    err = mse(reference, test)
+    return psnr_from_mse(mse(reference, test))
+
+
+def psnr_from_mse(err: float) -> float:
+    """PSNR in dB from an MSE already computed (``math.inf`` when it is 0)."""
     if err == 0:
         return math.inf
     return 10.0 * math.log10(PEAK * PEAK / err)
