@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _validation as V
 from ._assign import resolve_algorithm
-from ._lloyd import IterationRecord, LloydRun, lloyd, weighted_tolerance
+from ._lloyd import IterationRecord, LloydRun, center_dtype, lloyd, weighted_tolerance
 from ._seeding import kmeans_plusplus_rows, random_rows
 
 ALGORITHMS = ("auto", "lloyd", "hamerly", "blas")
@@ -28,7 +28,7 @@ class KMeansResult:
     Attributes
     ----------
     centers : ndarray of shape (n_clusters, n_features)
-        Final centres, in the dtype of the (converted) data.
+        Final centres: float32 for float32 data, float64 otherwise.
     labels : ndarray of shape (n_samples,), int32
         Index of the nearest centre of every sample.
     inertia : float
@@ -98,12 +98,12 @@ def _initial_centers(X, n_clusters, sample_weight, init, rng) -> np.ndarray:
                 f"init must be 'k-means++', 'random', an array or a callable, got "
                 f"{init!r}."
             )
-        return X[rows]
+        return X[rows].astype(center_dtype(X))
     if callable(init):
         centers = init(X, n_clusters, rng)
     else:
         centers = init
-    centers = V.check_array(centers, name="init", dtype=X.dtype)
+    centers = V.check_array(centers, name="init", dtype=center_dtype(X).type)
     if centers.shape != (n_clusters, X.shape[1]):
         raise ValueError(
             f"init has shape {centers.shape}, expected ({n_clusters}, {X.shape[1]}) "
@@ -148,7 +148,8 @@ def kmeans(
     # (only the exponent changes), and it keeps w_i x_i from underflowing for
     # tiny weights or overflowing for huge ones.  Inertia is scaled back.
     w_exp = -int(np.floor(np.log2(w.max())))
-    w = np.ldexp(w, w_exp)  # w * 2**w_exp without overflowing 2**w_exp itself
+    if w_exp != 0:
+        w = np.ldexp(w, w_exp)  # w * 2**w_exp without overflowing 2**w_exp itself
     abs_tol = weighted_tolerance(X, w, tol)
 
     best: LloydRun | None = None
@@ -163,7 +164,7 @@ def kmeans(
         if best is None or run.inertia < best.inertia:
             best = run
     assert best is not None
-    n_distinct = np.unique(best.labels).size
+    n_distinct = np.count_nonzero(np.bincount(best.labels, minlength=n_clusters))
     if n_distinct < n_clusters:
         warnings.warn(
             f"Found {n_distinct} distinct clusters, fewer than n_clusters="
@@ -219,4 +220,4 @@ def kmeans_plusplus(
         n_local_trials = V.check_int_param(n_local_trials, "n_local_trials", 1)
     rng = _make_rng(random_state)
     rows = kmeans_plusplus_rows(X, n_clusters, w, rng, n_local_trials)
-    return X[rows].copy(), rows
+    return X[rows].astype(center_dtype(X)), rows

@@ -1,10 +1,10 @@
 """Assignment strategies: who computes the E-step, behind one small interface.
 
 Each strategy is a callable ``assign(centers, center_shift, first, labels,
-min_sq_dist, blocks)`` that writes the label of the nearest centre and the
-squared distance to it for every sample, and fills ``blocks`` (a
-:class:`BlockBuffers`) with the per-block weighted sums, weights and inertia of
-the new assignment, which the update step merges in block order.  The driver
+blocks)`` that writes the label of the nearest centre of every sample, and
+fills ``blocks`` (a :class:`BlockBuffers`) with the per-block weighted sums,
+weights and inertia of the new assignment, which the update step merges in
+block order, and with how many labels changed.  The driver
 (:mod:`kmeans_core._lloyd`) does not care which one runs.
 
 * ``"lloyd"``: every distance, every iteration (:func:`_kernels.assign_accumulate`).
@@ -50,6 +50,7 @@ class BlockBuffers:
     sums: np.ndarray  # (N_BLOCKS, n_clusters, n_features) float64
     weights: np.ndarray  # (N_BLOCKS, n_clusters) float64
     inertia: np.ndarray  # (N_BLOCKS,) float64
+    changed: np.ndarray  # (N_BLOCKS,) int64, labels that changed
 
     @classmethod
     def empty(cls, n_clusters: int, n_features: int) -> BlockBuffers:
@@ -58,6 +59,7 @@ class BlockBuffers:
             np.empty((N_BLOCKS, n_clusters, n_features)),
             np.empty((N_BLOCKS, n_clusters)),
             np.empty(N_BLOCKS),
+            np.zeros(N_BLOCKS, dtype=np.int64),
         )
 
 
@@ -67,9 +69,9 @@ def make_assigner(
     """Build the assignment callable for ``algorithm`` on data ``X``."""
     if algorithm == "lloyd":
 
-        def assign(centers, center_shift, first, labels, min_sq_dist, blocks):
-            K.assign_accumulate(X, sample_weight, centers, labels, min_sq_dist,
-                                blocks.sums, blocks.weights, blocks.inertia)
+        def assign(centers, center_shift, first, labels, blocks):
+            K.assign_accumulate(X, sample_weight, centers, labels, blocks.sums,
+                                blocks.weights, blocks.inertia, blocks.changed)
 
         return assign
     if algorithm == "hamerly":
@@ -91,13 +93,13 @@ class _HamerlyAssign:
         self.cc = np.empty((n_clusters, n_clusters))  # centre-to-centre distances
         self.rel, self.abs = H.skip_margin(X)
 
-    def __call__(self, centers, center_shift, first, labels, min_sq_dist, blocks):
+    def __call__(self, centers, center_shift, first, labels, blocks):
         H.center_distances(centers, self.cc, self.s)
         order = np.argsort(self.cc, axis=1)  # (k, k), row j: by ||c - c_j||
         H.assign_hamerly(
             self.X, centers, self.s, self.cc, order, center_shift, first, self.rel,
-            self.abs, self.w, labels, self.lower, min_sq_dist, self.searched,
-            blocks.sums, blocks.weights, blocks.inertia,
+            self.abs, self.w, labels, self.lower, self.searched,
+            blocks.sums, blocks.weights, blocks.inertia, blocks.changed,
         )
 
 
@@ -105,18 +107,24 @@ class _BlasAssign:
     """Chunked ``argmin_j (||c_j||^2 - 2 x.c_j)`` with NumPy's matrix product."""
 
     def __init__(self, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int):
+        if X.dtype.kind != "f":  # integer data: BLAS multiplies floats
+            X = X.astype(np.float64)
         self.X = X
         self.w = sample_weight
         self.x_sq = np.einsum("ij,ij->i", X, X)  # (n_samples,) ||x_i||^2
         self.block = np.empty((min(BLAS_CHUNK, X.shape[0]), n_clusters), X.dtype)
+        self.min_sq_dist = np.empty(X.shape[0], X.dtype)  # (n_samples,)
 
-    def __call__(self, centers, center_shift, first, labels, min_sq_dist, blocks):
+    def __call__(self, centers, center_shift, first, labels, blocks):
         c_sq = np.einsum("ij,ij->i", centers, centers)  # (n_clusters,)
+        changed = np.zeros(1, dtype=np.int64)
         for start in range(0, self.X.shape[0], BLAS_CHUNK):
             stop = min(start + BLAS_CHUNK, self.X.shape[0])
             block = self.block[: stop - start]
             np.dot(self.X[start:stop], centers.T, out=block)  # (chunk, n_clusters)
-            K.argmin_expanded(block, c_sq, self.x_sq[start:stop],
-                              labels[start:stop], min_sq_dist[start:stop])
+            K.argmin_expanded(block, c_sq, self.x_sq[start:stop], labels[start:stop],
+                              self.min_sq_dist[start:stop], changed)
         K.accumulate_blocks(self.X, self.w, labels, blocks.sums, blocks.weights)
-        K.weighted_sum_blocks(min_sq_dist, self.w, blocks.inertia)
+        K.weighted_sum_blocks(self.min_sq_dist, self.w, blocks.inertia)
+        blocks.changed[:] = 0
+        blocks.changed[0] = changed[0]

@@ -67,9 +67,10 @@ class KMeans:
     Notes
     -----
     Input dtypes: float32 stays float32 inside the loop (sums and inertia are
-    still accumulated in float64); float16 becomes float32; integer (e.g. uint8
-    pixels), boolean and numeric object input become float64.  Inputs are
-    never modified.
+    still accumulated in float64); float16 becomes float32; uint8 and uint16
+    (pixels) are read as they are and computed in float64 (bitwise the result
+    of converting them, without the copy); other integer, boolean and numeric
+    object input become float64.  Inputs are never modified.
     """
 
     def __init__(

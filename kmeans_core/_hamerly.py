@@ -37,14 +37,16 @@ from ._kernels import add_to_block, block_bounds, sq_dist
 def skip_margin(X: np.ndarray) -> tuple[float, float]:
     """Relative and absolute slack for the skip test ``u + slack < max(s, l)``.
 
-    Distances are computed in the dtype of ``X`` (machine epsilon ``eps``): a
+    Distances are computed in the dtype of the centres (that of ``X``, float64
+    for integer ``X``; machine epsilon ``eps``): a
     squared distance summed over ``n_features`` terms is off by at most about
     ``(n_features + 2) eps`` relative to its terms, whose size is bounded by the
     data's magnitude.  We take 64 times that, relative to the distance plus the
     largest coordinate, and never less than 1e-9 relative: far more than
     rounding can do, far less than the gaps that make skipping worthwhile.
     """
-    eps = float(np.finfo(X.dtype).eps)
+    dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)  # of distances
+    eps = float(np.finfo(dtype).eps)
     rel = max(64.0 * (X.shape[1] + 2) * eps, 1e-9)
     scale = float(np.sqrt(X.shape[1]) * max(abs(float(X.min())), abs(float(X.max()))))
     return rel, rel * scale
@@ -92,11 +94,11 @@ def assign_hamerly(
     sample_weight,  # IN (n_samples,) float64
     labels,  # INOUT (n_samples,) int32
     lower,  # INOUT (n_samples,) float64, l_i
-    min_sq_dist,  # OUT (n_samples,) dtype of X, ||x_i - c_{a_i}||^2
     n_searched,  # OUT (n_blocks,) int64, samples per block that were searched
     block_sums,  # OUT (n_blocks, n_clusters, n_features) float64
     block_weights,  # OUT (n_blocks, n_clusters) float64
     block_inertia,  # OUT (n_blocks,) float64
+    block_changed,  # OUT (n_blocks,) int64, labels per block that changed
 ):
     """Hamerly's assignment step (Hamerly 2010, Algorithm 2, with exact ``u``).
 
@@ -107,7 +109,7 @@ def assign_hamerly(
     ``||c_j - c_a|| - u`` away from ``x_i``, so once that exceeds the
     second-nearest distance found so far, no later centre in the list can be
     nearest or second-nearest and the search stops.  Ties go to the lowest
-    index.  Labels, ``min_sq_dist`` and the block sums come out exactly as
+    index.  Labels, the block sums and the change counts come out exactly as
     :func:`_kernels.assign_accumulate` writes them (same per-block order).
     """
     n_samples = X.shape[0]
@@ -129,6 +131,7 @@ def assign_hamerly(
         block_sums[b, :, :] = 0.0
         block_weights[b, :] = 0.0
         block_inertia[b] = 0.0
+        block_changed[b] = 0
         n_searched[b] = 0
         start, stop = block_bounds(n_samples, block_sums.shape[0], b)
         previous = 0
@@ -141,7 +144,6 @@ def assign_hamerly(
                 # for the samples that pass: u (1 + rel) < m - abs_slack.
                 m = max(s[a], lower[i]) - abs_slack
                 if m > 0.0 and np.float64(d_a) * (1.0 + rel) ** 2 < m * m:
-                    min_sq_dist[i] = d_a
                     add_to_block(X, i, sample_weight[i], a, d_a, b,
                                  block_sums, block_weights, block_inertia)
                     continue
@@ -170,8 +172,9 @@ def assign_hamerly(
                 reach = np.sqrt(np.float64(second))
                 limit = u + reach + rel * (reach + u) + abs_slack
             previous = best_j
-            labels[i] = best_j
-            min_sq_dist[i] = best
+            if labels[i] != best_j:
+                labels[i] = best_j
+                block_changed[b] += 1
             lower[i] = np.sqrt(np.float64(second))
             n_searched[b] += 1
             add_to_block(X, i, sample_weight[i], best_j, best, b,

@@ -43,8 +43,12 @@ def block_bounds(n_samples, n_blocks, b):
 
 @jit(inline=True)
 def sq_dist(X, i, centers, j):
-    """Squared Euclidean distance ``||x_i - c_j||^2``, in the dtype of ``X``."""
-    d = X.dtype.type(0.0)
+    """Squared Euclidean distance ``||x_i - c_j||^2``, in the dtype of the centres.
+
+    The centres have the dtype of ``X`` for float data and are float64 for
+    integer data (uint8 pixels), which is read as it is and converted per term.
+    """
+    d = centers.dtype.type(0.0)
     for f in range(X.shape[1]):
         diff = X[i, f] - centers[j, f]
         d += diff * diff
@@ -69,7 +73,7 @@ def assign_labels(
     X,  # IN (n_samples, n_features)
     centers,  # IN (n_clusters, n_features)
     labels,  # OUT (n_samples,) int32
-    min_sq_dist,  # OUT (n_samples,) dtype of X
+    min_sq_dist,  # OUT (n_samples,) dtype of the centres
 ):
     """Assign every sample to its nearest centre (the E-step).
 
@@ -109,11 +113,11 @@ def assign_accumulate(
     X,  # IN (n_samples, n_features)
     sample_weight,  # IN (n_samples,) float64
     centers,  # IN (n_clusters, n_features)
-    labels,  # OUT (n_samples,) int32
-    min_sq_dist,  # OUT (n_samples,) dtype of X
+    labels,  # INOUT (n_samples,) int32
     block_sums,  # OUT (n_blocks, n_clusters, n_features) float64
     block_weights,  # OUT (n_blocks, n_clusters) float64
     block_inertia,  # OUT (n_blocks,) float64
+    block_changed,  # OUT (n_blocks,) int64
 ):
     """One Lloyd pass: assignment step fused with the per-block sums.
 
@@ -121,7 +125,8 @@ def assign_accumulate(
     :func:`weighted_sum_blocks` do, in one parallel region and one pass over
     ``X``: ``labels[i] = argmin_j ||x_i - c_j||^2`` (ties to the lowest ``j``),
     and for every block ``b`` the weighted sums, weights and inertia
-    ``sum_{i in b} w_i ||x_i - c_{l_i}||^2`` of its samples.
+    ``sum_{i in b} w_i ||x_i - c_{l_i}||^2`` of its samples, and how many of
+    its labels changed (strict convergence is a pass where none did).
     """
     n_samples = X.shape[0]
     n_blocks = block_sums.shape[0]
@@ -129,11 +134,13 @@ def assign_accumulate(
         block_sums[b, :, :] = 0.0
         block_weights[b, :] = 0.0
         block_inertia[b] = 0.0
+        block_changed[b] = 0
         start, stop = block_bounds(n_samples, n_blocks, b)
         for i in range(start, stop):
             best_j, best = nearest_center(X, i, centers)
-            labels[i] = best_j
-            min_sq_dist[i] = best
+            if labels[i] != best_j:
+                labels[i] = best_j
+                block_changed[b] += 1
             add_to_block(X, i, sample_weight[i], best_j, best, b,
                          block_sums, block_weights, block_inertia)
 
@@ -233,6 +240,27 @@ def weighted_sum_blocks(
 
 
 @jit(parallel=True)
+def label_distances(
+    X,  # IN (n_samples, n_features)
+    centers,  # IN (n_clusters, n_features)
+    labels,  # IN (n_samples,) int32
+    sq_dist_out,  # OUT (n_samples,) float64, ||x_i - c_{l_i}||^2
+    sq_norm_out,  # OUT (n_samples,) float64, ||x_i||^2
+):
+    """Squared distance of every sample to its own centre, and its squared norm.
+
+    Only the empty-cluster rule needs these (rarely), so the assignment
+    kernels do not store them every iteration.
+    """
+    for i in prange(X.shape[0]):
+        sq_dist_out[i] = np.float64(sq_dist(X, i, centers, labels[i]))
+        norm = 0.0
+        for f in range(X.shape[1]):
+            norm += np.float64(X[i, f]) * np.float64(X[i, f])
+        sq_norm_out[i] = norm
+
+
+@jit(parallel=True)
 def all_distances(
     X,  # IN (n_samples, n_features)
     centers,  # IN (n_clusters, n_features)
@@ -249,8 +277,9 @@ def argmin_expanded(
     dots,  # IN (n_chunk, n_clusters) x_i . c_j
     c_sq,  # IN (n_clusters,) ||c_j||^2
     x_sq,  # IN (n_chunk,) ||x_i||^2
-    labels,  # OUT (n_chunk,) int32
+    labels,  # INOUT (n_chunk,) int32
     min_sq_dist,  # OUT (n_chunk,)
+    changed,  # INOUT (1,) int64, incremented for every label that changes
 ):
     """Nearest centre from ``||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2``.
 
@@ -268,7 +297,9 @@ def argmin_expanded(
             if d < best:
                 best = d
                 best_j = j
-        labels[i] = best_j
+        if labels[i] != best_j:
+            labels[i] = best_j
+            changed[0] += 1
         min_sq_dist[i] = max(best + x_sq[i], 0.0)
 
 

@@ -67,6 +67,11 @@ class LloydRun:
     history: list[IterationRecord] = field(default_factory=list)
 
 
+def center_dtype(X: np.ndarray) -> np.dtype:
+    """Dtype of the centres and distances: that of float ``X``, else float64."""
+    return X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
+
+
 def weighted_tolerance(X: np.ndarray, sample_weight: np.ndarray, tol: float) -> float:
     """``tol`` times the mean over features of the weighted variance of ``X``.
 
@@ -86,24 +91,28 @@ def weighted_tolerance(X: np.ndarray, sample_weight: np.ndarray, tol: float) -> 
 def relocate_empty_clusters(
     X: np.ndarray,
     sample_weight: np.ndarray,
+    centers: np.ndarray,
     labels: np.ndarray,
-    min_sq_dist: np.ndarray,
     sums: np.ndarray,
     weights: np.ndarray,
 ) -> int:
     """Give each empty cluster the farthest sample (see module docstring).
 
+    ``centers`` are those the assignment ``labels`` was made against.
     Modifies ``sums`` and ``weights`` in place and returns how many clusters
     were relocated.  ``labels`` are left as the assignment step wrote them.
     """
     empty = np.flatnonzero(weights <= 0.0)
     if empty.size == 0:
         return 0
+    min_sq_dist = np.empty(X.shape[0])  # (n_samples,) ||x_i - c_{l_i}||^2
+    sq_norm = np.empty(X.shape[0])  # (n_samples,) ||x_i||^2
+    K.label_distances(X, centers, labels, min_sq_dist, sq_norm)
     # A sample within rounding of its centre (64 ulps of its own norm) counts
     # as sitting on it: the mean of identical rows can be an ulp off, and
     # moving such a row would only make clusters trade it back and forth.
-    eps = float(np.finfo(X.dtype).eps)
-    on_centre = min_sq_dist <= (64.0 * eps) ** 2 * np.einsum("ij,ij->i", X, X)
+    eps = float(np.finfo(centers.dtype).eps)
+    on_centre = min_sq_dist <= (64.0 * eps) ** 2 * sq_norm
     dist = np.where((sample_weight > 0.0) & ~on_centre, min_sq_dist, -1.0)
     m = min(empty.size, dist.size)
     top = np.argpartition(-dist, m - 1)[:m]
@@ -113,9 +122,10 @@ def relocate_empty_clusters(
         if dist[i] <= 0.0:
             break
         old, w = labels[i], sample_weight[i]
-        sums[old] -= w * X[i]
+        x = X[i].astype(np.float64)
+        sums[old] -= w * x
         weights[old] -= w
-        sums[j] = w * X[i]
+        sums[j] = w * x
         weights[j] = w
         moved += 1
     return moved
@@ -135,12 +145,13 @@ def lloyd(
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), float32 or float64
-        Validated data, C-contiguous.
+    X : ndarray of shape (n_samples, n_features), float32, float64 or uint8/uint16
+        Validated data, C-contiguous.  Integer data is read as it is and
+        computed in float64 (centres are float64).
     sample_weight : ndarray of shape (n_samples,), float64
         Validated non-negative weights.
     centers_init : ndarray of shape (n_clusters, n_features)
-        Initial centres (copied, cast to the dtype of ``X``).
+        Initial centres (copied, cast to :func:`center_dtype` of ``X``).
     max_iter : int
         Maximum number of iterations.
     tol : float
@@ -159,11 +170,9 @@ def lloyd(
     n_samples, n_features = X.shape
     n_clusters = centers_init.shape[0]
     # Buffers, allocated once; the loop below allocates nothing of size n_samples.
-    centers = np.array(centers_init, dtype=X.dtype, order="C")
+    centers = np.array(centers_init, dtype=center_dtype(X), order="C")
     centers_new = np.empty_like(centers)
     labels = np.full(n_samples, -1, dtype=np.int32)
-    labels_old = labels.copy()
-    min_sq_dist = np.empty(n_samples, dtype=X.dtype)
     blocks = BlockBuffers.empty(n_clusters, n_features)
     sums = np.empty((n_clusters, n_features))
     weights = np.empty(n_clusters)
@@ -176,13 +185,12 @@ def lloyd(
     for it in range(max_iter):
         t0 = time.perf_counter()
         # E-step: nearest centre of every sample, and its per-block sums.
-        assign(centers, center_shift, it == 0, labels, min_sq_dist, blocks)
+        assign(centers, center_shift, it == 0, labels, blocks)
         inertia = float(blocks.inertia.sum())  # 64 blocks, in order
+        changed = int(blocks.changed.sum())
         # M-step: weighted means, with empty clusters relocated first.
         K.merge_blocks(blocks.sums, blocks.weights, sums, weights)
-        moved = relocate_empty_clusters(
-            X, sample_weight, labels, min_sq_dist, sums, weights
-        )
+        moved = relocate_empty_clusters(X, sample_weight, centers, labels, sums, weights)
         K.average_centers(sums, weights, centers, centers_new, center_shift)
         centers, centers_new = centers_new, centers
         shift = float((center_shift**2).sum())
@@ -190,7 +198,7 @@ def lloyd(
         history.append(IterationRecord(inertia, shift, time.perf_counter() - t0))
         if verbose:
             print(f"Iteration {it}: inertia {inertia:.6g}, centre shift {shift:.3g}")
-        if moved == 0 and np.array_equal(labels, labels_old):
+        if moved == 0 and changed == 0:
             strict = True
             if verbose:
                 print(f"Converged at iteration {it}: labels did not change.")
@@ -199,10 +207,9 @@ def lloyd(
             if verbose:
                 print(f"Converged at iteration {it}: shift {shift:.3g} <= {tol:.3g}.")
             break
-        labels_old[:] = labels
     converged = strict or (n_iter > 0 and history[-1].center_shift <= tol)
     if not strict:
         # Labels must belong to the centres we return.
-        assign(centers, center_shift, n_iter == 0, labels, min_sq_dist, blocks)
+        assign(centers, center_shift, n_iter == 0, labels, blocks)
     inertia = float(blocks.inertia.sum())
     return LloydRun(centers, labels, inertia, n_iter, converged, history)

@@ -3,8 +3,12 @@
 Conversions (documented in :class:`kmeans_core.KMeans`):
 
 * float32 and float64 arrays are used as they are (float32 stays float32);
-* float16, integer (uint8 pixels included) and boolean arrays become float64,
-  except float16 which becomes float32;
+* uint8 and uint16 arrays (pixels) are used as they are: the kernels convert
+  each value to float64 as they read it, which gives bitwise the result of
+  converting first, without a float64 copy 8 (or 4) times the size; centres
+  are float64;
+* float16, other integer and boolean arrays become float64, except float16
+  which becomes float32;
 * object arrays are converted to float64 if every element is a number;
 * complex, string and other non-numeric dtypes are refused.
 
@@ -20,6 +24,11 @@ import numbers
 import numpy as np
 
 
+# Dtypes that check_array passes through unconverted (see the module docstring).
+KEPT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.uint8),
+               np.dtype(np.uint16))
+
+
 class NotFittedError(ValueError, AttributeError):
     """Raised when a method that needs a fitted model is called before ``fit``."""
 
@@ -29,7 +38,7 @@ def _is_sparse(X) -> bool:
 
 
 def check_array(X, *, name: str = "X", dtype=None) -> np.ndarray:
-    """Return ``X`` as a C-contiguous, finite, 2-D float32 or float64 array.
+    """Return ``X`` as a C-contiguous, finite, 2-D array the kernels can read.
 
     Parameters
     ----------
@@ -38,8 +47,8 @@ def check_array(X, *, name: str = "X", dtype=None) -> np.ndarray:
     name : str, default="X"
         Name used in error messages.
     dtype : {None, numpy.float32, numpy.float64}, default=None
-        Force this dtype; ``None`` keeps float32/float64 and converts the rest
-        as the module docstring says.
+        Force this dtype; ``None`` keeps float32/float64/uint8/uint16 and
+        converts the rest as the module docstring says.
 
     Returns
     -------
@@ -92,7 +101,7 @@ def check_array(X, *, name: str = "X", dtype=None) -> np.ndarray:
     if dtype is None:
         if arr.dtype == np.float16:
             dtype = np.float32
-        elif arr.dtype in (np.float32, np.float64):
+        elif arr.dtype in KEPT_DTYPES:
             dtype = arr.dtype.type
         else:
             dtype = np.float64
@@ -125,7 +134,8 @@ def _check_magnitude(arr: np.ndarray, big: float, name: str) -> None:
     n_samples, n_features = arr.shape
     log_sq = 2.0 * math.log(2.0 * big) + math.log(n_features)
     log_inertia = log_sq + math.log(n_samples)
-    if (log_sq >= math.log(float(np.finfo(arr.dtype).max))
+    dtype = arr.dtype if arr.dtype.kind == "f" else np.dtype(np.float64)  # distances
+    if (log_sq >= math.log(float(np.finfo(dtype).max))
             or log_inertia >= math.log(float(np.finfo(np.float64).max))):
         hint = " or convert it to float64" if arr.dtype == np.float32 else ""
         raise ValueError(
@@ -139,11 +149,12 @@ def _check_magnitude(arr: np.ndarray, big: float, name: str) -> None:
 def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     """Return weights as a float64 array of shape ``(n_samples,)``.
 
-    ``None`` means every sample weighs 1; a scalar is broadcast.  Negative,
-    non-finite and all-zero weights are refused.
+    ``None`` means every sample weighs 1: a read-only view of a single 1.0
+    (stride 0), so that unweighted data costs no ``n_samples`` array.  A scalar
+    is broadcast.  Negative, non-finite and all-zero weights are refused.
     """
     if sample_weight is None:
-        return np.ones(n_samples, dtype=np.float64)
+        return np.broadcast_to(np.float64(1.0), (n_samples,))
     if isinstance(sample_weight, numbers.Number):
         sample_weight = np.full(n_samples, sample_weight)
     w = np.asarray(sample_weight)

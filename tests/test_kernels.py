@@ -317,12 +317,8 @@ def test_relocation_rule(dtype):
     labels, min_sq_dist = naive.assign(X, centers)
     sums, weights = naive.weighted_sums(X, w, labels, 3)
     ref_sums, ref_weights = sums.copy(), weights.copy()
-    assert (
-        relocate_empty_clusters(
-            X, w, labels.astype(np.int32), min_sq_dist.astype(dtype), sums, weights
-        )
-        == 2
-    )
+    assert relocate_empty_clusters(X, w, centers, labels.astype(np.int32), sums,
+                                   weights) == 2
     assert naive.relocate_empty(X, w, labels, min_sq_dist, ref_sums, ref_weights) == 2
     np.testing.assert_allclose(sums, ref_sums)
     np.testing.assert_allclose(weights, ref_weights)
@@ -335,10 +331,10 @@ def test_relocation_skips_samples_on_their_centre():
     X = np.array([[1.0], [1.0], [3.0]])
     w = np.ones(3)
     labels = np.array([0, 0, 1], dtype=np.int32)
-    min_sq_dist = np.zeros(3)  # every sample sits on its centre
+    centers = np.array([[1.0], [3.0], [7.0]])  # every sample sits on its centre
     sums, weights = naive.weighted_sums(X, w, labels, 3)
     before = sums.copy(), weights.copy()
-    assert relocate_empty_clusters(X, w, labels, min_sq_dist, sums, weights) == 0
+    assert relocate_empty_clusters(X, w, centers, labels, sums, weights) == 0
     np.testing.assert_array_equal(sums, before[0])
     np.testing.assert_array_equal(weights, before[1])
 
@@ -400,12 +396,18 @@ def test_assign_accumulate_matches_naive(shape, dtype):
     n_samples, n_features = X.shape
     n_clusters = centers.shape[0]
     labels = np.full(n_samples, -1, dtype=np.int32)
-    min_sq = np.full(n_samples, np.nan, dtype=dtype)
     sums = np.full((N_BLOCKS, n_clusters, n_features), np.nan)
     weights = np.full((N_BLOCKS, n_clusters), np.nan)
     inertia = np.full(N_BLOCKS, np.nan)
-    K.assign_accumulate(X, w, centers, labels, min_sq, sums, weights, inertia)
+    changed = np.full(N_BLOCKS, -1, dtype=np.int64)
+    K.assign_accumulate(X, w, centers, labels, sums, weights, inertia, changed)
     assert_labels_are_argmin(labels, X, centers)
+    assert changed.sum() == n_samples  # every label was -1
+    min_sq = np.empty(n_samples, dtype=dtype)
+    K.assign_labels(X, centers, np.empty_like(labels), min_sq)
+    # A second pass from the same centres changes nothing.
+    K.assign_accumulate(X, w, centers, labels, sums, weights, inertia, changed)
+    assert changed.sum() == 0
     for b, (start, stop) in enumerate(naive.block_bounds(n_samples, N_BLOCKS)):
         ref_sums, ref_w = naive.weighted_sums(
             X[start:stop], w[start:stop], labels[start:stop], n_clusters

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from kmeans_core import KMeans, NotFittedError, kmeans, kmeans_plusplus
+from kmeans_core._validation import check_array, check_sample_weight
 
 
 def good_X(n_samples=20, n_features=3, dtype=np.float64):
@@ -255,6 +256,7 @@ def test_results_do_not_alias_the_init_array():
         (np.float32, np.float32),
         (np.float16, np.float32),
         (np.uint8, np.float64),
+        (np.uint16, np.float64),
         (np.int32, np.float64),
         (np.int64, np.float64),
         (np.bool_, np.float64),
@@ -273,15 +275,27 @@ def test_dtype_rules(dtype, expected):
     assert model.n_features_in_ == 3
 
 
-def test_uint8_is_the_same_as_its_float64_conversion():
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly", "blas"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_uint8_is_the_same_as_its_float64_conversion(dtype, algorithm):
     rng = np.random.default_rng(0)
-    X = rng.integers(0, 256, size=(500, 3), dtype=np.uint8)
+    top = np.iinfo(dtype).max
+    X = rng.integers(0, top, size=(500, 3), endpoint=True).astype(dtype)
     init = X[:5].astype(np.float64) + 0.25
-    a = KMeans(n_clusters=5, init=init).fit(X)
-    b = KMeans(n_clusters=5, init=init).fit(X.astype(np.float64))
-    np.testing.assert_array_equal(a.labels_, b.labels_)
-    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
-    assert a.inertia_ == b.inertia_
+    for kwargs in ({"init": init}, {"random_state": 3}):  # given centres, k-means++
+        a = KMeans(n_clusters=5, algorithm=algorithm, **kwargs).fit(X)
+        b = KMeans(n_clusters=5, algorithm=algorithm, **kwargs).fit(X.astype(np.float64))
+        np.testing.assert_array_equal(a.labels_, b.labels_)
+        np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+        assert a.inertia_ == b.inertia_
+        assert a.n_iter_ == b.n_iter_
+
+
+def test_pixel_dtypes_are_not_copied_and_unit_weights_cost_no_array():
+    X = np.zeros((1000, 3), dtype=np.uint8)
+    assert check_array(X) is X
+    w = check_sample_weight(None, 10**9)  # would be 8 GB as an array
+    assert w.shape == (10**9,) and w.strides == (0,) and w[12345] == 1.0
 
 
 def test_float32_model_predicts_float64_input():
