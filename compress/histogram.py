@@ -6,21 +6,38 @@ pixels have it: ``sum_i ||x_i - c||^2`` over pixels equals
 A photo has 10-20 times fewer distinct colours than pixels, so the fit runs
 on the histogram and the labels are mapped back to pixels with ``inverse``.
 
-Colours are packed into one unsigned integer per pixel (``r << 16 | g << 8 |
-b`` for RGB) so that finding distinct colours is a 1-D sort rather than the
-much slower row-wise ``np.unique(..., axis=0)``.  This module is the seam
-where a compiled kernel can replace the NumPy version later.
+Colours are packed into one unsigned integer key per pixel (``r << 16 | g <<
+8 | b`` for RGB).  Keys of at most 24 bits (uint8 pixels with 1-3 channels)
+are counted in ``O(n)`` by a compiled presence bitmap and its rank
+(:mod:`compress._histogram_kernel`); wider keys (RGBA, 16-bit channels) by a
+1-D sort, much faster than the row-wise ``np.unique(..., axis=0)``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# Keys up to this many bits use the compiled direct-address table
-# (compress._histogram_kernel); wider keys are sorted.  The kernel module is
+# Keys up to this many bits use the compiled bitmap (compress._histogram_kernel,
+# 2^24 bits = 2 MiB for RGB); wider keys are sorted.  The kernel module is
 # imported on first use, so that `--help` and input errors do not pay for
 # importing Numba.
 MAX_TABLE_BITS = 24
+
+
+def _key_bits(pixels: np.ndarray) -> int:
+    """Bits of one packed key of ``pixels``; raise if they cannot be packed."""
+    if pixels.ndim != 2 or pixels.dtype.kind != "u":
+        raise TypeError(
+            "pixels must be a 2-D unsigned integer array of shape (n_pixels, "
+            f"n_channels), got {pixels.ndim}-D {pixels.dtype}."
+        )
+    bits = pixels.dtype.itemsize * 8
+    total = bits * pixels.shape[1]
+    if total > 64:
+        raise ValueError(
+            f"{pixels.shape[1]} channels of {bits} bits do not fit in a 64-bit key."
+        )
+    return total
 
 
 def pack_colors(pixels: np.ndarray) -> np.ndarray:
@@ -37,18 +54,9 @@ def pack_colors(pixels: np.ndarray) -> np.ndarray:
         Channel ``c`` occupies bits ``bits * (n_channels - 1 - c)`` upwards, so
         keys sort like the colours do lexicographically.
     """
-    if pixels.ndim != 2 or pixels.dtype.kind != "u":
-        raise TypeError(
-            "pixels must be a 2-D unsigned integer array of shape (n_pixels, "
-            f"n_channels), got {pixels.ndim}-D {pixels.dtype}."
-        )
+    total = _key_bits(pixels)
     n_channels = pixels.shape[1]
     bits = pixels.dtype.itemsize * 8
-    total = bits * n_channels
-    if total > 64:
-        raise ValueError(
-            f"{n_channels} channels of {bits} bits do not fit in a 64-bit key."
-        )
     key_dtype = np.uint32 if total <= 32 else np.uint64
     keys = np.zeros(pixels.shape[0], dtype=key_dtype)  # (n_pixels,)
     for c in range(n_channels):
@@ -83,6 +91,13 @@ def unpack_colors(keys: np.ndarray, n_channels: int, dtype=np.uint8) -> np.ndarr
     return colors
 
 
+def _native(pixels: np.ndarray) -> np.ndarray:
+    """``pixels`` in native byte order (the compiled kernels read no other)."""
+    if pixels.dtype.isnative:
+        return pixels
+    return pixels.astype(pixels.dtype.newbyteorder("="))
+
+
 def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct colours of ``pixels``, their pixel counts and the inverse index.
 
@@ -103,22 +118,25 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     Notes
     -----
     Equivalent to ``np.unique(keys, return_inverse=True, return_counts=True)``
-    on the packed keys, written out (one stable argsort, then run boundaries)
-    because that is about 40% faster on a one-megapixel photo with NumPy 2.4.
+    on the packed keys.  Keys of at most ``MAX_TABLE_BITS`` bits go through
+    the compiled bitmap: ``O(n)``, no ``n_pixels``-sized temporaries, 2 MiB
+    of bitmap and 1 MiB of rank for RGB.  Wider keys are sorted, written out
+    (one stable argsort, then run boundaries) because that is about 40% faster
+    than ``np.unique`` on a one-megapixel photo with NumPy 2.4.
     """
-    keys = pack_colors(pixels)  # (n_pixels,)
-    n_pixels = keys.shape[0]
+    bits = _key_bits(pixels)
+    n_pixels = pixels.shape[0]
     if n_pixels == 0:
         return (pixels[:0].copy(), np.zeros(0, dtype=np.int64),
                 np.zeros(0, dtype=np.intp))
-    bits = pixels.dtype.itemsize * 8 * pixels.shape[1]
     if bits <= MAX_TABLE_BITS:
-        # O(n) direct-address table (compress._histogram_kernel): 8x faster than
-        # sorting on a 1-megapixel photo and no n_pixels-sized int64 temporaries.
-        from ._histogram_kernel import table_histogram
+        # Bitmap + rank (compress._histogram_kernel): the key of each pixel is
+        # packed inside the kernel, so no n_pixels-sized key array either.
+        from ._histogram_kernel import bitmap_histogram
 
-        distinct, counts, inverse = table_histogram(keys, bits)
-        return unpack_colors(distinct, pixels.shape[1], pixels.dtype), counts, inverse
+        colors, counts, inverse = bitmap_histogram(_native(pixels))
+        return colors.astype(pixels.dtype, copy=False), counts, inverse
+    keys = pack_colors(pixels)  # (n_pixels,)
     order = np.argsort(keys, kind="stable")  # (n_pixels,)
     sorted_keys = keys[order]
     # A new colour starts wherever the sorted key changes.
@@ -135,7 +153,12 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def count_distinct(pixels: np.ndarray) -> int:
-    """Count the distinct rows of ``pixels`` (one sort of packed keys).
+    """Count the distinct rows of ``pixels``.
+
+    ``O(n)`` for keys of at most ``MAX_TABLE_BITS`` bits (one pass setting bits
+    of the 2 MiB bitmap, then a popcount of it; no key array, no sort), so it is
+    cheap enough to call before deciding whether to build the histogram.  Wider
+    keys are packed and sorted.
 
     Parameters
     ----------
@@ -145,7 +168,12 @@ def count_distinct(pixels: np.ndarray) -> int:
     -------
     n_colors : int
     """
-    keys = np.sort(pack_colors(pixels))
-    if keys.size == 0:
+    bits = _key_bits(pixels)
+    if pixels.shape[0] == 0:
         return 0
+    if bits <= MAX_TABLE_BITS:
+        from ._histogram_kernel import bitmap_count
+
+        return bitmap_count(_native(pixels))
+    keys = np.sort(pack_colors(pixels))
     return int(np.count_nonzero(keys[1:] != keys[:-1]) + 1)
