@@ -20,7 +20,6 @@ from typing import TextIO
 
 from . import report
 from .errors import CompressError, UsageError
-from .histogram import color_histogram
 from .io import (
     DEFAULT_MAX_PIXELS,
     LoadedImage,
@@ -33,7 +32,7 @@ from .knee import find_knee
 from .metrics import index_bits, mse, psnr_from_mse
 from .plots import panel_stride
 from .progress import Progress
-from .quantize import DEFAULT_SEED, quantize
+from .quantize import DEFAULT_SEED, prepare, quantize
 
 MAX_PALETTE = 256  # entries a PNG palette can hold
 SAMPLE_IMAGE = "grace_hopper.jpg"  # ships with matplotlib's sample data
@@ -204,8 +203,8 @@ def compress_image(
     _say_notes(image.notes, opts.quiet or opts.json, err)
 
     pixels = image.pixels  # (H, W, C)
-    histogram = color_histogram(pixels.reshape(-1, pixels.shape[2]))
-    n_colors = histogram[0].shape[0]
+    prepared = prepare(pixels, ks=ks)
+    n_colors = prepared.n_colors
     files: dict[Path, bytes] = {}
     rows: list[report.Row] = []
     panels = []
@@ -213,7 +212,7 @@ def compress_image(
     for i, k in enumerate(ks):
         progress.update(i, f"k={k}")
         q = quantize(pixels, k, seed=opts.fit.seed, n_init=opts.fit.n_init,
-                     max_iter=opts.fit.max_iter, histogram=histogram)
+                     max_iter=opts.fit.max_iter, prepared=prepared)
         recon = q.palette[q.index_map]  # (H, W, C)
         as_palette = opts.output_format != "rgb" and q.n_colors_out <= MAX_PALETTE
         if as_palette:
@@ -337,14 +336,14 @@ def elbow(
     _say_notes(image.notes, opts.quiet or opts.json, err)
 
     pixels = image.pixels
-    histogram = color_histogram(pixels.reshape(-1, pixels.shape[2]))
-    n_colors = histogram[0].shape[0]
+    prepared = prepare(pixels, ks=ks)
+    n_colors = prepared.n_colors
     progress = Progress(len(ks), "elbow", enabled=not opts.quiet, stream=err)
     results = []
     for i, k in enumerate(ks):
         progress.update(i, f"k={k}")
         results.append(quantize(pixels, k, seed=opts.fit.seed, n_init=opts.fit.n_init,
-                                max_iter=opts.fit.max_iter, histogram=histogram))
+                                max_iter=opts.fit.max_iter, prepared=prepared))
     progress.update(len(ks))
     progress.close()
     inertias = [r.inertia for r in results]

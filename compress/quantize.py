@@ -4,16 +4,30 @@ The fit runs on the exact colour histogram (:mod:`compress.histogram`):
 every distinct colour once, weighted by its pixel count, scaled to ``[0, 1]``
 as float64.  The weighted inertia therefore equals the inertia over all
 pixels in the units of the original exercise (pixels divided by 255).
+
+When most pixels have a colour of their own (noise, synthetic gradients, the
+image of all 2^24 colours) the histogram saves little work and costs memory:
+three arrays as long as the image (colours, counts, inverse index) and a
+float64 copy of the colours.  Then the fit runs on the uint8 pixels
+themselves, which the engine reads in place with unit weights (no copy at
+all); centres and inertia are scaled back to the exercise's units.  See
+:func:`prepare`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from .histogram import color_histogram, count_distinct
+
+# Fit on the pixels rather than on the histogram when the image has more than
+# this fraction of distinct colours per pixel (and the fit is not exact).
+# American Gothic has 0.12, a 24-megapixel photo 0.14, the all-colours image 1.
+PIXEL_FIT_FRACTION = 0.5
 
 # Default seed: fixed so that reruns give identical palettes and files.
 DEFAULT_SEED = 0
@@ -81,6 +95,71 @@ def count_colors(image: np.ndarray) -> int:
 
 
 @dataclass
+class FitInput:
+    """What k-means runs on for one image, prepared once for every k.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_rows, n_channels)
+        Distinct colours scaled to [0, 1] (float64), or the pixels themselves
+        (uint8, read in place) when ``inverse`` is None.
+    weights : ndarray of shape (n_rows,) or None
+        Pixel count of each colour; None when every row is one pixel.
+    inverse : ndarray of shape (n_pixels,) or None
+        Row of ``X`` of every pixel; None when the rows are the pixels.
+    n_colors : int
+        Distinct colours of the image.
+    scale : float
+        ``X`` is the image in [0, 1] units times ``scale`` (1 or 255).
+    """
+
+    X: np.ndarray
+    weights: np.ndarray | None
+    inverse: np.ndarray | None
+    n_colors: int
+    scale: float
+
+
+def prepare(image: np.ndarray, *, ks=()) -> FitInput:
+    """Choose and build what k-means runs on: histogram or pixels.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W) or (H, W, C), uint8
+    ks : iterable of int, default=()
+        The k that will be fitted.  The pixels are used only when every k is
+        below the number of colours (an exact result needs the colour list)
+        and more than ``PIXEL_FIT_FRACTION`` of the pixels have distinct
+        colours.
+
+    Returns
+    -------
+    fit_input : FitInput
+    """
+    pixels = _as_pixels(image)
+    rows = pixels.reshape(-1, pixels.shape[2])  # (n_pixels, C), a view
+    n_colors = count_distinct(rows)
+    k_max = max(ks, default=0)
+    if n_colors > PIXEL_FIT_FRACTION * rows.shape[0] and k_max < n_colors:
+        return FitInput(np.ascontiguousarray(rows), None, None, n_colors, 255.0)
+    colors, counts, inverse = color_histogram(rows)
+    X = colors.astype(np.float64) / 255.0  # (n_colors, C), exercise units
+    return FitInput(X, counts, inverse, n_colors, 1.0)
+
+
+def _rescaled(fit, scale: float):
+    """``fit`` with centres and inertia in [0, 1] units (undo ``scale``)."""
+    if scale == 1.0:
+        return fit
+    sq = scale * scale
+    history = [dataclasses.replace(h, inertia=h.inertia / sq,
+                                   center_shift=h.center_shift / sq)
+               for h in fit.history]
+    return dataclasses.replace(fit, centers=fit.centers / scale,
+                               inertia=fit.inertia / sq, history=history)
+
+
+@dataclass
 class QuantizeResult:
     """A quantized image: palette, index map and the k-means fit.
 
@@ -91,9 +170,10 @@ class QuantizeResult:
     index_map : ndarray of shape (H, W), smallest unsigned dtype
         Palette index of every pixel.
     fit : kmeans_core.KMeansResult
-        The engine's result on the colour histogram (``inertia`` in the
-        exercise's units, ``n_iter``, ``history``, ...).  Its ``centers`` and
-        ``labels`` are in fit order, not palette order.
+        The engine's result (``inertia`` and ``centers`` in the exercise's
+        units, ``n_iter``, ``history``, ...), on the colour histogram or on the
+        pixels (see :func:`prepare`).  Its ``centers`` and ``labels`` are in
+        fit order, not palette order.
     k : int
         The number of colours asked for.
     n_colors_in : int
@@ -143,7 +223,7 @@ def quantize(
     n_init: int = 1,
     max_iter: int = 300,
     tol: float = 1e-4,
-    histogram: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    prepared: FitInput | None = None,
 ) -> QuantizeResult:
     """Reduce an image to at most ``k`` colours with k-means.
 
@@ -164,9 +244,9 @@ def quantize(
         Maximum Lloyd iterations per run.
     tol : float, default=1e-4
         Relative tolerance on the centre shift (see :func:`kmeans_core.kmeans`).
-    histogram : tuple, optional
-        ``color_histogram(image.reshape(-1, C))``, if already computed (e.g. to
-        quantize one image for several k).
+    prepared : FitInput, optional
+        ``prepare(image, ks=...)``, if already computed (e.g. to quantize one
+        image for several k).
 
     Returns
     -------
@@ -179,30 +259,33 @@ def quantize(
     grey2d = np.asarray(image).ndim == 2
     pixels = _as_pixels(image)
     height, width, n_channels = pixels.shape
-    if histogram is None:
-        histogram = color_histogram(pixels.reshape(-1, n_channels))
-    colors, counts, inverse = histogram
-    n_colors_in = colors.shape[0]
-    X = colors.astype(np.float64) / 255.0  # (n_colors, n_channels), exercise units
+    if prepared is None:
+        prepared = prepare(pixels, ks=(k,))
+    n_colors_in = prepared.n_colors
 
     start = time.perf_counter()
     exact = k >= n_colors_in
+    if exact and prepared.inverse is None:
+        prepared = prepare(pixels, ks=(k,))  # an exact result lists the colours
     if exact:
         # Every colour is its own cluster: nothing to fit, inertia 0.
-        fit = KMeansResult(X, np.arange(n_colors_in, dtype=np.int32), 0.0, 0, True)
+        fit = KMeansResult(prepared.X, np.arange(n_colors_in, dtype=np.int32), 0.0,
+                           0, True)
     else:
-        fit = kmeans(X, int(k), sample_weight=counts, n_init=n_init,
-                     max_iter=max_iter, tol=tol, random_state=seed,
+        fit = kmeans(prepared.X, int(k), sample_weight=prepared.weights,
+                     n_init=n_init, max_iter=max_iter, tol=tol, random_state=seed,
                      algorithm="auto")
+        fit = _rescaled(fit, prepared.scale)
     fit_seconds = time.perf_counter() - start
 
     centers = np.clip(np.rint(fit.centers * 255.0), 0, 255).astype(np.uint8)
     order = _luminance_order(centers)  # palette slot -> fit cluster
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)  # fit cluster -> palette slot
-    index_dtype = _index_dtype(order.size)
-    color_index = rank[fit.labels].astype(index_dtype)  # (n_colors,)
-    index_map = color_index[inverse].reshape(height, width)  # (H, W)
+    row_index = rank.astype(_index_dtype(order.size))[fit.labels]  # (n_rows,)
+    if prepared.inverse is not None:
+        row_index = row_index[prepared.inverse]  # rows are colours: to pixels
+    index_map = row_index.reshape(height, width)  # (H, W)
     return QuantizeResult(centers[order], index_map, fit, int(k), n_colors_in,
                           fit_seconds, exact, grey2d)
 
@@ -227,7 +310,7 @@ def inertia_curve(
     tol: float = 1e-4,
     on_step=None,
 ) -> list[QuantizeResult]:
-    """Quantize one image for each k, sharing one colour histogram.
+    """Quantize one image for each k, sharing one :func:`prepare`.
 
     Parameters
     ----------
@@ -245,12 +328,12 @@ def inertia_curve(
     results : list of QuantizeResult
         One per k, in the order given.
     """
-    pixels = _as_pixels(image)
-    histogram = color_histogram(pixels.reshape(-1, pixels.shape[2]))
+    ks = list(ks)
+    prepared = prepare(image, ks=ks)
     results = []
     for i, k in enumerate(ks):
         if on_step is not None:
             on_step(i, k)
         results.append(quantize(image, k, seed=seed, n_init=n_init,
-                                max_iter=max_iter, tol=tol, histogram=histogram))
+                                max_iter=max_iter, tol=tol, prepared=prepared))
     return results

@@ -190,7 +190,8 @@ def lloyd(
         changed = int(blocks.changed.sum())
         # M-step: weighted means, with empty clusters relocated first.
         K.merge_blocks(blocks.sums, blocks.weights, sums, weights)
-        moved = relocate_empty_clusters(X, sample_weight, centers, labels, sums, weights)
+        moved = relocate_empty_clusters(X, sample_weight, centers, labels, sums,
+                                        weights)
         K.average_centers(sums, weights, centers, centers_new, center_shift)
         centers, centers_new = centers_new, centers
         shift = float((center_shift**2).sum())

@@ -23,7 +23,6 @@ import numbers
 
 import numpy as np
 
-
 # Dtypes that check_array passes through unconverted (see the module docstring).
 KEPT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.uint8),
                np.dtype(np.uint16))

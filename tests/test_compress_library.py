@@ -22,6 +22,7 @@ from compress import (
     quantize,
 )
 from compress.histogram import pack_colors, unpack_colors
+from compress.quantize import PIXEL_FIT_FRACTION, prepare
 
 
 # -- colour histogram and count_colors ----------------------------------------
@@ -216,3 +217,50 @@ def test_progress_draws_only_on_a_terminal():
     quiet = Tty()
     Progress(4, "fitting", enabled=False, stream=quiet).update(1)
     assert quiet.getvalue() == ""
+
+
+# -- histogram or pixels: compress.quantize.prepare -----------------------------
+def noise_image(h=120, w=150, seed=0):
+    """Random RGB noise: almost every pixel has a colour of its own."""
+    return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def test_prepare_fits_pixels_in_place_when_colours_are_mostly_distinct():
+    img = noise_image()
+    p = prepare(img, ks=(4, 16))
+    assert p.n_colors > PIXEL_FIT_FRACTION * img.shape[0] * img.shape[1]
+    assert p.inverse is None and p.weights is None and p.scale == 255.0
+    assert np.shares_memory(p.X, img)  # no copy of the pixels
+    assert p.n_colors == count_colors(img)
+    # Few colours: the histogram.  Exact k: the colour list is needed.
+    assert prepare(img // 64 * 64, ks=(4,)).inverse is not None
+    assert prepare(img, ks=(4, p.n_colors)).inverse is not None
+
+
+def test_pixel_route_result_is_a_true_kmeans_fit_in_exercise_units():
+    img = noise_image()
+    q = quantize(img, 8)
+    assert q.fit.labels.shape == (img.shape[0] * img.shape[1],)  # one per pixel
+    x = img.reshape(-1, 3) / 255.0
+    centers = q.fit.centers  # rescaled to [0, 1]
+    d = ((x[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    np.testing.assert_array_equal(q.fit.labels, d.argmin(axis=1))
+    assert q.inertia == pytest.approx(d.min(axis=1).sum(), rel=1e-9)
+    assert q.fit.history[-1].inertia <= q.fit.history[0].inertia
+    # The index map points every pixel at its cluster's rounded centre.
+    rounded = np.clip(np.rint(centers * 255.0), 0, 255).astype(np.uint8)
+    np.testing.assert_array_equal(q.reconstruct().reshape(-1, 3),
+                                  rounded[q.fit.labels])
+    assert q.n_colors_in == count_colors(img)
+
+
+def test_pixel_route_and_histogram_route_agree_on_quality():
+    """Same image, both routes (different seeding draws): similar inertia."""
+    img = noise_image(60, 80, seed=1)
+    by_pixels = quantize(img, 6, prepared=prepare(img, ks=(6,)))
+    colors, counts, inverse = color_histogram(img.reshape(-1, 3))
+    from compress.quantize import FitInput
+
+    hist = FitInput(colors / 255.0, counts, inverse, colors.shape[0], 1.0)
+    by_hist = quantize(img, 6, prepared=hist)
+    assert by_pixels.inertia == pytest.approx(by_hist.inertia, rel=0.05)

@@ -34,6 +34,21 @@ def test_histogram_fit_equals_pixel_fit(china_pixels, k):
     assert hist.inertia == pytest.approx(full.inertia, rel=1e-10)
 
 
+@pytest.mark.parametrize("k", [5, 64])
+def test_uint8_pixel_fit_equals_uint8_histogram_fit(china_pixels, k):
+    """uint8 data read in place: all pixels with unit weights (compress's route
+    for images of mostly distinct colours) and the weighted histogram of the
+    same uint8 colours are the same problem."""
+    colors, counts, inverse = color_histogram(china_pixels)
+    init, _ = kmeans_plusplus(colors, k, sample_weight=counts, random_state=1)
+    hist = kmeans(colors, k, sample_weight=counts, init=init, algorithm="auto")
+    pix = kmeans(china_pixels, k, init=init, algorithm="auto")
+    np.testing.assert_array_equal(hist.labels[inverse], pix.labels)
+    np.testing.assert_allclose(pix.centers, hist.centers, rtol=1e-12, atol=1e-9)
+    assert hist.n_iter == pix.n_iter
+    assert pix.inertia == pytest.approx(hist.inertia, rel=1e-10)
+
+
 def _assert_bitwise_same(a, b):
     np.testing.assert_array_equal(a.labels, b.labels)
     assert a.centers.tobytes() == b.centers.tobytes()

@@ -284,7 +284,8 @@ def test_uint8_is_the_same_as_its_float64_conversion(dtype, algorithm):
     init = X[:5].astype(np.float64) + 0.25
     for kwargs in ({"init": init}, {"random_state": 3}):  # given centres, k-means++
         a = KMeans(n_clusters=5, algorithm=algorithm, **kwargs).fit(X)
-        b = KMeans(n_clusters=5, algorithm=algorithm, **kwargs).fit(X.astype(np.float64))
+        X64 = X.astype(np.float64)
+        b = KMeans(n_clusters=5, algorithm=algorithm, **kwargs).fit(X64)
         np.testing.assert_array_equal(a.labels_, b.labels_)
         np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
         assert a.inertia_ == b.inertia_
