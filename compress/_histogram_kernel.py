@@ -27,6 +27,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+import kmeans_core._config  # noqa: F401  (Numba start-up policy, see there)
+
 WORD_BITS = 64  # bits per bitmap word; key q lives in word q >> 6, bit q & 63
 _M1 = np.uint64(0x5555555555555555)  # 01 repeated
 _M2 = np.uint64(0x3333333333333333)  # 0011 repeated
