@@ -20,17 +20,17 @@ def _load_numpy_support_without_scipy() -> None:
     ``scipy.linalg`` (0.13-0.2 s, measured here: a fifth of a warm
     ``python -m compress`` run).  Our kernels call no BLAS, and the probe only
     chooses how Numba compiles ``np.convolve`` and ``np.correlate``.  So the
-    module is imported once with ``scipy`` unimportable; the block is lifted
-    right after, and SciPy imports normally later.  A process that has
-    already imported SciPy is left alone.
+    module is imported once with ``scipy.linalg`` unimportable; the block is
+    lifted right after, and SciPy's linalg imports normally later.  A process
+    that has already imported it is left alone.
     """
-    if "scipy" in sys.modules or "numba.np.arraymath" in sys.modules:
+    if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
         return
-    sys.modules["scipy"] = None  # makes "import scipy..." raise ImportError
+    sys.modules["scipy.linalg"] = None  # "import scipy.linalg..." raises ImportError
     try:
         import numba.np.arraymath  # noqa: F401
     finally:
-        del sys.modules["scipy"]
+        del sys.modules["scipy.linalg"]
 
 
 _load_numpy_support_without_scipy()
