@@ -13,19 +13,31 @@ and quality.  The library behind the command line:
 * :func:`find_knee` - the knee of an elbow curve (Kneedle).
 """
 
-from .errors import CompressError, UsageError
-from .histogram import color_histogram
-from .io import (
-    LoadedImage,
-    encode_palette_png,
-    encode_png,
-    load_image,
-    png_bit_depth,
-    write_atomically,
-)
-from .knee import find_knee
-from .metrics import mse, psnr
-from .quantize import QuantizeResult, count_colors, inertia_curve, quantize
+import sys
+
+# ``python -m compress`` imports this package (NumPy, Pillow: ~0.2 s) before
+# running ``__main__``, with ``sys.argv[0] == "-m"`` meanwhile (as documented
+# for ``-m``).  A Ctrl-C in that window then gets the command line's one line
+# and exit code 130, not a traceback; imported as a library, it propagates.
+try:
+    from .errors import CompressError, UsageError
+    from .histogram import color_histogram
+    from .io import (
+        LoadedImage,
+        encode_palette_png,
+        encode_png,
+        load_image,
+        png_bit_depth,
+        write_atomically,
+    )
+    from .knee import find_knee
+    from .metrics import mse, psnr
+    from .quantize import QuantizeResult, count_colors, inertia_curve, quantize
+except KeyboardInterrupt:
+    if sys.argv[:1] != ["-m"]:
+        raise
+    print("compress: interrupted.", file=sys.stderr)
+    raise SystemExit(130) from None
 
 __all__ = [
     "CompressError",

@@ -5,18 +5,23 @@ This module only parses arguments; the work is in :mod:`compress.jobs`.
 
 from __future__ import annotations
 
-import _thread
-import argparse
-import os
-import re
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
-from . import jobs
-from .errors import UsageError
-from .io import DEFAULT_MAX_PIXELS
-from .quantize import DEFAULT_SEED
+try:  # Ctrl-C while the imports below load NumPy and Pillow: one line, no traceback
+    import _thread
+    import argparse
+    import os
+    import re
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from . import jobs
+    from .errors import UsageError
+    from .io import DEFAULT_MAX_PIXELS
+    from .quantize import DEFAULT_SEED
+except KeyboardInterrupt:
+    print(f"{__package__}: interrupted.", file=sys.stderr)
+    raise SystemExit(130) from None
 
 EXIT_CODES = """\
 exit codes: 0 success, 1 failure (bad or missing file, output exists, ...),

@@ -116,6 +116,7 @@ def assign_hamerly(
     n_clusters = centers.shape[0]
     # The largest and second-largest centre shift: a sample whose own centre
     # moved the most only needs to subtract the second largest from l_i.
+    grow = (1.0 + rel) * (1.0 + rel)  # the skip test's slack, squared
     p1, p2, j1 = 0.0, 0.0, -1
     for j in range(n_clusters):
         p = center_shift[j]
@@ -143,7 +144,7 @@ def assign_hamerly(
                 # Skip test u + slack < m, squared so that no sqrt is needed
                 # for the samples that pass: u (1 + rel) < m - abs_slack.
                 m = max(s[a], lower[i]) - abs_slack
-                if m > 0.0 and np.float64(d_a) * (1.0 + rel) ** 2 < m * m:
+                if m > 0.0 and np.float64(d_a) * grow < m * m:
                     add_to_block(X, i, sample_weight[i], a, d_a, b,
                                  block_sums, block_weights, block_inertia)
                     continue

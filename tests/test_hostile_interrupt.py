@@ -94,6 +94,15 @@ def test_interrupt_during_fit(big_image, tmp_path, sig):
           f"{len(temp_files(out))} temporary file(s) left")
 
 
+@pytest.mark.parametrize("delay", [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5])
+def test_interrupt_during_start_up(big_image, tmp_path, delay):
+    """Ctrl-C while Python imports the package (NumPy, Pillow, Numba)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    run = interrupt(big_image, out, signal.SIGINT, delay=delay, log_dir=tmp_path)
+    assert run.returncode in (130, -signal.SIGINT), run.stderr
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_interrupt_at_random_moments(big_image, tmp_path, sig):
