@@ -13,12 +13,44 @@ and quality.  The library behind the command line:
 * :func:`find_knee` - the knee of an elbow curve (Kneedle).
 """
 
+import signal
 import sys
+import threading
 
-# ``python -m compress`` imports this package (NumPy, Pillow: ~0.2 s) before
-# running ``__main__``, with ``sys.argv[0] == "-m"`` meanwhile (as documented
-# for ``-m``).  A Ctrl-C in that window then gets the command line's one line
-# and exit code 130, not a traceback; imported as a library, it propagates.
+
+# ``python -m compress`` imports this package (NumPy, Pillow: ~0.2 s), then
+# compiles and runs ``__main__``.  A Ctrl-C in that window would interrupt
+# NumPy's C extensions half-loaded, or runpy, and print a traceback; so for
+# the command line (and only then) Ctrl-C is deferred until ``__main__`` has
+# finished its imports and calls :func:`_end_start_up`, which exits with one
+# line and code 130 if one came.
+def _started_as_cli() -> bool:
+    """Tell whether ``python -m compress`` is importing us (in the main thread)."""
+    if (sys.argv[:1] != ["-m"]
+            or threading.current_thread() is not threading.main_thread()):
+        return False
+    args = sys.orig_argv
+    target = next((args[i + 1] if a == "-m" and i + 1 < len(args) else a[2:]
+                   for i, a in enumerate(args) if a.startswith("-m")), "")
+    return target in ("compress", "compress.__main__")
+
+
+_deferred: list[int] = []  # SIGINTs received during start-up
+_restore: list = []  # the SIGINT handler to put back, while deferring
+if _started_as_cli():
+    _restore.append(signal.signal(signal.SIGINT,
+                                  lambda sig, frame: _deferred.append(sig)))
+
+
+def _end_start_up() -> None:
+    """Restore Ctrl-C after start-up; honour one that came meanwhile."""
+    while _restore:
+        signal.signal(signal.SIGINT, _restore.pop())
+    if _deferred:
+        print("python -m compress: interrupted.", file=sys.stderr)
+        raise SystemExit(130)
+
+
 try:
     from .errors import CompressError, UsageError
     from .histogram import color_histogram
@@ -33,11 +65,9 @@ try:
     from .knee import find_knee
     from .metrics import mse, psnr
     from .quantize import QuantizeResult, count_colors, inertia_curve, quantize
-except KeyboardInterrupt:
-    if sys.argv[:1] != ["-m"]:
-        raise
-    print("compress: interrupted.", file=sys.stderr)
-    raise SystemExit(130) from None
+except BaseException:
+    _end_start_up()
+    raise
 
 __all__ = [
     "CompressError",

@@ -5,23 +5,21 @@ This module only parses arguments; the work is in :mod:`compress.jobs`.
 
 from __future__ import annotations
 
+import _thread
+import argparse
+import os
+import re
 import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
 
-try:  # Ctrl-C while the imports below load NumPy and Pillow: one line, no traceback
-    import _thread
-    import argparse
-    import os
-    import re
-    from collections.abc import Sequence
-    from pathlib import Path
+from . import _end_start_up, jobs
+from .errors import UsageError
+from .io import DEFAULT_MAX_PIXELS
+from .quantize import DEFAULT_SEED
 
-    from . import jobs
-    from .errors import UsageError
-    from .io import DEFAULT_MAX_PIXELS
-    from .quantize import DEFAULT_SEED
-except KeyboardInterrupt:
-    print(f"{__package__}: interrupted.", file=sys.stderr)
-    raise SystemExit(130) from None
+_end_start_up()  # Ctrl-C deferred during start-up is honoured from here on
 
 EXIT_CODES = """\
 exit codes: 0 success, 1 failure (bad or missing file, output exists, ...),
@@ -186,6 +184,7 @@ def _compress_options(args: argparse.Namespace) -> jobs.CompressOptions:
 
 
 _interrupted = False  # set once a Ctrl-C has been seen
+_held: list[str] | None = None  # warnings held back while a job runs
 
 
 def _reraise_interrupts(unraisable) -> None:
@@ -196,25 +195,44 @@ def _reraise_interrupts(unraisable) -> None:
     callback, where Python can only print it as "Exception ignored" and carry
     on.  Raise it again in the main thread instead, where the CLI turns it
     into its one-line "interrupted" exit.  Objects that the interrupt left
-    half-built (llvmlite's) can then fail in their destructors at exit: after
-    an interrupt those are not reported; otherwise they get one line, not a
-    traceback.
+    half-built (llvmlite's) can then fail in their destructors, even before
+    the interrupt reaches the CLI: after an interrupt those are not reported;
+    otherwise they get one line, not a traceback (held back until the job
+    ends, when it is known whether it was interrupted).
     """
     global _interrupted
     if issubclass(unraisable.exc_type, KeyboardInterrupt):
         _interrupted = True
-        _thread.interrupt_main()
+        if threading.current_thread() is threading.main_thread():
+            # Tripped here, the interrupt would be raised inside this hook and
+            # printed as "Exception ignored": trip it from another thread, once
+            # the main thread is back in the job.
+            threading.Timer(0.001, _thread.interrupt_main).start()
+        else:
+            _thread.interrupt_main()
         return
-    if not _interrupted:
-        print(f"{_prog()}: warning: ignored {unraisable.exc_type.__name__}: "
-              f"{unraisable.exc_value}", file=sys.stderr)
+    if _interrupted:
+        return
+    line = (f"{_prog()}: warning: ignored {unraisable.exc_type.__name__}: "
+            f"{unraisable.exc_value}")
+    if _held is not None:
+        _held.append(line)
+    else:
+        print(line, file=sys.stderr)
 
 
 def _run(prog: str, job) -> int:
     """:func:`jobs.run`, noting an interrupt for :func:`_reraise_interrupts`."""
-    global _interrupted
-    code = jobs.run(prog, job)
+    global _interrupted, _held
+    _held = []
+    try:
+        code = jobs.run(prog, job)
+    finally:
+        held, _held = _held, None
     _interrupted = _interrupted or code == 130
+    if not _interrupted:
+        for line in held:
+            print(line, file=sys.stderr)
     return code
 
 
