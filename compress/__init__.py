@@ -35,9 +35,12 @@ def _started_as_cli() -> bool:
     return target in ("compress", "compress.__main__")
 
 
+RUNNING_AS_CLI = _started_as_cli()  # this process is python -m compress
 _deferred: list[int] = []  # SIGINTs received during start-up
 _restore: list = []  # the SIGINT handler to put back, while deferring
-if _started_as_cli():
+if (RUNNING_AS_CLI
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+    # (an inherited "ignore", as under nohup, is left alone)
     _restore.append(signal.signal(signal.SIGINT,
                                   lambda sig, frame: _deferred.append(sig)))
 

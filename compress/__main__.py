@@ -203,13 +203,15 @@ def _reraise_interrupts(unraisable) -> None:
     global _interrupted
     if issubclass(unraisable.exc_type, KeyboardInterrupt):
         _interrupted = True
-        if threading.current_thread() is threading.main_thread():
+        if threading.current_thread() is not threading.main_thread():
+            _thread.interrupt_main()
+        elif _held is not None:  # a job is running: stop it
             # Tripped here, the interrupt would be raised inside this hook and
             # printed as "Exception ignored": trip it from another thread, once
             # the main thread is back in the job.
-            threading.Timer(0.001, _thread.interrupt_main).start()
-        else:
-            _thread.interrupt_main()
+            timer = threading.Timer(0.001, _thread.interrupt_main)
+            timer.daemon = True
+            timer.start()
         return
     if _interrupted:
         return

@@ -27,7 +27,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-import kmeans_core._config  # noqa: F401  (Numba start-up policy, see there)
+import compress
+from kmeans_core._config import skip_scipy_blas_probe
+
+if compress.RUNNING_AS_CLI:  # the first Numba use of a CLI run: start it lean
+    skip_scipy_blas_probe()
 
 WORD_BITS = 64  # bits per bitmap word; key q lives in word q >> 6, bit q & 63
 _M1 = np.uint64(0x5555555555555555)  # 01 repeated
@@ -165,7 +169,7 @@ def bitmap_count(pixels: np.ndarray) -> int:
     ----------
     pixels : ndarray of shape (n_pixels, n_channels), unsigned integer dtype
         ``n_channels * bits_per_channel`` at most
-        ``compress.histogram.MAX_TABLE_BITS`` (24).
+        ``compress.histogram.MAX_BITMAP_BITS`` (24).
 
     Returns
     -------
@@ -184,7 +188,7 @@ def bitmap_histogram(pixels: np.ndarray):
     ----------
     pixels : ndarray of shape (n_pixels, n_channels), unsigned integer dtype
         ``n_channels * bits_per_channel`` at most
-        ``compress.histogram.MAX_TABLE_BITS`` (24).
+        ``compress.histogram.MAX_BITMAP_BITS`` (24).
 
     Returns
     -------

@@ -4,7 +4,9 @@ k-means on pixels only needs each distinct colour once, weighted by how many
 pixels have it: ``sum_i ||x_i - c||^2`` over pixels equals
 ``sum_u n_u ||u - c||^2`` over distinct colours ``u`` with counts ``n_u``.
 A photo has 10-20 times fewer distinct colours than pixels, so the fit runs
-on the histogram and the labels are mapped back to pixels with ``inverse``.
+on the histogram and the labels are mapped back to pixels with ``inverse``
+(unless most pixels have a colour of their own: see
+:func:`compress.quantize.prepare`).
 
 Colours are packed into one unsigned integer key per pixel (``r << 16 | g <<
 8 | b`` for RGB).  Keys of at most 24 bits (uint8 pixels with 1-3 channels)
@@ -21,7 +23,7 @@ import numpy as np
 # 2^24 bits = 2 MiB for RGB); wider keys are sorted.  The kernel module is
 # imported on first use, so that `--help` and input errors do not pay for
 # importing Numba.
-MAX_TABLE_BITS = 24
+MAX_BITMAP_BITS = 24
 
 
 def _key_bits(pixels: np.ndarray) -> int:
@@ -118,7 +120,7 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     Notes
     -----
     Equivalent to ``np.unique(keys, return_inverse=True, return_counts=True)``
-    on the packed keys.  Keys of at most ``MAX_TABLE_BITS`` bits go through
+    on the packed keys.  Keys of at most ``MAX_BITMAP_BITS`` bits go through
     the compiled bitmap: ``O(n)``, no ``n_pixels``-sized temporaries, 2 MiB
     of bitmap and 1 MiB of rank for RGB.  Wider keys are sorted, written out
     (one stable argsort, then run boundaries) because that is about 40% faster
@@ -129,7 +131,7 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     if n_pixels == 0:
         return (pixels[:0].copy(), np.zeros(0, dtype=np.int64),
                 np.zeros(0, dtype=np.intp))
-    if bits <= MAX_TABLE_BITS:
+    if bits <= MAX_BITMAP_BITS:
         # Bitmap + rank (compress._histogram_kernel): the key of each pixel is
         # packed inside the kernel, so no n_pixels-sized key array either.
         from ._histogram_kernel import bitmap_histogram
@@ -155,7 +157,7 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 def count_distinct(pixels: np.ndarray) -> int:
     """Count the distinct rows of ``pixels``.
 
-    ``O(n)`` for keys of at most ``MAX_TABLE_BITS`` bits (one pass setting bits
+    ``O(n)`` for keys of at most ``MAX_BITMAP_BITS`` bits (one pass setting bits
     of the 2 MiB bitmap, then a popcount of it; no key array, no sort), so it is
     cheap enough to call before deciding whether to build the histogram.  Wider
     keys are packed and sorted.
@@ -171,7 +173,7 @@ def count_distinct(pixels: np.ndarray) -> int:
     bits = _key_bits(pixels)
     if pixels.shape[0] == 0:
         return 0
-    if bits <= MAX_TABLE_BITS:
+    if bits <= MAX_BITMAP_BITS:
         from ._histogram_kernel import bitmap_count
 
         return bitmap_count(_native(pixels))

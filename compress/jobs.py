@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
+
 from . import report
 from .errors import CompressError, UsageError
 from .io import (
@@ -166,6 +168,7 @@ class _FitSummary:
 
     @classmethod
     def of(cls, q) -> _FitSummary:
+        """Summarise ``q``, a :class:`compress.quantize.QuantizeResult`."""
         return cls(q.n_colors_out, q.inertia, int(q.fit.n_iter), bool(q.fit.converged),
                    q.fit_seconds, q.exact)
 
@@ -192,7 +195,20 @@ class BackgroundEncoder:
         self._pending: list = []
 
     def submit(self, fn, *args):
-        """Queue ``fn(*args)``; returns its future (``.result()`` gives the bytes)."""
+        """Queue ``fn(*args)`` once fewer than ``MAX_PENDING`` are waiting.
+
+        Parameters
+        ----------
+        fn : callable
+            Returns the encoded bytes.
+        *args
+            Its arguments, kept alive until it has run.
+
+        Returns
+        -------
+        future : concurrent.futures.Future
+            ``future.result()`` gives the bytes or raises what ``fn`` raised.
+        """
         self._pending = [f for f in self._pending if not f.done()]
         while len(self._pending) >= self.MAX_PENDING:
             self._pending.pop(0).result()
@@ -205,6 +221,11 @@ class BackgroundEncoder:
 
     def __exit__(self, *exc) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _encode_rgb(palette: np.ndarray, index_map: np.ndarray) -> bytes:
+    """RGB PNG of ``palette[index_map]``, built here so no full image waits."""
+    return encode_png(palette[index_map])
 
 
 def compress_image(
@@ -274,7 +295,7 @@ def compress_image(
                 encoding = encoder.submit(encode_palette_png, q.index_map, q.palette)
                 bits = index_bits(q.n_colors_out)
             else:
-                encoding = encoder.submit(encode_png, recon)
+                encoding = encoder.submit(_encode_rgb, q.palette, q.index_map)
                 bits = 8 * pixels.shape[2]
             error = mse(pixels, recon)  # one pass over the image, for MSE and PSNR
             fits.append((k, _FitSummary.of(q), bits, as_palette, error, encoding))
@@ -405,8 +426,10 @@ def elbow(
     results = []
     for i, k in enumerate(ks):
         progress.update(i, f"k={k}")
-        results.append(quantize(pixels, k, seed=opts.fit.seed, n_init=opts.fit.n_init,
-                                max_iter=opts.fit.max_iter, prepared=prepared))
+        q = quantize(pixels, k, seed=opts.fit.seed, n_init=opts.fit.n_init,
+                     max_iter=opts.fit.max_iter, prepared=prepared)
+        results.append(_FitSummary.of(q))  # not q: its images are image-sized
+        del q
     progress.update(len(ks))
     progress.close()
     inertias = [r.inertia for r in results]
@@ -428,16 +451,15 @@ def elbow(
 
 def _elbow_report(image, n_colors, ks, results, knee, plot_path, opts, out) -> None:
     if opts.json:
-        curve = [{"k": k, "inertia": r.inertia, "n_iter": r.fit.n_iter,
-                  "fit_seconds": r.fit_seconds} for k, r in zip(ks, results,
-                                                                strict=True)]
+        curve = [{"k": k, "inertia": r.inertia, "n_iter": r.n_iter,
+                  "fit_seconds": r.seconds} for k, r in zip(ks, results, strict=True)]
         print(json.dumps({"input": _input_info(image, n_colors),
                                  "elbow": curve, "knee": knee,
                                  "plot": str(plot_path)}, indent=2), file=out)
         return
     print(report.format_elbow(ks, [r.inertia for r in results],
-                              [r.fit.n_iter for r in results],
-                              [r.fit_seconds for r in results], knee), file=out)
+                              [r.n_iter for r in results],
+                              [r.seconds for r in results], knee), file=out)
     if knee is not None:
         print(f"suggested k: {knee} (knee of the inertia curve, Kneedle)", file=out)
     else:

@@ -126,6 +126,7 @@ def prepare(image: np.ndarray, *, ks=()) -> FitInput:
     Parameters
     ----------
     image : ndarray of shape (H, W) or (H, W, C), uint8
+        The image (not copied: the pixel route reads it in place).
     ks : iterable of int, default=()
         The k that will be fitted.  The pixels are used only when every k is
         below the number of colours (an exact result needs the colour list)

@@ -142,6 +142,8 @@ def kmeans(
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}.")
     algorithm = resolve_algorithm(algorithm, X.shape[1])
+    if algorithm == "blas" and X.dtype.kind != "f":
+        X = X.astype(np.float64)  # BLAS multiplies floats: one copy for all runs
     runs = resolve_n_init(n_init, init)
     rng = _make_rng(random_state)
     # Scale the weights by a power of two so the largest lies in [1, 2): exact
@@ -209,7 +211,7 @@ def kmeans_plusplus(
     Returns
     -------
     centers : ndarray of shape (n_clusters, n_features)
-        The chosen rows of ``X``.
+        The chosen rows of ``X`` (float64 for integer ``X``).
     indices : ndarray of shape (n_clusters,)
         Their row indices.
     """

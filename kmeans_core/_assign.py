@@ -107,9 +107,7 @@ class _BlasAssign:
     """Chunked ``argmin_j (||c_j||^2 - 2 x.c_j)`` with NumPy's matrix product."""
 
     def __init__(self, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int):
-        if X.dtype.kind != "f":  # integer data: BLAS multiplies floats
-            X = X.astype(np.float64)
-        self.X = X
+        self.X = X  # float32 or float64 (kmeans() converts integer data for BLAS)
         self.w = sample_weight
         self.x_sq = np.einsum("ij,ij->i", X, X)  # (n_samples,) ||x_i||^2
         self.block = np.empty((min(BLAS_CHUNK, X.shape[0]), n_clusters), X.dtype)

@@ -12,17 +12,18 @@ import sys
 import numba
 
 
-def _load_numpy_support_without_scipy() -> None:
-    """Import Numba's NumPy support with SciPy hidden, unless SciPy is loaded.
+def skip_scipy_blas_probe() -> None:
+    """Import Numba's NumPy support with ``scipy.linalg`` hidden, if not loaded.
 
     When Numba first compiles or loads a kernel it imports
     ``numba.np.arraymath``, which probes for SciPy's BLAS by importing
     ``scipy.linalg`` (0.13-0.2 s, measured here: a fifth of a warm
-    ``python -m compress`` run).  Our kernels call no BLAS, and the probe only
-    chooses how Numba compiles ``np.convolve`` and ``np.correlate``.  So the
-    module is imported once with ``scipy.linalg`` unimportable; the block is
-    lifted right after, and SciPy's linalg imports normally later.  A process
-    that has already imported it is left alone.
+    ``python -m compress`` run).  Our kernels call no BLAS.  The probe's
+    answer only chooses how Numba compiles ``np.convolve`` and
+    ``np.correlate`` (a plain loop without it), for the whole process, so
+    this is for short-lived processes of our own: ``python -m compress``
+    calls it, importing :mod:`kmeans_core` does not.  The block is lifted
+    right after, and ``scipy.linalg`` imports normally later.
     """
     if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
         return
@@ -31,9 +32,6 @@ def _load_numpy_support_without_scipy() -> None:
         import numba.np.arraymath  # noqa: F401
     finally:
         del sys.modules["scipy.linalg"]
-
-
-_load_numpy_support_without_scipy()
 
 # Threading layer: "forksafe" unless the user chose one.  Without TBB, Numba's
 # default picks GNU OpenMP, which is not fork-safe: after one parallel fit, a

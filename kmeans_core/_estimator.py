@@ -27,7 +27,8 @@ class KMeans:
         proportional to their weight.  An array of shape
         ``(n_clusters, n_features)``: the initial centres.  A callable
         ``init(X, n_clusters, rng)`` returning such an array, where ``rng`` is
-        a ``numpy.random.Generator``.
+        a ``numpy.random.Generator`` and ``X`` the validated data (uint8 and
+        uint16 data arrive as they are: convert before subtracting).
     n_init : int or "auto", default="auto"
         Runs from different seeds; the one of lowest inertia is kept.
         ``"auto"``: 1 for k-means++ and explicit centres, 10 for ``"random"``

@@ -270,24 +270,48 @@ def weighted_sum_blocks(
 
 
 @jit(parallel=True)
-def label_distances(
+def farthest_samples(
     X,  # IN (n_samples, n_features)
+    sample_weight,  # IN (n_samples,) float64
     centers,  # IN (n_clusters, n_features)
     labels,  # IN (n_samples,) int32
-    sq_dist_out,  # OUT (n_samples,) float64, ||x_i - c_{l_i}||^2
-    sq_norm_out,  # OUT (n_samples,) float64, ||x_i||^2
+    on_centre,  # IN float, (64 eps)^2: d_i <= on_centre ||x_i||^2 means "on its centre"
+    cand_dist,  # OUT (n_blocks, m) float64, farthest first; -1 where none
+    cand_index,  # OUT (n_blocks, m) int64, their sample indices; -1 where none
 ):
-    """Squared distance of every sample to its own centre, and its squared norm.
+    """Per block, the ``m`` samples farthest from their own centre.
 
-    Only the empty-cluster rule needs these (rarely), so the assignment
-    kernels do not store them every iteration.
+    ``d_i = ||x_i - c_{l_i}||^2``; only samples of positive weight that are
+    not on their centre compete.  Each block keeps its candidates sorted by
+    distance, ties to the lower index (samples arrive in index order and only a
+    strictly larger distance moves ahead), so the caller finds the ``m``
+    farthest of all among ``n_blocks * m`` candidates.  Only the empty-cluster
+    rule needs this, rarely; no ``n_samples``-sized array is made.
     """
-    for i in prange(X.shape[0]):
-        sq_dist_out[i] = np.float64(sq_dist(X, i, centers, labels[i]))
-        norm = 0.0
-        for f in range(X.shape[1]):
-            norm += np.float64(X[i, f]) * np.float64(X[i, f])
-        sq_norm_out[i] = norm
+    n_samples = X.shape[0]
+    n_blocks, m = cand_dist.shape
+    for b in prange(n_blocks):
+        cand_dist[b, :] = -1.0
+        cand_index[b, :] = -1
+        start, stop = block_bounds(n_samples, n_blocks, b)
+        for i in range(start, stop):
+            if sample_weight[i] <= 0.0:
+                continue
+            d = np.float64(sq_dist(X, i, centers, labels[i]))
+            if d <= cand_dist[b, m - 1]:
+                continue
+            norm = 0.0
+            for f in range(X.shape[1]):
+                norm += np.float64(X[i, f]) * np.float64(X[i, f])
+            if d <= on_centre * norm:
+                continue
+            t = m - 1  # insertion into the sorted candidates
+            while t > 0 and cand_dist[b, t - 1] < d:
+                cand_dist[b, t] = cand_dist[b, t - 1]
+                cand_index[b, t] = cand_index[b, t - 1]
+                t -= 1
+            cand_dist[b, t] = d
+            cand_index[b, t] = i
 
 
 @jit(parallel=True)

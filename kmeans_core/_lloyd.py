@@ -105,21 +105,21 @@ def relocate_empty_clusters(
     empty = np.flatnonzero(weights <= 0.0)
     if empty.size == 0:
         return 0
-    min_sq_dist = np.empty(X.shape[0])  # (n_samples,) ||x_i - c_{l_i}||^2
-    sq_norm = np.empty(X.shape[0])  # (n_samples,) ||x_i||^2
-    K.label_distances(X, centers, labels, min_sq_dist, sq_norm)
     # A sample within rounding of its centre (64 ulps of its own norm) counts
     # as sitting on it: the mean of identical rows can be an ulp off, and
     # moving such a row would only make clusters trade it back and forth.
     eps = float(np.finfo(centers.dtype).eps)
-    on_centre = min_sq_dist <= (64.0 * eps) ** 2 * sq_norm
-    dist = np.where((sample_weight > 0.0) & ~on_centre, min_sq_dist, -1.0)
-    m = min(empty.size, dist.size)
-    top = np.argpartition(-dist, m - 1)[:m]
-    top = top[np.lexsort((top, -dist[top]))]  # farthest first, ties: lower index
+    m = min(empty.size, X.shape[0])
+    cand_dist = np.empty((N_BLOCKS, m))
+    cand_index = np.empty((N_BLOCKS, m), dtype=np.int64)
+    K.farthest_samples(X, sample_weight, centers, labels, (64.0 * eps) ** 2,
+                       cand_dist, cand_index)
+    found = cand_index >= 0
+    dist, index = cand_dist[found], cand_index[found]
+    order = np.lexsort((index, -dist))[:m]  # farthest first, ties: lower index
     moved = 0
-    for j, i in zip(empty, top, strict=False):
-        if dist[i] <= 0.0:
+    for j, i, d in zip(empty, index[order], dist[order], strict=False):
+        if d <= 0.0:
             break
         old, w = labels[i], sample_weight[i]
         x = X[i].astype(np.float64)

@@ -6,7 +6,7 @@ Conversions (documented in :class:`kmeans_core.KMeans`):
 * uint8 and uint16 arrays (pixels) are used as they are: the kernels convert
   each value to float64 as they read it, which gives bitwise the result of
   converting first, without a float64 copy 8 (or 4) times the size; centres
-  are float64;
+  are float64 (only ``algorithm="blas"`` converts, as BLAS multiplies floats);
 * float16, other integer and boolean arrays become float64, except float16
   which becomes float32;
 * object arrays are converted to float64 if every element is a number;

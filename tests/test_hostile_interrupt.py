@@ -117,7 +117,7 @@ def numpy_is_loading(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc")
 @pytest.mark.parametrize("after", [0.0, 0.01, 0.03, 0.06, 0.1, 0.2, 0.35])
 def test_interrupt_during_start_up(big_image, tmp_path, after):
-    """Ctrl-C while the package imports NumPy, Pillow and Numba."""
+    """Ctrl-C while the package imports NumPy and Pillow, and runpy starts it."""
     out = tmp_path / "out"
     out.mkdir()
     run = interrupt(big_image, out, signal.SIGINT, delay=after, log_dir=tmp_path,

@@ -419,3 +419,24 @@ def test_assign_accumulate_matches_naive(shape, dtype):
     np.testing.assert_allclose(
         inertia.sum(), naive.inertia(X, w, centers, labels), rtol=rtol_for(dtype)
     )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_relocation_matches_naive_with_many_ties(seed):
+    """farthest_samples keeps per-block candidates: the merge must still pick
+    the globally farthest samples, ties to the lower index."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 4, size=(900, 2)).astype(np.float64)  # many equal distances
+    w = rng.integers(0, 3, size=900).astype(np.float64)  # zero weights too
+    centers = rng.random((7, 2)) * 3
+    labels, min_sq_dist = naive.assign(X, centers)
+    sums, weights = naive.weighted_sums(X, w, labels, 7)
+    weights[[1, 4, 5]] = 0.0  # pretend these clusters came out empty
+    sums[[1, 4, 5]] = 0.0
+    ref_sums, ref_weights = sums.copy(), weights.copy()
+    moved = relocate_empty_clusters(X, w, centers, labels.astype(np.int32), sums,
+                                    weights)
+    assert moved == naive.relocate_empty(X, w, labels, min_sq_dist, ref_sums,
+                                         ref_weights)
+    np.testing.assert_allclose(sums, ref_sums, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(weights, ref_weights)

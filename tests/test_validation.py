@@ -1,7 +1,8 @@
 """Bad input gets a ValueError/TypeError that says what was wrong; inputs stay intact.
 
-Also the dtype rules: float32 stays float32, float16 becomes float32, integer
-(uint8 pixels included) and boolean input becomes float64.
+Also the dtype rules: float32 stays float32, float16 becomes float32, uint8 and
+uint16 are read in place (computed in float64, float64 centres), other integer
+and boolean input becomes float64.
 """
 
 import numpy as np
