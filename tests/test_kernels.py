@@ -440,3 +440,25 @@ def test_relocation_matches_naive_with_many_ties(seed):
                                          ref_weights)
     np.testing.assert_allclose(sums, ref_sums, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(weights, ref_weights)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_nearest_from_products_matches_naive(dtype):
+    """The "blas" E-step's argmax over x.c - ||c||^2/2, ties to the lowest index."""
+    rng = np.random.default_rng(3)
+    X = rng.integers(0, 3, size=(500, 4)).astype(dtype)  # small integers: exact ties
+    centers = rng.integers(0, 3, size=(9, 4)).astype(dtype)
+    centers[5] = centers[2]  # a duplicated centre: index 2 must win
+    dots = np.ascontiguousarray(centers @ X.T)  # (n_clusters, n_samples)
+    half = 0.5 * np.einsum("ij,ij->i", centers, centers)
+    x_sq = np.einsum("ij,ij->i", X, X)
+    labels = np.zeros(500, dtype=np.int32)
+    min_sq = np.empty(500, dtype=dtype)
+    changed = np.zeros(1, dtype=np.int64)
+    K.nearest_from_products(dots, half, x_sq, np.empty(500, dtype),
+                            np.empty(500, np.int32), labels, min_sq, changed)
+    ref_labels, ref_dist = naive.assign(X, centers)
+    np.testing.assert_array_equal(labels, ref_labels)
+    assert changed[0] == np.count_nonzero(ref_labels != 0)
+    assert not np.any(labels == 5)
+    np.testing.assert_allclose(min_sq, ref_dist, rtol=1e-6, atol=1e-6)
