@@ -11,7 +11,8 @@ import numpy as np
 
 from . import _validation as V
 from ._assign import resolve_algorithm
-from ._lloyd import IterationRecord, LloydRun, center_dtype, lloyd, weighted_tolerance
+from ._config import center_dtype
+from ._lloyd import IterationRecord, LloydRun, lloyd, weighted_tolerance
 from ._seeding import kmeans_plusplus_rows, random_rows
 
 ALGORITHMS = ("auto", "lloyd", "hamerly", "blas")

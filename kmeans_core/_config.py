@@ -10,6 +10,7 @@ import os
 import sys
 
 import numba
+import numpy as np
 
 
 def skip_scipy_blas_probe() -> None:
@@ -57,6 +58,14 @@ FASTMATH = frozenset({"contract", "arcp", "nsz"})
 # how many threads run the blocks.  64 blocks keep 2-32 threads busy while the
 # per-block buffers stay small (64 * n_clusters * n_features float64 values).
 N_BLOCKS = 64
+
+
+def center_dtype(X: np.ndarray) -> np.dtype:
+    """Dtype of the centres and distances: that of float ``X``, else float64.
+
+    Integer data (uint8/uint16 pixels) is read as it is and computed in float64.
+    """
+    return X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
 
 
 def jit(parallel: bool = False, inline: bool = False):

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._config import jit
+from ._config import center_dtype, jit
 from ._kernels import add_to_block, block_bounds, sq_dist
 
 
@@ -45,8 +45,7 @@ def skip_margin(X: np.ndarray) -> tuple[float, float]:
     largest coordinate, and never less than 1e-9 relative: far more than
     rounding can do, far less than the gaps that make skipping worthwhile.
     """
-    dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)  # of distances
-    eps = float(np.finfo(dtype).eps)
+    eps = float(np.finfo(center_dtype(X)).eps)
     rel = max(64.0 * (X.shape[1] + 2) * eps, 1e-9)
     scale = float(np.sqrt(X.shape[1]) * max(abs(float(X.min())), abs(float(X.max()))))
     return rel, rel * scale

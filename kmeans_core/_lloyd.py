@@ -32,7 +32,7 @@ import numpy as np
 
 from . import _kernels as K
 from ._assign import BlockBuffers, make_assigner
-from ._config import N_BLOCKS
+from ._config import N_BLOCKS, center_dtype
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,6 @@ class LloydRun:
     n_iter: int
     converged: bool
     history: list[IterationRecord] = field(default_factory=list)
-
-
-def center_dtype(X: np.ndarray) -> np.dtype:
-    """Dtype of the centres and distances: that of float ``X``, else float64."""
-    return X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
 
 
 def weighted_tolerance(X: np.ndarray, sample_weight: np.ndarray, tol: float) -> float:

@@ -23,6 +23,8 @@ import numbers
 
 import numpy as np
 
+from ._config import center_dtype
+
 # Dtypes that check_array passes through unconverted (see the module docstring).
 KEPT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.uint8),
                np.dtype(np.uint16))
@@ -133,7 +135,7 @@ def _check_magnitude(arr: np.ndarray, big: float, name: str) -> None:
     n_samples, n_features = arr.shape
     log_sq = 2.0 * math.log(2.0 * big) + math.log(n_features)
     log_inertia = log_sq + math.log(n_samples)
-    dtype = arr.dtype if arr.dtype.kind == "f" else np.dtype(np.float64)  # distances
+    dtype = center_dtype(arr)  # the dtype distances are computed in
     if (log_sq >= math.log(float(np.finfo(dtype).max))
             or log_inertia >= math.log(float(np.finfo(np.float64).max))):
         hint = " or convert it to float64" if arr.dtype == np.float32 else ""
