@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,12 @@ class KMeansResult:
     converged: bool
     history: list[IterationRecord] = field(default_factory=list)
     n_init: int = 1
+
+
+def is_dask_array(X) -> bool:
+    """Whether ``X`` is a ``dask.array.Array`` (without importing Dask)."""
+    dask_array = sys.modules.get("dask.array")
+    return dask_array is not None and isinstance(X, dask_array.Array)
 
 
 def _make_rng(random_state) -> np.random.Generator:
@@ -133,8 +140,15 @@ def kmeans(
     Returns
     -------
     result : KMeansResult
-        The run of lowest inertia among the ``n_init`` runs.
+        The run of lowest inertia among the ``n_init`` runs.  For a Dask array
+        ``X`` (see :mod:`kmeans_core._dask`), ``labels`` is a Dask array.
     """
+    if is_dask_array(X):
+        from ._dask import kmeans_dask
+
+        return kmeans_dask(X, n_clusters, sample_weight=sample_weight, init=init,
+                           n_init=n_init, max_iter=max_iter, tol=tol, verbose=verbose,
+                           random_state=random_state, algorithm=algorithm)
     X = V.check_array(X)
     n_clusters = V.check_n_clusters(n_clusters, X.shape[0])
     w = V.check_sample_weight(sample_weight, X.shape[0])

@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _kernels as K
 from . import _validation as V
-from ._api import kmeans
+from ._api import is_dask_array, kmeans
 
 
 class KMeans:
@@ -185,13 +185,16 @@ class KMeans:
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
     # -- using a fitted model -----------------------------------------------
-    def _check_fitted_X(self, X) -> np.ndarray:
+    def _fitted_centers(self) -> np.ndarray:
         if not hasattr(self, "cluster_centers_"):
             raise V.NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet; call "
                 "'fit' before using it."
             )
-        X = V.check_array(X, dtype=self.cluster_centers_.dtype.type)
+        return self.cluster_centers_
+
+    def _check_fitted_X(self, X) -> np.ndarray:
+        X = V.check_array(X, dtype=self._fitted_centers().dtype.type)
         V.check_n_features(X, self.n_features_in_, type(self).__name__)
         return X
 
@@ -212,7 +215,12 @@ class KMeans:
         Returns
         -------
         labels : ndarray of shape (n_samples,), int32
+            A lazy Dask array when ``X`` is one.
         """
+        if is_dask_array(X):
+            from ._dask import predict_dask
+
+            return predict_dask(X, self._fitted_centers())
         return self._assign(self._check_fitted_X(X))[0]
 
     def transform(self, X):
@@ -226,7 +234,12 @@ class KMeans:
         Returns
         -------
         distances : ndarray of shape (n_samples, n_clusters)
+            A lazy Dask array when ``X`` is one.
         """
+        if is_dask_array(X):
+            from ._dask import transform_dask
+
+            return transform_dask(X, self._fitted_centers())
         X = self._check_fitted_X(X)
         out = np.empty((X.shape[0], self.cluster_centers_.shape[0]), dtype=X.dtype)
         K.all_distances(X, self.cluster_centers_, out)
@@ -240,6 +253,12 @@ class KMeans:
         score : float
             ``-sum_i w_i min_j ||x_i - c_j||^2`` (larger is better).
         """
+        if is_dask_array(X):
+            from ._dask import min_sq_dist_dask
+
+            d = min_sq_dist_dask(X, self._fitted_centers())
+            w = 1.0 if sample_weight is None else sample_weight
+            return -float((d.astype(np.float64) * w).sum().compute())
         X = self._check_fitted_X(X)
         w = V.check_sample_weight(sample_weight, X.shape[0])
         _, sq_dist = self._assign(X)
