@@ -22,6 +22,7 @@ import numpy as np
 
 from . import images, peers
 from .blobs_suite import run_blobs
+from .dask_suite import DASK_TEXT, dask_table, run_dask
 from .image_suite import run_image
 from .machine import machine_info
 from .measure import Plan, Row, run_process
@@ -30,7 +31,7 @@ from .report import blobs_table, image_table, simple_table, table
 from .system_suite import cold_start, exercise, thread_scaling
 from .targets import targets_table
 
-SECTIONS = ("images", "blobs", "threads", "cold", "exercise")
+SECTIONS = ("images", "blobs", "threads", "cold", "exercise", "dask")
 
 
 @dataclass
@@ -47,6 +48,8 @@ class Mode:
     thread_runs: int = 3
     cold_runs: int = 1  # 0 skips the cold start
     exercise_runs: int = 3
+    dask_n: int = 4_000_000  # dask section: rows of 8 float32 features, k = 16
+    dask_chunks: int = 8
     tiny: bool = False  # tiny images instead of the real ones
     samples: bool = True  # scikit-learn's china.jpg and flower.jpg
     # k per image, overriding ``ks`` (image name prefix -> values of k)
@@ -63,8 +66,8 @@ class Mode:
 MODES = {
     "smoke": Mode("smoke", ks=(5,), plan=Plan(runs=1, fast_runs=1), blobs_n=5000,
                   blobs_dims=(3, 32), blobs_ks=(8,), thread_runs=1, cold_runs=0,
-                  exercise_runs=1, tiny=True),
-    "quick": Mode("quick", plan=Plan(slow_s=8.0), blobs_n=200_000,
+                  exercise_runs=1, dask_n=20_000, dask_chunks=4, tiny=True),
+    "quick": Mode("quick", plan=Plan(slow_s=8.0), blobs_n=200_000, dask_n=1_000_000,
                   blobs_dims=(3, 32), blobs_ks=(8, 64)),
     "full": Mode("full", generated_shape=(4000, 6000), cold_runs=2),
     # Only the cases of the Targets table, at full size.
@@ -155,6 +158,11 @@ def run(mode: Mode, sections: tuple[str, ...]) -> tuple[list[Row], list[str]]:
                             warm_up=not mode.tiny)
             rows += r
             notes += n
+        if "dask" in sections:
+            _log("dask")
+            r, n = run_dask(mode.dask_n, 8, 16, mode.dask_chunks, mode.plan, _log)
+            rows += r
+            notes += n
     return rows, notes
 
 
@@ -223,6 +231,9 @@ def render(mode: Mode, rows: list[Row], notes: list[str], info: dict,
                 if len(sel) == 2:
                     out += [f"Speed-up of 2 threads over 1: "
                             f"{sel[0].seconds / sel[1].seconds:.2f}x.", ""]
+    if any(r.section == "dask" for r in rows):
+        out += ["## Dask: our fit vs dask-ml vs in memory", "", DASK_TEXT, ""]
+        out += dask_table(rows) + [""]
     if notes:
         out += ["## Notes and skipped cases", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(out)
