@@ -27,6 +27,7 @@ in the cluster's memory.
 
 from __future__ import annotations
 
+import operator
 import time
 
 import dask
@@ -58,32 +59,34 @@ MERGE_FANIN = 16
 
 def ordered_sum(parts: list):
     """Merge delayed partials in chunk order with a tree of fixed shape."""
+    if len(parts) == 1:
+        return delayed(merge_partials, pure=True)(parts[0])
     while len(parts) > 1:
         parts = [delayed(merge_partials, pure=True)(*parts[i:i + MERGE_FANIN])
                  for i in range(0, len(parts), MERGE_FANIN)]
     return parts[0]
 
 
-def assign_pass(data: DaskData, centers: np.ndarray, labels_prev: list,
-                algorithm: str):
-    """One assignment pass: persisted chunk labels and the merged partials."""
+def assign_pass(data: DaskData, centers: np.ndarray, prev: list, algorithm: str):
+    """One assignment pass: the persisted chunk steps and the merged partials.
+
+    A chunk's step is its ``(labels, partials)``; it stays on its worker and
+    is the next pass's ``prev`` (one task per chunk and pass, plus the merges).
+    """
     c = delayed(centers)
-    steps = [delayed(chunk_partials, pure=True, nout=2)(x, w, data.w_exp, lab, c,
-                                                        algorithm)
-             for x, w, lab in zip(data.x_blocks, data.w_blocks, labels_prev,
-                                  strict=True)]
-    total = ordered_sum([s[1] for s in steps])
-    labels, total = dask.persist([s[0] for s in steps], total)
-    return labels, total.compute()
+    steps = [delayed(chunk_partials, pure=True)(x, w, data.w_exp, p, c, algorithm)
+             for x, w, p in zip(data.x_blocks, data.w_blocks, prev, strict=True)]
+    steps, total = dask.persist(steps, ordered_sum(steps))
+    return steps, total.compute()
 
 
-def relocate_pass(data: DaskData, centers, labels, sums, weights) -> int:
+def relocate_pass(data: DaskData, centers, steps, sums, weights) -> int:
     """Apply the empty-cluster rule over all chunks to ``sums`` and ``weights``."""
     m = int(np.count_nonzero(weights <= 0.0))
     c = delayed(centers)
     found = dask.compute(*[
-        delayed(chunk_farthest, pure=True)(x, w, data.w_exp, lab, c, m, int(off))
-        for x, w, lab, off in zip(data.x_blocks, data.w_blocks, labels,
+        delayed(chunk_farthest, pure=True)(x, w, data.w_exp, st, c, m, int(off))
+        for x, w, st, off in zip(data.x_blocks, data.w_blocks, steps,
                                   data.offsets[:-1], strict=True)])
     return relocate_from_candidates(list(found), centers, sums, weights)
 
@@ -115,19 +118,19 @@ def lloyd_dask(data: DaskData, centers_init: np.ndarray, *, max_iter: int,
     number of samples per cluster of the final assignment.
     """
     centers = np.array(centers_init, dtype=data.center_dtype, order="C")
-    labels: list = [None] * len(data.x_blocks)
+    steps: list = [None] * len(data.x_blocks)
     history = []
     strict = False
     n_iter = 0
     for it in range(max_iter):
         t0 = time.perf_counter()
         # E-step on every chunk, its partial sums merged in chunk order.
-        labels, total = assign_pass(data, centers, labels, algorithm)
+        steps, total = assign_pass(data, centers, steps, algorithm)
         sums, weights = total.sums, total.weights
         # M-step: weighted means, with empty clusters relocated first.
         moved = 0
         if (weights <= 0.0).any():
-            moved = relocate_pass(data, centers, labels, sums, weights)
+            moved = relocate_pass(data, centers, steps, sums, weights)
         centers, shift = new_centers(sums, weights, centers)
         n_iter = it + 1
         history.append(IterationRecord(total.inertia, shift, time.perf_counter() - t0))
@@ -142,10 +145,11 @@ def lloyd_dask(data: DaskData, centers_init: np.ndarray, *, max_iter: int,
     converged = strict or history[-1].center_shift <= tol
     if not strict:
         # Labels must belong to the centres we return.
-        labels, total = assign_pass(data, centers, labels, algorithm)
+        steps, total = assign_pass(data, centers, steps, algorithm)
     label_array = da.concatenate([
-        da.from_delayed(lab, shape=(int(n),), dtype=np.int32)
-        for lab, n in zip(labels, np.diff(data.offsets), strict=True)])
+        da.from_delayed(delayed(operator.getitem, pure=True)(st, 0), shape=(int(n),),
+                        dtype=np.int32)
+        for st, n in zip(steps, np.diff(data.offsets), strict=True)])
     run = KMeansResult(centers, label_array, total.inertia, n_iter, converged,
                        history)
     return run, total.counts

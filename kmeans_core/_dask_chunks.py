@@ -61,8 +61,12 @@ class Partials:
     changed: int  # labels that differ from the previous pass
 
 
-def merge_partials(*parts: Partials) -> Partials:
-    """Add partials left to right: the caller passes them in chunk order."""
+def merge_partials(*parts: Partials | tuple) -> Partials:
+    """Add partials left to right: the caller passes them in chunk order.
+
+    A part is a :class:`Partials` or a chunk's ``(labels, partials)`` step.
+    """
+    parts = tuple(p[1] if isinstance(p, tuple) else p for p in parts)
     sums = parts[0].sums.copy()
     weights = parts[0].weights.copy()
     counts = parts[0].counts.copy()
@@ -80,7 +84,7 @@ def chunk_partials(
     X: np.ndarray,  # (n_chunk, n_features)
     w: np.ndarray | None,  # (n_chunk,) or None
     w_exp: int,
-    labels_prev: np.ndarray | None,  # (n_chunk,) int32, None on the first pass
+    prev: tuple | None,  # this chunk's previous (labels, partials); None at first
     centers: np.ndarray,  # (n_clusters, n_features)
     algorithm: str,
 ) -> tuple[np.ndarray, Partials]:
@@ -88,16 +92,17 @@ def chunk_partials(
 
     The engine's own assignment step (``"lloyd"`` or ``"blas"``; the in-memory
     ``"hamerly"`` keeps bounds across passes and gives bitwise Lloyd's labels,
-    so chunks use ``"lloyd"`` for it).  Labels that differ from
-    ``labels_prev`` are counted as changed.
+    so chunks use ``"lloyd"`` for it).  Labels that differ from those of
+    ``prev`` are counted as changed.  Returns the step ``(labels, partials)``,
+    which stays on its worker as the next pass's ``prev``.
     """
     X = np.ascontiguousarray(X)
     if algorithm == "blas" and X.dtype.kind != "f":
         X = X.astype(np.float64)  # as kmeans() does in memory
     n_clusters, n_features = centers.shape
     weights_in = scaled_weights(w, X.shape[0], w_exp)
-    labels = (np.full(X.shape[0], -1, dtype=np.int32) if labels_prev is None
-              else np.array(labels_prev, dtype=np.int32))
+    labels = (np.full(X.shape[0], -1, dtype=np.int32) if prev is None
+              else prev[0].copy())  # (n_chunk,) int32
     blocks = BlockBuffers.empty(n_clusters, n_features)
     assign = make_assigner(algorithm, X, weights_in, n_clusters)
     with one_numba_thread():
@@ -125,7 +130,7 @@ def chunk_farthest(
     X: np.ndarray,  # (n_chunk, n_features)
     w: np.ndarray | None,
     w_exp: int,
-    labels: np.ndarray,  # (n_chunk,) int32
+    step: tuple,  # this chunk's (labels, partials) from chunk_partials
     centers: np.ndarray,  # (n_clusters, n_features)
     m: int,
     offset: int,
@@ -139,6 +144,7 @@ def chunk_farthest(
     ranks them.
     """
     X = np.ascontiguousarray(X)
+    labels = step[0]  # (n_chunk,) int32
     weights_in = scaled_weights(w, X.shape[0], w_exp)
     eps = float(np.finfo(centers.dtype).eps)
     cand_dist = np.empty((N_BLOCKS, m))

@@ -92,26 +92,47 @@ def _dask_weights(sample_weight, X: da.Array) -> da.Array | None:
     return da.from_array(w, chunks=(X.chunks[0],))
 
 
+def _range(x: np.ndarray) -> tuple[float, float]:
+    """``(min, max)`` of a chunk: NaN propagates, infinities show."""
+    return (float(x.min()), float(x.max())) if x.size else (np.inf, -np.inf)
+
+
+def _weight_stats(w: np.ndarray) -> tuple[float, float, float]:
+    """``(min, max, sum)`` of a chunk of weights."""
+    if not w.size:
+        return np.inf, -np.inf, 0.0
+    return float(w.min()), float(w.max()), float(w.sum())
+
+
 def check_dask_data(X: da.Array, sample_weight) -> DaskData:
     """Validate ``X`` and ``sample_weight`` as :func:`kmeans_core.kmeans` does.
 
-    One pass computes ``min X``, ``max X`` (NaN propagates, infinities show)
-    and, with weights, their extremes and totals per chunk.
+    One pass over the chunks finds ``min X``, ``max X`` and, with weights,
+    their extremes and totals per chunk.  It runs on the same per-chunk keys
+    as the fit's passes (``to_delayed`` without graph optimisation), so data
+    that is not persisted is computed the same way in every pass.
     """
     X = _as_rows(X, kernel_dtype(X.dtype))
     w = _dask_weights(sample_weight, X)
-    x_blocks = list(X.to_delayed().ravel())
+    x_blocks = list(X.to_delayed(optimize_graph=False).ravel())
     sizes = np.array(X.chunks[0], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
+    w_blocks = ([None] * len(x_blocks) if w is None
+                else list(w.to_delayed(optimize_graph=False).ravel()))
+    ranges, stats = dask.compute(
+        [delayed(_range, pure=True)(b) for b in x_blocks],
+        [delayed(_weight_stats, pure=True)(b) for b in w_blocks if b is not None])
+    lo = min(r[0] for r in ranges)  # Python's min keeps a NaN it meets first,
+    hi = max(r[1] for r in ranges)  # so test every chunk for NaN below
+    if any(np.isnan(r[0]) or np.isnan(r[1]) for r in ranges):
+        lo = np.nan
     if w is None:
-        lo, hi = dask.compute(X.min(), X.max())
-        w_blocks, chunk_weights, w_exp = [None] * len(x_blocks), sizes * 1.0, 0
+        chunk_weights, w_exp = sizes * 1.0, 0
     else:
-        w_blocks = list(w.to_delayed().ravel())
-        lo, hi, w_lo, w_hi, *totals = dask.compute(
-            X.min(), X.max(), w.min(), w.max(),
-            *[delayed(np.sum, pure=True)(b) for b in w_blocks])
-        if not (np.isfinite(w_lo) and np.isfinite(w_hi)):
+        w_lo = min(s[0] for s in stats)
+        w_hi = max(s[1] for s in stats)
+        if any(np.isnan(s[0]) or np.isnan(s[1]) for s in stats) or not (
+                np.isfinite(w_lo) and np.isfinite(w_hi)):
             raise ValueError("sample_weight contains NaN or infinity.")
         if w_lo < 0:
             raise ValueError(f"Negative values in sample_weight (minimum {w_lo}); "
@@ -119,7 +140,7 @@ def check_dask_data(X: da.Array, sample_weight) -> DaskData:
         if not w_hi > 0:
             raise ValueError("All sample_weight values are zero; at least one must "
                              "be > 0.")
-        chunk_weights = np.array(totals, dtype=np.float64)
+        chunk_weights = np.array([s[2] for s in stats], dtype=np.float64)
         w_exp = -int(np.floor(np.log2(w_hi)))  # as kmeans() scales in memory
     if not (np.isfinite(lo) and np.isfinite(hi)):
         what = "NaN" if np.isnan(lo) or np.isnan(hi) else "infinity"
