@@ -126,11 +126,49 @@ def _compress_parser(prog: str) -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
     )
     p.add_argument("image", type=Path, metavar="IMAGE",
-                   help="JPEG, PNG, BMP, TIFF, WebP or GIF")
+                   help="JPEG, PNG, BMP, TIFF, WebP or GIF; or a directory, or "
+                        "several images (each written as if run alone)")
     p.add_argument("ks", type=_k_values, nargs="+", metavar="K",
                    help="number of colours: 5, 1-20 or 2,4,8; several allowed")
     _add_compress_options(p)
+    _add_batch_options(p)
     return p
+
+
+# -- several images (compress.batch) ------------------------------------------
+def _add_batch_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("several images (a directory, or several files)")
+    g.add_argument("--jobs", type=_int_at_least(1), metavar="N",
+                   help="images processed at once, in N local processes "
+                        "(default: the usable cores)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the images on the Dask cluster at ADDRESS "
+                        "(tcp://host:8786); its workers must see the files")
+
+
+def _batch_args(prog: str, argv: list[str]):
+    """Return ``(inputs, args)`` when ``argv`` asks for several images, else None.
+
+    The positionals are the inputs up to the first k value, then the k values.
+    A batch is several inputs, a directory, or ``--jobs``/``--scheduler``;
+    anything else (and any malformed request) is left to the one-image parser.
+    """
+    p = _Parser(prog=prog, add_help=False)
+    p.add_argument("items", nargs="+")
+    _add_compress_options(p)
+    _add_batch_options(p)
+    try:
+        args = p.parse_args(argv)
+        first_k = next(i for i, item in enumerate(args.items)
+                       if re.fullmatch(r"[\d\s,-]+", item))
+        args.ks = [_k_values(item) for item in args.items[first_k:]]
+    except (UsageError, StopIteration, argparse.ArgumentTypeError):
+        return None
+    inputs = [Path(item) for item in args.items[:first_k]]
+    if not inputs or (len(inputs) == 1 and not inputs[0].is_dir()
+                      and args.jobs is None and args.scheduler is None):
+        return None
+    return inputs, args
 
 
 def _sample_parser(prog: str) -> argparse.ArgumentParser:
@@ -270,6 +308,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             opts = _compress_options(args)
             return _run(prog, lambda: jobs.compress_image(
                 jobs.sample_image_path(), opts, default_dir=Path(".")))
+        batch_request = _batch_args(prog, argv)
+        if batch_request is not None:
+            from . import batch
+
+            inputs, args = batch_request
+            opts = _compress_options(args)
+            return _run(prog, lambda: batch.run_batch(
+                inputs, opts, n_jobs=args.jobs, scheduler=args.scheduler, prog=prog))
         args = _compress_parser(prog).parse_args(argv)
         opts = _compress_options(args)
         return _run(prog, lambda: jobs.compress_image(args.image, opts))
