@@ -279,16 +279,30 @@ def quantize(
         fit = _rescaled(fit, prepared.scale)
     fit_seconds = time.perf_counter() - start
 
-    centers = np.clip(np.rint(fit.centers * 255.0), 0, 255).astype(np.uint8)
-    order = _luminance_order(centers)  # palette slot -> fit cluster
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)  # fit cluster -> palette slot
-    row_index = rank.astype(_index_dtype(order.size))[fit.labels]  # (n_rows,)
+    palette, rank = palette_and_rank(fit.centers)
+    row_index = rank.astype(_index_dtype(rank.size))[fit.labels]  # (n_rows,)
     if prepared.inverse is not None:
         row_index = row_index[prepared.inverse]  # rows are colours: to pixels
     index_map = row_index.reshape(height, width)  # (H, W)
-    return QuantizeResult(centers[order], index_map, fit, int(k), n_colors_in,
+    return QuantizeResult(palette, index_map, fit, int(k), n_colors_in,
                           fit_seconds, exact, grey2d)
+
+
+def palette_and_rank(centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """8-bit palette from fitted centres (in [0, 1]), sorted by luminance.
+
+    Returns
+    -------
+    palette : ndarray of shape (n_clusters, n_channels), uint8
+        The rounded centres in palette order.
+    rank : ndarray of shape (n_clusters,)
+        Palette slot of each fitted cluster.
+    """
+    centers = np.clip(np.rint(centers * 255.0), 0, 255).astype(np.uint8)
+    order = _luminance_order(centers)  # palette slot -> fit cluster
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)  # fit cluster -> palette slot
+    return centers[order], rank
 
 
 def _luminance_order(palette: np.ndarray) -> np.ndarray:
