@@ -18,6 +18,7 @@ from . import _end_start_up, jobs
 from .errors import UsageError
 from .io import DEFAULT_MAX_PIXELS
 from .quantize import DEFAULT_SEED
+from .stream import STREAM_ABOVE_PIXELS, STREAM_SUFFIXES
 
 _end_start_up()  # Ctrl-C deferred during start-up is honoured from here on
 
@@ -127,7 +128,9 @@ def _compress_parser(prog: str) -> argparse.ArgumentParser:
     )
     p.add_argument("image", type=Path, metavar="IMAGE",
                    help="JPEG, PNG, BMP, TIFF, WebP or GIF; or a directory, or "
-                        "several images (each written as if run alone)")
+                        "several images (each written as if run alone).  TIFF "
+                        f"and Zarr images above {STREAM_ABOVE_PIXELS:,} pixels "
+                        "are streamed in bands, in bounded memory")
     p.add_argument("ks", type=_k_values, nargs="+", metavar="K",
                    help="number of colours: 5, 1-20 or 2,4,8; several allowed")
     _add_compress_options(p)
@@ -137,13 +140,19 @@ def _compress_parser(prog: str) -> argparse.ArgumentParser:
 
 # -- several images (compress.batch) ------------------------------------------
 def _add_batch_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("several images (a directory, or several files)")
+    g = p.add_argument_group("several images (a directory, or several files), "
+                             "images larger than memory")
     g.add_argument("--jobs", type=_int_at_least(1), metavar="N",
                    help="images processed at once, in N local processes "
                         "(default: the usable cores)")
     g.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run the images on the Dask cluster at ADDRESS "
-                        "(tcp://host:8786); its workers must see the files")
+                   help="run the images (or the bands of one streamed TIFF/Zarr "
+                        "image) on the Dask cluster at ADDRESS (tcp://host:8786); "
+                        "its workers must see the files")
+    g.add_argument("--stream-above", type=_int_at_least(1), metavar="PIXELS",
+                   default=STREAM_ABOVE_PIXELS,
+                   help="stream TIFF and Zarr images with more pixels than this "
+                        f"(default: {STREAM_ABOVE_PIXELS:,})")
 
 
 def _batch_args(prog: str, argv: list[str]):
@@ -165,6 +174,8 @@ def _batch_args(prog: str, argv: list[str]):
     except (UsageError, StopIteration, argparse.ArgumentTypeError):
         return None
     inputs = [Path(item) for item in args.items[:first_k]]
+    if len(inputs) == 1 and inputs[0].suffix.lower() in STREAM_SUFFIXES:
+        return None  # one TIFF/Zarr image: maybe streamed, by the one-image path
     if not inputs or (len(inputs) == 1 and not inputs[0].is_dir()
                       and args.jobs is None and args.scheduler is None):
         return None
@@ -318,6 +329,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 inputs, opts, n_jobs=args.jobs, scheduler=args.scheduler, prog=prog))
         args = _compress_parser(prog).parse_args(argv)
         opts = _compress_options(args)
+        from . import stream
+
+        if stream.should_stream(args.image, args.scheduler, args.stream_above):
+            return _run(prog, lambda: stream.compress_stream(
+                args.image, opts, scheduler=args.scheduler))
         return _run(prog, lambda: jobs.compress_image(args.image, opts))
     except UsageError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)

@@ -121,8 +121,9 @@ class Source:
         return self.height * self.width
 
 
-def should_stream(path: Path, scheduler: str | None) -> bool:
-    """Whether ``path`` is a TIFF/Zarr image to stream (big, or a cluster given)."""
+def should_stream(path: Path, scheduler: str | None,
+                  above: int = STREAM_ABOVE_PIXELS) -> bool:
+    """Tell whether ``path`` is a TIFF/Zarr image to stream (big, or a cluster)."""
     if path.suffix.lower() not in STREAM_SUFFIXES or not path.exists():
         return False
     if scheduler is not None:
@@ -131,7 +132,7 @@ def should_stream(path: Path, scheduler: str | None) -> bool:
         shape = _open(str(path)).shape
     except Exception:
         return False  # the in-memory path reports what is wrong with it
-    return int(shape[0]) * int(shape[1]) > STREAM_ABOVE_PIXELS
+    return int(shape[0]) * int(shape[1]) > above
 
 
 # -- running band tasks in order, locally or on a cluster ---------------------------
