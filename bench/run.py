@@ -28,10 +28,11 @@ from .machine import machine_info
 from .measure import Plan, Row, run_process
 from .peers import cli_argv, has_module
 from .report import blobs_table, image_table, simple_table, table
+from .stream_suite import run_stream, stream_table
 from .system_suite import cold_start, exercise, thread_scaling
 from .targets import targets_table
 
-SECTIONS = ("images", "blobs", "threads", "cold", "exercise", "dask")
+SECTIONS = ("images", "blobs", "threads", "cold", "exercise", "dask", "stream")
 
 
 @dataclass
@@ -50,6 +51,8 @@ class Mode:
     exercise_runs: int = 3
     dask_n: int = 4_000_000  # dask section: rows of 8 float32 features, k = 16
     dask_chunks: int = 8
+    # stream section: (height, width, k) TIFFs; in-memory comparison up to 25 MP
+    stream_sizes: tuple = ((4000, 6000, 64), (20_000, 20_000, 64))
     tiny: bool = False  # tiny images instead of the real ones
     samples: bool = True  # scikit-learn's china.jpg and flower.jpg
     # k per image, overriding ``ks`` (image name prefix -> values of k)
@@ -66,8 +69,10 @@ class Mode:
 MODES = {
     "smoke": Mode("smoke", ks=(5,), plan=Plan(runs=1, fast_runs=1), blobs_n=5000,
                   blobs_dims=(3, 32), blobs_ks=(8,), thread_runs=1, cold_runs=0,
-                  exercise_runs=1, dask_n=20_000, dask_chunks=4, tiny=True),
+                  exercise_runs=1, dask_n=20_000, dask_chunks=4,
+                  stream_sizes=((300, 400, 16),), tiny=True),
     "quick": Mode("quick", plan=Plan(slow_s=8.0), blobs_n=200_000, dask_n=1_000_000,
+                  stream_sizes=((4000, 6000, 64),),
                   blobs_dims=(3, 32), blobs_ks=(8, 64)),
     "full": Mode("full", generated_shape=(4000, 6000), cold_runs=2),
     # Only the cases of the Targets table, at full size.
@@ -163,6 +168,11 @@ def run(mode: Mode, sections: tuple[str, ...]) -> tuple[list[Row], list[str]]:
             r, n = run_dask(mode.dask_n, 8, 16, mode.dask_chunks, mode.plan, _log)
             rows += r
             notes += n
+        if "stream" in sections:
+            _log("stream")
+            r, n = run_stream(list(mode.stream_sizes), 25.0, mode.plan, workdir, _log)
+            rows += r
+            notes += n
     return rows, notes
 
 
@@ -234,6 +244,12 @@ def render(mode: Mode, rows: list[Row], notes: list[str], info: dict,
     if any(r.section == "dask" for r in rows):
         out += ["## Dask: our fit vs dask-ml vs in memory", "", DASK_TEXT, ""]
         out += dask_table(rows) + [""]
+    if any(r.section == "stream" for r in rows):
+        out += ["## Images larger than memory (streamed)", "",
+                "`python -m compress IMG.tif K` on generated photo-like striped "
+                "TIFFs; whole processes, peak RSS of the process (bands run on its "
+                "threads, so that is the sum over processes).", ""]
+        out += stream_table(rows) + [""]
     if notes:
         out += ["## Notes and skipped cases", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(out)
