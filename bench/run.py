@@ -23,6 +23,7 @@ import numpy as np
 from . import images, peers
 from .blobs_suite import run_blobs
 from .dask_suite import DASK_TEXT, dask_table, run_dask
+from .folder_suite import folders_table, run_folders
 from .image_suite import run_image
 from .machine import machine_info
 from .measure import Plan, Row, run_process
@@ -32,7 +33,8 @@ from .stream_suite import run_stream, stream_table
 from .system_suite import cold_start, exercise, thread_scaling
 from .targets import targets_table
 
-SECTIONS = ("images", "blobs", "threads", "cold", "exercise", "dask", "stream")
+SECTIONS = ("images", "blobs", "threads", "cold", "exercise", "dask", "stream",
+            "folders")
 
 
 @dataclass
@@ -53,6 +55,8 @@ class Mode:
     dask_chunks: int = 8
     # stream section: (height, width, k) TIFFs; in-memory comparison up to 25 MP
     stream_sizes: tuple = ((4000, 6000, 64), (20_000, 20_000, 64))
+    folder_images: int = 50  # folders section: images of 0.3-2 megapixels
+    folder_mp: tuple = (0.3, 2.0)
     tiny: bool = False  # tiny images instead of the real ones
     samples: bool = True  # scikit-learn's china.jpg and flower.jpg
     # k per image, overriding ``ks`` (image name prefix -> values of k)
@@ -70,7 +74,8 @@ MODES = {
     "smoke": Mode("smoke", ks=(5,), plan=Plan(runs=1, fast_runs=1), blobs_n=5000,
                   blobs_dims=(3, 32), blobs_ks=(8,), thread_runs=1, cold_runs=0,
                   exercise_runs=1, dask_n=20_000, dask_chunks=4,
-                  stream_sizes=((300, 400, 16),), tiny=True),
+                  stream_sizes=((300, 400, 16),), folder_images=4,
+                  folder_mp=(0.02, 0.05), tiny=True),
     "quick": Mode("quick", plan=Plan(slow_s=8.0), blobs_n=200_000, dask_n=1_000_000,
                   stream_sizes=((4000, 6000, 64),),
                   blobs_dims=(3, 32), blobs_ks=(8, 64)),
@@ -173,6 +178,11 @@ def run(mode: Mode, sections: tuple[str, ...]) -> tuple[list[Row], list[str]]:
             r, n = run_stream(list(mode.stream_sizes), 25.0, mode.plan, workdir, _log)
             rows += r
             notes += n
+        if "folders" in sections:
+            _log("folders")
+            r, n = run_folders(mode.folder_images, mode.folder_mp, workdir, _log)
+            rows += r
+            notes += n
     return rows, notes
 
 
@@ -250,6 +260,12 @@ def render(mode: Mode, rows: list[Row], notes: list[str], info: dict,
                 "TIFFs; whole processes, peak RSS of the process (bands run on its "
                 "threads, so that is the sum over processes).", ""]
         out += stream_table(rows) + [""]
+    if any(r.section == "folders" for r in rows):
+        out += ["## Whole folders", "",
+                "Images made from the sample photos installed packages ship "
+                "(random crops, scaled to 0.3-2 megapixels, PNG), k = 16; one "
+                "run each, whole commands.", ""]
+        out += folders_table(rows) + [""]
     if notes:
         out += ["## Notes and skipped cases", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(out)
