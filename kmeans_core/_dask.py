@@ -67,14 +67,16 @@ def ordered_sum(parts: list):
     return parts[0]
 
 
-def assign_pass(data: DaskData, centers: np.ndarray, prev: list, algorithm: str):
+def assign_pass(data: DaskData, centers: np.ndarray, prev: list, algorithm: str,
+                center_shift: np.ndarray | None = None):
     """One assignment pass: the persisted chunk steps and the merged partials.
 
     A chunk's step is its ``(labels, partials)``; it stays on its worker and
     is the next pass's ``prev`` (one task per chunk and pass, plus the merges).
     """
-    c = delayed(centers)
-    steps = [delayed(chunk_partials, pure=True)(x, w, data.w_exp, p, c, algorithm)
+    c, shift = delayed(centers), delayed(center_shift)
+    steps = [delayed(chunk_partials, pure=True)(x, w, data.w_exp, p, c, shift,
+                                                algorithm)
              for x, w, p in zip(data.x_blocks, data.w_blocks, prev, strict=True)]
     steps, total = dask.persist(steps, ordered_sum(steps))
     return steps, total.compute()
@@ -119,19 +121,21 @@ def lloyd_dask(data: DaskData, centers_init: np.ndarray, *, max_iter: int,
     """
     centers = np.array(centers_init, dtype=data.center_dtype, order="C")
     steps: list = [None] * len(data.x_blocks)
+    center_shift = None  # (n_clusters,) for Hamerly's bounds, after a pass
     history = []
     strict = False
     n_iter = 0
     for it in range(max_iter):
         t0 = time.perf_counter()
         # E-step on every chunk, its partial sums merged in chunk order.
-        steps, total = assign_pass(data, centers, steps, algorithm)
+        steps, total = assign_pass(data, centers, steps, algorithm, center_shift)
         sums, weights = total.sums, total.weights
         # M-step: weighted means, with empty clusters relocated first.
         moved = 0
         if (weights <= 0.0).any():
             moved = relocate_pass(data, centers, steps, sums, weights)
-        centers, shift = new_centers(sums, weights, centers)
+        centers, center_shift = new_centers(sums, weights, centers)
+        shift = float((center_shift**2).sum())
         n_iter = it + 1
         history.append(IterationRecord(total.inertia, shift, time.perf_counter() - t0))
         if verbose:
@@ -145,7 +149,7 @@ def lloyd_dask(data: DaskData, centers_init: np.ndarray, *, max_iter: int,
     converged = strict or history[-1].center_shift <= tol
     if not strict:
         # Labels must belong to the centres we return.
-        steps, total = assign_pass(data, centers, steps, algorithm)
+        steps, total = assign_pass(data, centers, steps, algorithm, center_shift)
     label_array = da.concatenate([
         da.from_delayed(delayed(operator.getitem, pure=True)(st, 0), shape=(int(n),),
                         dtype=np.int32)
@@ -170,8 +174,6 @@ def kmeans_dask(X, n_clusters, *, sample_weight, init, n_init, max_iter, tol,
     data = check_dask_data(X, sample_weight)
     n_clusters = V.check_n_clusters(n_clusters, data.X.shape[0])
     algorithm = resolve_algorithm(algorithm, data.X.shape[1])
-    if algorithm == "hamerly":
-        algorithm = "lloyd"  # bitwise the same labels; bounds do not span passes
     runs = resolve_n_init(n_init, init)
     rng = _make_rng(random_state)
     abs_tol = weighted_tolerance_dask(data, tol)

@@ -84,17 +84,19 @@ def chunk_partials(
     X: np.ndarray,  # (n_chunk, n_features)
     w: np.ndarray | None,  # (n_chunk,) or None
     w_exp: int,
-    prev: tuple | None,  # this chunk's previous (labels, partials); None at first
+    prev: tuple | None,  # this chunk's previous step; None on the first pass
     centers: np.ndarray,  # (n_clusters, n_features)
+    center_shift: np.ndarray | None,  # (n_clusters,) ||c_j - c_j^prev||, or None
     algorithm: str,
-) -> tuple[np.ndarray, Partials]:
+) -> tuple[np.ndarray, Partials, np.ndarray | None]:
     """One assignment pass over a chunk: its labels and its partial sums.
 
-    The engine's own assignment step (``"lloyd"`` or ``"blas"``; the in-memory
-    ``"hamerly"`` keeps bounds across passes and gives bitwise Lloyd's labels,
-    so chunks use ``"lloyd"`` for it).  Labels that differ from those of
-    ``prev`` are counted as changed.  Returns the step ``(labels, partials)``,
-    which stays on its worker as the next pass's ``prev``.
+    The engine's own assignment step: ``"lloyd"``, ``"blas"``, or
+    ``"hamerly"``, whose per-sample lower bounds travel in the step from one
+    pass to the next, with the centres' shifts (bitwise Lloyd's labels).
+    Labels that differ from those of ``prev`` are counted as changed.  Returns
+    the step ``(labels, partials, lower_bounds)``, which stays on its worker as
+    the next pass's ``prev``.
     """
     X = np.ascontiguousarray(X)
     if algorithm == "blas" and X.dtype.kind != "f":
@@ -103,17 +105,21 @@ def chunk_partials(
     weights_in = scaled_weights(w, X.shape[0], w_exp)
     labels = (np.full(X.shape[0], -1, dtype=np.int32) if prev is None
               else prev[0].copy())  # (n_chunk,) int32
+    first = prev is None or center_shift is None or prev[2] is None
     blocks = BlockBuffers.empty(n_clusters, n_features)
     assign = make_assigner(algorithm, X, weights_in, n_clusters)
+    if algorithm == "hamerly" and not first:
+        assign.lower[:] = prev[2]  # the bounds of the previous pass
+    shift = np.zeros(n_clusters) if center_shift is None else center_shift
     with one_numba_thread():
-        assign(centers, np.zeros(n_clusters), True, labels, blocks)
+        assign(centers, shift, first, labels, blocks)
     sums = np.empty((n_clusters, n_features))
     weights = np.empty(n_clusters)
     K.merge_blocks(blocks.sums, blocks.weights, sums, weights)
     counts = np.bincount(labels, minlength=n_clusters).astype(np.int64)
     partial = Partials(sums, weights, counts, float(blocks.inertia.sum()),
                        int(blocks.changed.sum()))
-    return labels, partial
+    return labels, partial, (assign.lower if algorithm == "hamerly" else None)
 
 
 @dataclass
@@ -183,12 +189,12 @@ def relocate_from_candidates(
 
 def new_centers(
     sums: np.ndarray, weights: np.ndarray, centers: np.ndarray
-) -> tuple[np.ndarray, float]:
-    """Run the update step on merged sums: new centres and the squared shift."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run the update step on merged sums: new centres and each one's shift."""
     centers_new = np.empty_like(centers)
-    shift = np.empty(centers.shape[0])
+    shift = np.empty(centers.shape[0])  # (n_clusters,) ||c_j^new - c_j^old||
     K.average_centers(sums, weights, centers, centers_new, shift)
-    return centers_new, float((shift**2).sum())
+    return centers_new, shift
 
 
 def chunk_column_sums(

@@ -73,6 +73,15 @@ def test_fit_equals_in_memory(client, blobs, chunks):
     _assert_bitwise(fit, _synchronous(lambda: kmeans(Xd, 10, init=init, tol=0)))
 
 
+@pytest.mark.parametrize("algorithm", ["hamerly", "blas"])
+def test_other_assignment_steps(client, blobs, algorithm):
+    X, init = blobs
+    mem = kmeans(X, 10, init=init, algorithm="lloyd", tol=0)
+    fit = kmeans(da.from_array(X, chunks=2500), 10, init=init, tol=0,
+                 algorithm=algorithm)
+    _assert_same_fit(fit, mem)  # hamerly: Lloyd's labels; blas: up to rounding
+
+
 def test_weighted_fit_and_tolerance(client, blobs):
     X, init = blobs
     w = np.random.default_rng(1).integers(0, 5, X.shape[0]).astype(np.float64)
