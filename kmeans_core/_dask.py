@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import operator
 import time
+import warnings
 
 import dask
 import dask.array as da
@@ -71,8 +72,10 @@ def assign_pass(data: DaskData, centers: np.ndarray, prev: list, algorithm: str,
                 center_shift: np.ndarray | None = None):
     """One assignment pass: the persisted chunk steps and the merged partials.
 
-    A chunk's step is its ``(labels, partials)``; it stays on its worker and
-    is the next pass's ``prev`` (one task per chunk and pass, plus the merges).
+    A chunk's step is its ``(labels, partials, lower bounds or None)``; it
+    stays on its worker and is the next pass's ``prev`` (one task per chunk and
+    pass, plus the merges).  ``center_shift`` is how far each centre moved in
+    the last update (Hamerly's bounds need it).
     """
     c, shift = delayed(centers), delayed(center_shift)
     steps = [delayed(chunk_partials, pure=True)(x, w, data.w_exp, p, c, shift,
@@ -150,10 +153,12 @@ def lloyd_dask(data: DaskData, centers_init: np.ndarray, *, max_iter: int,
     if not strict:
         # Labels must belong to the centres we return.
         steps, total = assign_pass(data, centers, steps, algorithm, center_shift)
+    # Keep only the labels on the workers (the steps also hold the bounds).
+    labels = dask.persist(*[delayed(operator.getitem, pure=True)(st, 0)
+                            for st in steps])
     label_array = da.concatenate([
-        da.from_delayed(delayed(operator.getitem, pure=True)(st, 0), shape=(int(n),),
-                        dtype=np.int32)
-        for st, n in zip(steps, np.diff(data.offsets), strict=True)])
+        da.from_delayed(lab, shape=(int(n),), dtype=np.int32)
+        for lab, n in zip(labels, np.diff(data.offsets), strict=True)])
     run = KMeansResult(centers, label_array, total.inertia, n_iter, converged,
                        history)
     return run, total.counts
@@ -162,10 +167,8 @@ def lloyd_dask(data: DaskData, centers_init: np.ndarray, *, max_iter: int,
 def kmeans_dask(X, n_clusters, *, sample_weight, init, n_init, max_iter, tol,
                 verbose, random_state, algorithm) -> KMeansResult:
     """:func:`kmeans_core.kmeans` for a Dask array ``X`` (same parameters)."""
-    import warnings
-
     from ._api import _make_rng
-    from ._dask_init import initial_centers_dask
+    from ._dask_init import initial_centers_dask  # it imports this module
 
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}.")
@@ -199,8 +202,9 @@ def kmeans_dask(X, n_clusters, *, sample_weight, init, n_init, max_iter, tol,
         )
     scale = -data.w_exp  # weights were scaled by 2**w_exp: scale inertia back
     best.inertia = float(np.ldexp(best.inertia, scale))
-    best.history = [IterationRecord(float(np.ldexp(h.inertia, scale)), h.center_shift,
-                             h.seconds) for h in best.history]
+    best.history = [IterationRecord(float(np.ldexp(h.inertia, scale)),
+                                    h.center_shift, h.seconds)
+                    for h in best.history]
     best.n_init = runs
     return best
 
