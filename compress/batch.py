@@ -69,8 +69,10 @@ def find_images(inputs: Sequence[Path]) -> list[Path]:
         else:
             found.append(path)
     if not found:
-        raise CompressError(f"no images found in {', '.join(map(str, inputs))} "
-                            f"(suffixes {', '.join(sorted(IMAGE_SUFFIXES))}).")
+        what = (f"{inputs[0]} is a directory with no images" if len(inputs) == 1
+                else f"no images in {', '.join(map(str, inputs))}")
+        raise CompressError(f"{what} (files ending in "
+                            f"{', '.join(sorted(IMAGE_SUFFIXES))}).")
     return found
 
 
