@@ -28,7 +28,9 @@ def _bench(tmp_path, *args):
 def test_smoke_suite_writes_report(tmp_path):
     report = _bench(tmp_path)
     for heading in ("## Machine", "## Targets (issue 4)", "## Images",
-                    "## General data", "## Thread scaling", "## The exercise"):
+                    "## General data", "## Thread scaling", "## The exercise",
+                    "## Dask: our fit vs dask-ml", "## Images larger than memory",
+                    "## Whole folders"):
         assert heading in report
     assert "scikit-learn, all pixels" in report
     assert "ours: python -m compress (process)" in report
