@@ -192,3 +192,24 @@ def test_package_works_without_dask():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True,
                          text=True, check=True)
     assert out.stdout.split() == ["True", "True"]
+
+
+def test_threaded_scheduler_does_not_crash_and_agrees():
+    # Numba's workqueue layer aborts the process if two threads launch parallel
+    # kernels at once: run in a subprocess so a regression fails, not kills, pytest.
+    code = (
+        "import dask, numpy as np, dask.array as da\n"
+        "from kmeans_core import kmeans, kmeans_plusplus\n"
+        "X = np.random.default_rng(0).random((40_000, 3))\n"
+        "init, _ = kmeans_plusplus(X, 6, random_state=0)\n"
+        "mem = kmeans(X, 6, init=init, algorithm='lloyd')\n"
+        "with dask.config.set(scheduler='threads', num_workers=4):\n"
+        "    fit = kmeans(da.from_array(X, chunks=5000), 6, init=init)\n"
+        "    same = (fit.labels.compute() == mem.labels).all()\n"
+        "print(bool(same), fit.n_iter == mem.n_iter,\n"
+        "      bool(np.allclose(fit.centers, mem.centers, rtol=1e-12, atol=0)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True", "True"]
