@@ -13,7 +13,7 @@ held whole, only a few bands of rows at a time.
    with the in-memory engine: the same call as :func:`compress.quantize`
    makes, so the palette is the same.
 3. **Labels** per band: the palette slot of every pixel through a lookup table
-   of colour keys, and the band's squared error for the PSNR.
+   of colour keys (the squared error for the PSNR comes from the histogram).
 4. **Output**: the rows go, in order, to :class:`compress.png_stream.PalettePNGStream`.
 
 For an image whose in-memory run fits the histogram (fewer than half of its
@@ -221,22 +221,28 @@ def image_histogram(src: Source, runner: Runner) -> tuple[np.ndarray, np.ndarray
     return unpack_colors(keys, src.channels), counts
 
 
-def band_indices(path: str, y0: int, y1: int, keys: np.ndarray, slots: np.ndarray,
-                 palette: np.ndarray) -> tuple[np.ndarray, int]:
-    """Palette index of every pixel of a band, and its summed squared error.
+def band_indices(path: str, y0: int, y1: int, keys: np.ndarray | None,
+                 slots: np.ndarray) -> np.ndarray:
+    """Palette index of every pixel of a band, ``(h, width)`` uint8.
 
     With ``keys`` None, ``slots`` is a lookup table indexed by the colour key;
     otherwise ``slots[i]`` is the slot of colour key ``keys[i]`` (sorted).
     """
     rows = read_rows(path, y0, y1)  # (h, width, C)
-    packed = pack_colors(rows.reshape(-1, rows.shape[2]))
+    packed = pack_colors(rows.reshape(-1, rows.shape[2]))  # (h * width,)
     index = slots[packed] if keys is None else slots[np.searchsorted(keys, packed)]
-    index = index.reshape(rows.shape[:2])  # (h, width)
-    sse = 0
-    for c in range(rows.shape[2]):
-        diff = rows[:, :, c].astype(np.int32) - palette[index, c]
-        sse += int(np.dot(diff.ravel().astype(np.int64), diff.ravel()))
-    return index, sse
+    return index.reshape(rows.shape[:2])
+
+
+def squared_error(colors: np.ndarray, counts: np.ndarray, palette: np.ndarray,
+                  slots: np.ndarray) -> int:
+    """``sum_pixels ||x - palette[slot(x)]||^2`` from the histogram, exactly.
+
+    Every pixel of colour ``u`` gets the same entry, so the sum over pixels is
+    ``sum_u n_u ||u - p(u)||^2`` over the distinct colours: no pass over pixels.
+    """
+    diff = colors.astype(np.int64) - palette[slots].astype(np.int64)  # (n_colors, C)
+    return int(np.dot(counts, (diff * diff).sum(axis=1)))
 
 
 def _band_args(src: Source) -> list[tuple]:
@@ -288,15 +294,13 @@ def quantize_stream(src: Source, ks: Sequence[int], targets: dict[int, Path],
         if 8 * src.channels <= DENSE_MAX_BITS:
             lut = np.zeros(1 << (8 * src.channels), dtype=np.uint8)
             lut[keys] = fit.slot_of_color  # colour key -> palette slot
-            shared = runner.share((None, lut, fit.palette))
+            shared = runner.share((None, lut))
         else:
-            shared = runner.share((keys, fit.slot_of_color, fit.palette))
-        sse = 0
+            shared = runner.share((keys, fit.slot_of_color))
         with PalettePNGStream(targets[k], src.width, src.height, fit.palette) as png:
-            for index, band_sse in runner.map(_band_indices_packed,
-                                              _band_args(src), shared):
+            for index in runner.map(_band_indices_packed, _band_args(src), shared):
                 png.write(index)
-                sse += band_sse
+        sse = squared_error(colors, counts, fit.palette, fit.slot_of_color)
         error = sse / (src.n_pixels * src.channels)
         n_out = fit.palette.shape[0]
         rows.append(report.Row(
@@ -310,8 +314,8 @@ def quantize_stream(src: Source, ks: Sequence[int], targets: dict[int, Path],
 
 
 def _band_indices_packed(path, y0, y1, shared):
-    keys, slots, palette = shared
-    return band_indices(path, y0, y1, keys, slots, palette)
+    keys, slots = shared
+    return band_indices(path, y0, y1, keys, slots)
 
 
 def _input_bytes(path: Path) -> int:

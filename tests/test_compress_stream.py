@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from test_compress_helpers import blobs_image, china_path, decode, run_cli
 
-from compress import encode_palette_png, load_image, quantize
+from compress import encode_palette_png, load_image, mse, quantize
 from compress.jobs import CompressOptions
 from compress.png_stream import PalettePNGStream, pack_rows
 from compress.quantize import prepare
@@ -157,6 +157,8 @@ def test_library_rgba_grey_and_small_bands(tmp_path):
         assert (tmp_path / f"c{channels}-k7.png").read_bytes() == encode_palette_png(
             q.index_map, q.palette)
         assert rows[0].inertia == pytest.approx(q.inertia, rel=1e-12)
+        assert rows[0].mse == mse(pixels if channels > 1 else pixels[:, :, None],
+                                  q.palette[q.index_map])
         assert rows[0].n_iter == int(q.fit.n_iter)
         decoded = decode(tmp_path / f"c{channels}-k7.png",
                          "L" if channels == 1 else "RGBA")
