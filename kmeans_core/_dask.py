@@ -159,8 +159,8 @@ def lloyd_dask(data: DaskData, centers_init: np.ndarray, *, max_iter: int,
     label_array = da.concatenate([
         da.from_delayed(lab, shape=(int(n),), dtype=np.int32)
         for lab, n in zip(labels, np.diff(data.offsets), strict=True)])
-    run = KMeansResult(centers, label_array, total.inertia, n_iter, converged,
-                       history)
+    run = KMeansResult(centers=centers, labels=label_array, inertia=total.inertia,
+                       n_iter=n_iter, converged=converged, history=history)
     return run, total.counts
 
 
