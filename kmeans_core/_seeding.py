@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _seeding_kernels as SK
+from ._config import center_dtype
 
 
 def _weighted_pick(cumulative: np.ndarray, u: float) -> int:
@@ -33,9 +34,13 @@ class _Potential:
         self.block_pot = np.full(n_blocks, np.inf)  # (n_blocks,)
         self.block_max = np.full(n_blocks, np.inf)  # (n_blocks,)
 
+    def rows(self, rows) -> np.ndarray:
+        """``X[rows]`` as centres (float64 for integer data)."""
+        return self.X[rows].astype(center_dtype(self.X))  # (len(rows), n_features)
+
     def add_center(self, row: int) -> None:
-        SK.update_closest(self.X, self.w, row, self.lo, self.hi, self.closest,
-                          self.block_pot, self.block_max)
+        SK.update_closest(self.X, self.w, self.rows([row]), self.lo, self.hi,
+                          self.closest, self.block_pot, self.block_max)
 
     def sample(self, u: float) -> int:
         """Draw a row with probability ``w_i D(x_i)^2 / phi``, in two levels.
@@ -94,7 +99,8 @@ def kmeans_plusplus_rows(
         for t, u in enumerate(rng.random(n_local_trials)):
             candidates[t] = state.sample(u)
         SK.candidate_potentials(X, sample_weight, state.closest, state.block_pot,
-                                state.block_max, state.lo, state.hi, candidates, pot)
+                                state.block_max, state.lo, state.hi,
+                                state.rows(candidates), pot)
         potentials = pot.sum(axis=0)  # (n_local_trials,), blocks in fixed order
         rows[c] = candidates[int(np.argmin(potentials))]
         state.add_center(int(rows[c]))

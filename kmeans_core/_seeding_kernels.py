@@ -28,6 +28,7 @@ import numpy as np
 from numba import prange
 
 from ._config import jit
+from ._kernels import sq_dist
 
 # Rows per pruning block: small enough for tight boxes, large enough that the
 # per-block bookkeeping (box test, n_features * 2 bounds) stays negligible.
@@ -38,21 +39,11 @@ PRUNE_MARGIN = 1.0 - 1e-12
 
 
 @jit(inline=True)
-def _row_sq_dist(X, i, c):
-    """``||x_i - x_c||^2`` in float64."""
+def _box_sq_dist(C, t, lo, hi, b):
+    """Squared distance from the row ``c_t`` of ``C`` to the box ``[lo_b, hi_b]``."""
     d = 0.0
-    for f in range(X.shape[1]):
-        diff = np.float64(X[i, f]) - np.float64(X[c, f])
-        d += diff * diff
-    return d
-
-
-@jit(inline=True)
-def _box_sq_dist(X, c, lo, hi, b):
-    """Squared distance from ``x_c`` to the box ``[lo_b, hi_b]`` (0 inside)."""
-    d = 0.0
-    for f in range(X.shape[1]):
-        v = np.float64(X[c, f])
+    for f in range(C.shape[1]):
+        v = np.float64(C[t, f])
         if v < lo[b, f]:
             d += (lo[b, f] - v) * (lo[b, f] - v)
         elif v > hi[b, f]:
@@ -90,7 +81,7 @@ def candidate_potentials(
     block_max,  # IN (n_seed_blocks,) float64, max_{i in b} D(x_i)^2
     lo,  # IN (n_seed_blocks, n_features) float64
     hi,  # IN (n_seed_blocks, n_features) float64
-    candidates,  # IN (n_candidates,) int64, rows of X
+    candidates,  # IN (n_candidates, n_features) the candidate rows of X
     pot,  # OUT (n_seed_blocks, n_candidates) float64
 ):
     """Per block, ``sum_{i in b} w_i min(D(x_i)^2, ||x_i - x_c||^2)`` per candidate.
@@ -103,13 +94,13 @@ def candidate_potentials(
         start = b * SEED_BLOCK
         stop = min(start + SEED_BLOCK, n_samples)
         for t in range(candidates.shape[0]):
-            c = candidates[t]
-            if _box_sq_dist(X, c, lo, hi, b) * PRUNE_MARGIN >= block_max[b]:
+            if _box_sq_dist(candidates, t, lo, hi, b) * PRUNE_MARGIN >= block_max[b]:
                 pot[b, t] = block_pot[b]
                 continue
             acc = 0.0
             for i in range(start, stop):
-                acc += sample_weight[i] * min(closest[i], _row_sq_dist(X, i, c))
+                d = np.float64(sq_dist(X, i, candidates, t))
+                acc += sample_weight[i] * min(closest[i], d)
             pot[b, t] = acc
 
 
@@ -117,24 +108,24 @@ def candidate_potentials(
 def update_closest(
     X,  # IN (n_samples, n_features)
     sample_weight,  # IN (n_samples,) float64
-    row,  # IN int, the row of X just chosen as a centre
+    center,  # IN (1, n_features) the row of X just chosen as a centre
     lo,  # IN (n_seed_blocks, n_features) float64
     hi,  # IN (n_seed_blocks, n_features) float64
     closest,  # INOUT (n_samples,) float64, D(x_i)^2
     block_pot,  # INOUT (n_seed_blocks,) float64
     block_max,  # INOUT (n_seed_blocks,) float64
 ):
-    """``D(x_i)^2 <- min(D(x_i)^2, ||x_i - x_row||^2)`` and the block summaries."""
+    """``D(x_i)^2 <- min(D(x_i)^2, ||x_i - c||^2)`` and the block summaries."""
     n_samples = X.shape[0]
     for b in prange(block_pot.shape[0]):
-        if _box_sq_dist(X, row, lo, hi, b) * PRUNE_MARGIN >= block_max[b]:
+        if _box_sq_dist(center, 0, lo, hi, b) * PRUNE_MARGIN >= block_max[b]:
             continue
         start = b * SEED_BLOCK
         stop = min(start + SEED_BLOCK, n_samples)
         acc = 0.0
         largest = 0.0
         for i in range(start, stop):
-            d = _row_sq_dist(X, i, row)
+            d = np.float64(sq_dist(X, i, center, 0))
             if d < closest[i]:
                 closest[i] = d
             acc += sample_weight[i] * closest[i]
