@@ -4,7 +4,9 @@
 same for every centre, so the nearest centre maximises ``x.c_j - ||c_j||^2 / 2``:
 one matrix product per chunk of samples (BLAS, many features at once) and a
 compare-and-select.  The expanded form loses digits when ``x`` is close to
-``c_j``, so this gives the same clustering as Lloyd up to rounding, not bitwise.
+``c_j``, so near-ties may be broken differently from Lloyd (same clustering up
+to rounding, not bitwise); the winner's distance, which the inertia sums, is
+then computed exactly as a sum of squared differences.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 
 from . import _kernels as K
 from ._config import jit
+from ._kernels import sq_dist
 
 # Rows per matrix product.  Measured on 1e6 x 32 float32 rows, k = 256, one
 # E-step: 1024 rows 0.232 s, 2048 0.223 s, 4096 0.215 s, 8192 0.217 s (a
@@ -24,7 +27,8 @@ BLAS_CHUNK = 4096
 def nearest_from_products(
     dots,  # IN (n_clusters, n_chunk) x_i . c_j, one row per centre
     half_c_sq,  # IN (n_clusters,) ||c_j||^2 / 2
-    x_sq,  # IN (n_chunk,) ||x_i||^2
+    X,  # IN (n_chunk, n_features) the samples of the chunk
+    centers,  # IN (n_clusters, n_features)
     sample_weight,  # IN (n_chunk,) float64
     best,  # SCRATCH (n_chunk,) dtype of dots
     best_j,  # SCRATCH (n_chunk,) int32
@@ -33,8 +37,7 @@ def nearest_from_products(
 ):
     """Nearest centre from matrix products, ties to the lowest index.
 
-    ``||x||^2`` is added back for the winner only (clipped at 0, which the
-    expanded form can undershoot by rounding).  The loop runs centre by
+    The loop runs centre by
     centre over a contiguous row of samples, so each step is an element-wise
     compare-and-select that LLVM vectorises; a strict ``>`` keeps the lowest
     index on ties.  Serial on purpose: right after a product OpenBLAS's
@@ -56,8 +59,7 @@ def nearest_from_products(
         if labels[i] != best_j[i]:
             labels[i] = best_j[i]
             totals[1] += 1.0
-        d = max(x_sq[i] - 2.0 * best[i], 0.0)
-        totals[0] += sample_weight[i] * np.float64(d)
+        totals[0] += sample_weight[i] * np.float64(sq_dist(X, i, centers, best_j[i]))
 
 
 class BlasAssign:
@@ -72,7 +74,6 @@ class BlasAssign:
     def __init__(self, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int):
         self.X = X  # float32 or float64 (kmeans() converts integer data for BLAS)
         self.w = sample_weight
-        self.x_sq = np.einsum("ij,ij->i", X, X)  # (n_samples,) ||x_i||^2
         chunk = min(BLAS_CHUNK, X.shape[0])
         self.dots = np.empty(n_clusters * chunk, X.dtype)  # x_i . c_j, flat
         self.best = np.empty(chunk, X.dtype)
@@ -87,7 +88,7 @@ class BlasAssign:
             stop = min(start + BLAS_CHUNK, self.X.shape[0])
             dots = self.dots[: len(centers) * (stop - start)].reshape(len(centers), -1)
             np.dot(centers, self.X[start:stop].T, out=dots)  # (n_clusters, chunk)
-            nearest_from_products(dots, half_c_sq, self.x_sq[start:stop],
+            nearest_from_products(dots, half_c_sq, self.X[start:stop], centers,
                                   self.w[start:stop], self.best, self.best_j,
                                   labels[start:stop], totals)
         blocks.inertia[0] = totals[0]

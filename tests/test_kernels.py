@@ -383,8 +383,8 @@ def test_relocation_never_empties_the_donor():
 
 
 def test_relocation_with_every_sample_on_its_centre():
-    # Two distinct points for three clusters: the empty one is put on the first
-    # sample (a copy), not left at its old centre outside the data.
+    # Two distinct points for three clusters: the empty one copies the cluster
+    # of the first sample, instead of staying at its old centre outside the data.
     X = np.array([[1.0], [1.0], [3.0]])
     w = np.ones(3)
     labels = np.array([0, 0, 1], dtype=np.int32)
@@ -477,13 +477,12 @@ def test_nearest_from_products_matches_naive(dtype):
     w = rng.uniform(0.5, 2.0, size=500)
     dots = np.ascontiguousarray(centers @ X.T)  # (n_clusters, n_samples)
     half = 0.5 * np.einsum("ij,ij->i", centers, centers)
-    x_sq = np.einsum("ij,ij->i", X, X)
     labels = np.zeros(500, dtype=np.int32)
     totals = np.zeros(2)
-    B.nearest_from_products(dots, half, x_sq, w, np.empty(500, dtype),
+    B.nearest_from_products(dots, half, X, centers, w, np.empty(500, dtype),
                             np.empty(500, np.int32), labels, totals)
     ref_labels, ref_dist = naive.assign(X, centers)
     np.testing.assert_array_equal(labels, ref_labels)
     assert totals[1] == np.count_nonzero(ref_labels != 0)
     assert not np.any(labels == 5)
-    np.testing.assert_allclose(totals[0], (w * ref_dist).sum(), rtol=1e-6)
+    np.testing.assert_allclose(totals[0], (w * ref_dist).sum(), rtol=1e-12)
