@@ -139,45 +139,44 @@ def assign_hamerly(
         previous = 0
         for i in range(start, stop):
             a = previous if first else labels[i]
-            d_a = sq_dist(X, i, centers, a)
+            best = sq_dist(X, i, centers, a)  # u^2, exact
+            best_j = a
+            search = True
             if not first:
                 lower[i] -= p2 if a == j1 else p1
                 # Skip test u + slack < m, squared so that no sqrt is needed
                 # for the samples that pass: u (1 + rel) < m - abs_slack.
                 m = max(s[a], lower[i]) - abs_slack
-                if m > 0.0 and np.float64(d_a) * grow < m * m:
-                    block_inertia[b] += sample_weight[i] * np.float64(d_a)
-                    add_sample(X, i, sample_weight[i], a, b, block_sums,
-                               block_weights)
-                    continue
-            u = np.sqrt(np.float64(d_a))
-            # Search outwards from c_a: nearest and second nearest, ties to
-            # the lowest index.
-            best = d_a
-            best_j = a
-            second = np.inf
-            limit = np.inf  # u + sqrt(second) + slack: centres farther from c_a lose
-            for t in range(n_clusters):
-                j = order[a, t]
-                if j == a:
-                    continue
-                if cc[a, j] > limit:
-                    break
-                d = sq_dist(X, i, centers, j)
-                if d < best or (d == best and j < best_j):
-                    second = best
-                    best = d
-                    best_j = j
-                elif d < second:
-                    second = d
-                else:
-                    continue
-                reach = np.sqrt(np.float64(second))
-                limit = u + reach + rel * (reach + u) + abs_slack
-            previous = best_j
-            if labels[i] != best_j:
-                labels[i] = best_j
-                block_changed[b] += 1
-            lower[i] = np.sqrt(np.float64(second))
+                search = not (m > 0.0 and np.float64(best) * grow < m * m)
+            if search:
+                # Search outwards from c_a: nearest and second nearest, ties
+                # to the lowest index.
+                u = np.sqrt(np.float64(best))
+                second = np.inf
+                limit = np.inf  # u + sqrt(second) + slack: farther centres lose
+                for t in range(n_clusters):
+                    j = order[a, t]
+                    if j == a:
+                        continue
+                    if cc[a, j] > limit:
+                        break
+                    d = sq_dist(X, i, centers, j)
+                    if d < best or (d == best and j < best_j):
+                        second = best
+                        best = d
+                        best_j = j
+                    elif d < second:
+                        second = d
+                    else:
+                        continue
+                    reach = np.sqrt(np.float64(second))
+                    limit = u + reach + rel * (reach + u) + abs_slack
+                previous = best_j
+                if labels[i] != best_j:
+                    labels[i] = best_j
+                    block_changed[b] += 1
+                lower[i] = np.sqrt(np.float64(second))
+            # The M-step's sums, in the same pass.  One call site for both
+            # paths keeps the kernel small (2.5 -> 2.2 s of CPU to compile).
             block_inertia[b] += sample_weight[i] * np.float64(best)
             add_sample(X, i, sample_weight[i], best_j, b, block_sums, block_weights)

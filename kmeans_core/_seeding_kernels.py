@@ -25,7 +25,6 @@ bitwise the same numbers.
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
 from ._config import jit
 from ._kernels import sq_dist
@@ -51,7 +50,7 @@ def _box_sq_dist(C, t, lo, hi, b):
     return d
 
 
-@jit(parallel=True)
+@jit()
 def block_boxes(
     X,  # IN (n_samples, n_features)
     lo,  # OUT (n_seed_blocks, n_features) float64
@@ -59,7 +58,7 @@ def block_boxes(
 ):
     """Bounding box of every block of ``SEED_BLOCK`` consecutive rows."""
     n_samples, n_features = X.shape
-    for b in prange(lo.shape[0]):
+    for b in range(lo.shape[0]):
         start = b * SEED_BLOCK
         stop = min(start + SEED_BLOCK, n_samples)
         for f in range(n_features):
@@ -72,7 +71,7 @@ def block_boxes(
                 hi[b, f] = max(hi[b, f], v)
 
 
-@jit(inline=True)
+@jit()
 def candidate_potentials(
     X,  # IN (n_samples, n_features)
     sample_weight,  # IN (n_samples,) float64
@@ -104,7 +103,7 @@ def candidate_potentials(
             pot[b, t] = acc
 
 
-@jit(inline=True)
+@jit()
 def update_closest(
     X,  # IN (n_samples, n_features)
     sample_weight,  # IN (n_samples,) float64
@@ -134,7 +133,7 @@ def update_closest(
         block_max[b] = largest
 
 
-@jit(inline=True)
+@jit()
 def search_right(cumulative, n, v):
     """First ``i < n`` with ``cumulative[i] > v`` (``np.searchsorted(.., "right")``)."""
     lo, hi = 0, n
@@ -147,7 +146,7 @@ def search_right(cumulative, n, v):
     return lo
 
 
-@jit(inline=True)
+@jit()
 def sample_row(
     sample_weight,  # IN (n_samples,) float64
     closest,  # IN (n_samples,) float64, D(x_i)^2
@@ -178,6 +177,13 @@ def sample_row(
             last = r
     r = search_right(mass, n, v)
     return start + (r if r < n else last)
+
+
+@jit(inline=True)
+def _copy_row(X, i, C, t):
+    """``C[t] = X[i]``, converted to the dtype of ``C``."""
+    for f in range(X.shape[1]):
+        C[t, f] = X[i, f]
 
 
 @jit()
@@ -223,7 +229,7 @@ def greedy_kmeanspp(
 
     v = first_u * cum_weight[n_samples - 1]
     rows[0] = min(search_right(cum_weight, n_samples, v), n_samples - 1)
-    candidates[0, :] = X[rows[0], :]
+    _copy_row(X, rows[0], candidates, 0)
     update_closest(X, sample_weight, candidates[:1], lo, hi, closest, block_pot,
                    block_max)
     for c in range(1, rows.shape[0]):
@@ -239,7 +245,7 @@ def greedy_kmeanspp(
         for t in range(n_trials):
             drawn[t] = sample_row(sample_weight, closest, cum_blocks,
                                   trial_u[c - 1, t], mass)
-            candidates[t, :] = X[drawn[t], :]
+            _copy_row(X, drawn[t], candidates, t)
         candidate_potentials(X, sample_weight, closest, block_pot, block_max, lo,
                              hi, candidates, pot)
         best, best_pot = 0, np.inf
@@ -250,6 +256,6 @@ def greedy_kmeanspp(
             if phi < best_pot:
                 best, best_pot = t, phi
         rows[c] = drawn[best]
-        candidates[0, :] = X[rows[c], :]
+        _copy_row(X, rows[c], candidates, 0)
         update_closest(X, sample_weight, candidates[:1], lo, hi, closest,
                        block_pot, block_max)
