@@ -96,7 +96,7 @@ _launch_lock = threading.Lock()
 
 
 def _new_lock_in_child() -> None:
-    """A fork while another thread held the lock must not leave it held."""
+    """Replace the lock in a forked child: another thread may have held it."""
     global _launch_lock
     _launch_lock = threading.Lock()
 

@@ -264,7 +264,7 @@ class KMeans:
         return X
 
     def _assign(self, X, sample_weight):
-        """The E-step against the fitted centres: labels and weighted inertia."""
+        """Run the E-step against the fitted centres: labels and weighted inertia."""
         labels = np.full(X.shape[0], -1, dtype=np.int32)
         inertia = np.empty(N_BLOCKS)
         changed = np.empty(N_BLOCKS, dtype=np.int64)

@@ -57,9 +57,10 @@ def sq_dist(X, i, Y, j):
 
     For 3 features (RGB) the sum is written out: with the width known LLVM
     keeps the row in registers (measured on 966,600 RGB pixels, k = 20, one
-    thread: a Lloyd E-step 30 -> 19 ms, a Hamerly one 4.6 -> 4.5 ms).  The terms are added in the same
-    order as the loop and no fused multiply-add is allowed, so both give the
-    same bits (``tests/test_kernels.py`` checks it).
+    thread: a Lloyd E-step 30 -> 19 ms, a Hamerly one 4.6 -> 4.5 ms).  The
+    terms are added in the same order as the loop and no fused multiply-add
+    is allowed, so both give the same bits (``tests/test_kernels.py`` checks
+    it).
     """
     if X.shape[1] == 3:
         d0 = X[i, 0] - Y[j, 0]
@@ -95,7 +96,7 @@ def assign_labels(
     block_inertia,  # OUT (n_blocks,) float64
     block_changed,  # OUT (n_blocks,) int64
 ):
-    """The E-step: every sample takes its nearest centre (Lloyd 1982, step 1).
+    """Give every sample its nearest centre: the E-step (Lloyd 1982, step 1).
 
     ``labels[i] = argmin_j ||x_i - c_j||^2``, ties to the lowest ``j``.  Per
     block ``b`` it also records the objective of this assignment,

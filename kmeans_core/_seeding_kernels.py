@@ -154,7 +154,7 @@ def sample_row(
     u,  # IN float, uniform on [0, 1)
     mass,  # SCRATCH (SEED_BLOCK,) float64
 ):
-    """A row drawn with probability ``w_i D(x_i)^2 / phi``, in two levels.
+    """Draw a row with probability ``w_i D(x_i)^2 / phi``, in two levels.
 
     First a block by its share of the potential, then a row inside it: the
     same distribution as one running sum over all rows, without an

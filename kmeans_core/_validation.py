@@ -181,7 +181,7 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
 
 
 def kernel_weights(w: np.ndarray) -> np.ndarray:
-    """The weights ``w`` as a view with a negative stride (one copy).
+    """Return the weights ``w`` as a view with a negative stride (one copy).
 
     Numba compiles one machine-code version of a kernel per array layout:
     contiguous (``C``) or any other (``A``).  Unit weights are a stride-0

@@ -233,3 +233,51 @@ def test_reading_guide_names_exist():
     missing = names - found - naive_names - {"KMeans", "kmeans"}
     assert not missing, f"the guide cites names that do not exist: {missing}"
     assert {"KMeans", "kmeans"} <= set(dir(kmeans_core))
+
+
+# -- the first run says it is compiling, on a terminal only ----------------------
+
+FIRST_RUN_SCRIPT = textwrap.dedent("""
+    import numpy as np, kmeans_core
+    X = np.random.default_rng(0).random((500, 2)).astype(np.float32)
+    r = kmeans_core.kmeans(X, 3, random_state=0, algorithm="lloyd")
+    print("fit seconds", r.seconds)
+""")
+
+
+def _run_on_a_terminal(env):
+    """Run FIRST_RUN_SCRIPT with stderr on a pseudo-terminal; return its text."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", FIRST_RUN_SCRIPT], env=env,
+                            stdout=subprocess.PIPE, stderr=terminal)
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    stdout = proc.communicate(timeout=300)[0].decode()
+    os.close(controller)
+    assert proc.returncode == 0, b"".join(chunks).decode()
+    return b"".join(chunks).decode(), stdout
+
+
+def test_first_run_says_it_compiles_once(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    stderr, stdout = _run_on_a_terminal(env)
+    assert stderr.count("compiling kernels, first run only") == 1, stderr
+    fit_seconds = float(stdout.split()[-1])
+    assert fit_seconds < 1.0, "compilation was counted as fit time"
+    stderr, _ = _run_on_a_terminal(env)  # the cache is warm now
+    assert "compiling" not in stderr, stderr
+    # Not a terminal: nothing is printed, cold or not.
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "cold-again")
+    proc = subprocess.run([sys.executable, "-c", FIRST_RUN_SCRIPT], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
