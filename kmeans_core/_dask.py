@@ -42,14 +42,13 @@ from ._assign import resolve_algorithm
 from ._dask_chunks import (
     chunk_column_sums,
     chunk_distances,
-    chunk_farthest,
-    chunk_nearest,
+    chunk_labels,
     chunk_partials,
     merge_partials,
     new_centers,
-    relocate_from_candidates,
 )
-from ._dask_data import DaskData, check_dask_data, rows_as
+from ._dask_data import DaskData, _dask_weights, check_dask_data, rows_as
+from ._dask_relocate import choose_moves, chunk_farthest, chunk_resum
 from ._lloyd import IterationRecord
 
 # Partials merged per reduction task.  The tree's shape depends only on the
@@ -85,15 +84,28 @@ def assign_pass(data: DaskData, centers: np.ndarray, prev: list, algorithm: str,
     return steps, total.compute()
 
 
-def relocate_pass(data: DaskData, centers, steps, sums, weights) -> int:
-    """Apply the empty-cluster rule over all chunks to ``sums`` and ``weights``."""
-    m = int(np.count_nonzero(weights <= 0.0))
+def relocate_pass(data: DaskData, centers, steps, total) -> int:
+    """Apply the empty-cluster rule over all chunks to ``total``'s sums.
+
+    Returns how many clusters were empty (as the in-memory rule does).
+    """
+    empty = np.flatnonzero(total.weights <= 0.0)
     c = delayed(centers)
     found = dask.compute(*[
-        delayed(chunk_farthest, pure=True)(x, w, data.w_exp, st, c, m, int(off))
+        delayed(chunk_farthest, pure=True)(x, w, data.w_exp, st, c, int(off))
         for x, w, st, off in zip(data.x_blocks, data.w_blocks, steps,
                                   data.offsets[:-1], strict=True)])
-    return relocate_from_candidates(list(found), centers, sums, weights)
+    moves, copies, host = choose_moves(list(found), empty, total.members)
+    if moves:  # the sums again, with the moved samples in their new clusters
+        parts = [delayed(chunk_resum, pure=True)(x, w, data.w_exp, st, moves,
+                                                  int(off), len(centers))
+                 for x, w, st, off in zip(data.x_blocks, data.w_blocks, steps,
+                                           data.offsets[:-1], strict=True)]
+        resum = ordered_sum(parts).compute()
+        total.sums[:], total.weights[:] = resum.sums, resum.weights
+    for j in copies:  # no sample left to take: share the host's centre
+        total.sums[j], total.weights[j] = total.sums[host], total.weights[host]
+    return int(empty.size)
 
 
 def weighted_tolerance_dask(data: DaskData, tol: float) -> float:
@@ -132,12 +144,11 @@ def lloyd_dask(data: DaskData, centers_init: np.ndarray, *, max_iter: int,
         t0 = time.perf_counter()
         # E-step on every chunk, its partial sums merged in chunk order.
         steps, total = assign_pass(data, centers, steps, algorithm, center_shift)
-        sums, weights = total.sums, total.weights
-        # M-step: weighted means, with empty clusters relocated first.
+        # M-step: weighted means, with empty clusters given samples first.
         moved = 0
-        if (weights <= 0.0).any():
-            moved = relocate_pass(data, centers, steps, sums, weights)
-        centers, center_shift = new_centers(sums, weights, centers)
+        if (total.weights <= 0.0).any():
+            moved = relocate_pass(data, centers, steps, total)
+        centers, center_shift = new_centers(total.sums, total.weights, centers)
         shift = float((center_shift**2).sum())
         n_iter = it + 1
         history.append(IterationRecord(total.inertia, shift, time.perf_counter() - t0))
@@ -192,11 +203,14 @@ def kmeans_dask(X, n_clusters, *, sample_weight, init, n_init, max_iter, tol,
         if best is None or run.inertia < best.inertia:
             best, counts = run, run_counts
     assert best is not None
-    n_distinct = int(np.count_nonzero(counts))
-    if n_distinct < n_clusters:
+    n_used = int(np.count_nonzero(counts))
+    if n_used < n_clusters:
         warnings.warn(
-            f"Found {n_distinct} distinct clusters, fewer than n_clusters="
-            f"{n_clusters}: the data has fewer distinct points than clusters.",
+            f"Found {n_used} non-empty clusters, fewer than n_clusters="
+            f"{n_clusters}: the data has fewer distinct points of positive weight "
+            f"than n_clusters, or the fit stopped after {best.n_iter} iteration(s), "
+            "before the empty clusters were given samples again (then raise "
+            "max_iter or lower tol).",
             KMeansWarning,
             stacklevel=3,
         )
@@ -213,15 +227,21 @@ def kmeans_dask(X, n_clusters, *, sample_weight, init, n_init, max_iter, tol,
 def predict_dask(X, centers: np.ndarray):
     """Lazy labels (int32) of the nearest centre of every row of ``X``."""
     X = rows_as(X, centers)
-    return X.map_blocks(lambda x: chunk_nearest(_finite(x), centers)[0],
+    return X.map_blocks(lambda x: chunk_labels(_finite(x), None, centers)[0],
                         drop_axis=1, dtype=np.int32)
 
 
-def min_sq_dist_dask(X, centers: np.ndarray):
-    """Lazy squared distance of every row of ``X`` to its nearest centre."""
+def score_dask(X, centers: np.ndarray, sample_weight=None) -> float:
+    """``-sum_i w_i min_j ||x_i - c_j||^2`` over the chunks of ``X``."""
     X = rows_as(X, centers)
-    return X.map_blocks(lambda x: chunk_nearest(_finite(x), centers)[1],
-                        drop_axis=1, dtype=centers.dtype)
+    w = _dask_weights(sample_weight, X)
+    x_blocks = X.to_delayed(optimize_graph=False).ravel()
+    w_blocks = ([None] * len(x_blocks) if w is None
+                else w.to_delayed(optimize_graph=False).ravel())
+    parts = dask.compute(*[
+        delayed(lambda x, w: chunk_labels(_finite(x), w, centers)[1])(x, w)
+        for x, w in zip(x_blocks, w_blocks, strict=True)])
+    return -float(np.sum(parts))
 
 
 def transform_dask(X, centers: np.ndarray):

@@ -1,10 +1,11 @@
 """What one Dask task does to one chunk of rows: the engine's kernels, per chunk.
 
-These functions are the only place where the Dask driver
-(:mod:`kmeans_core._dask`) touches the engine's internals.  Each takes one
-chunk of rows as a NumPy array (plus its weights and the small shared arrays:
-centres, candidates) and returns small results: partial sums of shape
-``(n_clusters, n_features)``, a few candidate rows, or the chunk's labels.
+These functions (and the empty-cluster ones in :mod:`kmeans_core._dask_relocate`)
+are the only place where the Dask driver (:mod:`kmeans_core._dask`) touches
+the engine's internals.  Each takes one chunk of rows as a NumPy array (plus
+its weights and the small shared arrays: centres, candidates) and returns
+small results: partial sums of shape ``(n_clusters, n_features)``, distances,
+or the chunk's labels.
 They are plain functions of their arguments, so a chunk gives the same bits on
 any worker.
 
@@ -29,9 +30,9 @@ import numba
 import numpy as np
 
 from . import _kernels as K
+from . import _validation as V
 from ._assign import BlockBuffers, make_assigner
 from ._config import N_BLOCKS, center_dtype
-from ._lloyd import relocate_empty_clusters
 
 # One kernel call at a time per process.  Numba's workqueue threading layer
 # (the "forksafe" default without TBB, see kmeans_core._config) aborts the
@@ -58,7 +59,7 @@ def scaled_weights(w: np.ndarray | None, n_samples: int, w_exp: int) -> np.ndarr
     """``w * 2**w_exp`` in float64, or a stride-0 view of ones for ``None``."""
     if w is None:
         return np.broadcast_to(np.ldexp(1.0, w_exp), (n_samples,))
-    return np.ldexp(np.asarray(w, dtype=np.float64), w_exp)
+    return V.kernel_weights(np.ldexp(np.asarray(w, dtype=np.float64), w_exp))
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Partials:
     sums: np.ndarray  # (n_clusters, n_features) sum_{l_i = j} w_i x_i
     weights: np.ndarray  # (n_clusters,) sum_{l_i = j} w_i
     counts: np.ndarray  # (n_clusters,) int64, samples with l_i = j
+    members: np.ndarray  # (n_clusters,) int64, samples of positive weight
     inertia: float  # sum_i w_i ||x_i - c_{l_i}||^2
     changed: int  # labels that differ from the previous pass
 
@@ -81,14 +83,16 @@ def merge_partials(*parts: Partials | tuple) -> Partials:
     sums = parts[0].sums.copy()
     weights = parts[0].weights.copy()
     counts = parts[0].counts.copy()
+    members = parts[0].members.copy()
     inertia, changed = parts[0].inertia, parts[0].changed
     for p in parts[1:]:
         sums += p.sums
         weights += p.weights
         counts += p.counts
+        members += p.members
         inertia += p.inertia
         changed += p.changed
-    return Partials(sums, weights, counts, inertia, changed)
+    return Partials(sums, weights, counts, members, inertia, changed)
 
 
 def chunk_partials(
@@ -128,74 +132,10 @@ def chunk_partials(
     weights = np.empty(n_clusters)
     K.merge_blocks(blocks.sums, blocks.weights, sums, weights)
     counts = np.bincount(labels, minlength=n_clusters).astype(np.int64)
-    partial = Partials(sums, weights, counts, float(blocks.inertia.sum()),
-                       int(blocks.changed.sum()))
+    members = np.bincount(labels[weights_in > 0], minlength=n_clusters)
+    partial = Partials(sums, weights, counts, members.astype(np.int64),
+                       float(blocks.inertia.sum()), int(blocks.changed.sum()))
     return labels, partial, (assign.lower if algorithm == "hamerly" else None)
-
-
-@dataclass
-class Farthest:
-    """Candidates for the empty-cluster rule from one chunk (or several, joined)."""
-
-    rows: np.ndarray  # (m, n_features) the samples, as stored
-    weights: np.ndarray  # (m,) their scaled weights
-    labels: np.ndarray  # (m,) int32, their clusters
-    index: np.ndarray  # (m,) int64, their global row indices
-
-
-def chunk_farthest(
-    X: np.ndarray,  # (n_chunk, n_features)
-    w: np.ndarray | None,
-    w_exp: int,
-    step: tuple,  # this chunk's (labels, partials) from chunk_partials
-    centers: np.ndarray,  # (n_clusters, n_features)
-    m: int,
-    offset: int,
-) -> Farthest:
-    """Find the ``m`` samples of the chunk farthest from their own centre.
-
-    Uses the engine's search (:func:`kmeans_core._kernels.farthest_samples`)
-    and keeps the ``m`` best, farthest first, ties to the lower index, so that
-    the candidates of all chunks, joined in chunk order, contain the ``m``
-    farthest samples of the whole array in the order the in-memory rule
-    ranks them.
-    """
-    X = np.ascontiguousarray(X)
-    labels = step[0]  # (n_chunk,) int32
-    weights_in = scaled_weights(w, X.shape[0], w_exp)
-    eps = float(np.finfo(centers.dtype).eps)
-    cand_dist = np.empty((N_BLOCKS, m))
-    cand_index = np.empty((N_BLOCKS, m), dtype=np.int64)
-    with one_numba_thread():
-        K.farthest_samples(X, weights_in, centers, labels, (64.0 * eps) ** 2,
-                           cand_dist, cand_index)
-    found = cand_index >= 0
-    dist, index = cand_dist[found], cand_index[found]
-    keep = index[np.lexsort((index, -dist))[:m]]  # farthest first, ties: lower index
-    return Farthest(X[keep].copy(), np.array(weights_in[keep]),
-                    labels[keep].astype(np.int32), keep + offset)
-
-
-def relocate_from_candidates(
-    found: list[Farthest],  # in chunk order
-    centers: np.ndarray,
-    sums: np.ndarray,  # INOUT (n_clusters, n_features)
-    weights: np.ndarray,  # INOUT (n_clusters,)
-) -> int:
-    """Apply the in-memory empty-cluster rule to the joined chunk candidates.
-
-    Every sample that the rule could pick over the whole array is among the
-    candidates, in global index order for equal distances, so running the
-    rule itself (:func:`kmeans_core._lloyd.relocate_empty_clusters`) on them
-    makes the same moves.
-    """
-    rows = np.concatenate([f.rows for f in found])
-    if rows.shape[0] == 0:
-        return 0
-    return relocate_empty_clusters(
-        np.ascontiguousarray(rows), np.concatenate([f.weights for f in found]),
-        centers, np.concatenate([f.labels for f in found]), sums, weights,
-    )
 
 
 def new_centers(
@@ -224,14 +164,42 @@ def chunk_column_sums(
     return blocks.sum(axis=0)
 
 
-def chunk_nearest(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Labels and squared distances of a chunk's rows to their nearest centre."""
+def chunk_labels(X: np.ndarray, w: np.ndarray | None,
+                 centers: np.ndarray) -> tuple[np.ndarray, float]:
+    """Nearest centre of every row of a chunk, and the chunk's weighted inertia."""
     X = np.ascontiguousarray(X)
-    labels = np.empty(X.shape[0], dtype=np.int32)
-    sq_dist = np.empty(X.shape[0], dtype=center_dtype(X))
+    labels = np.full(X.shape[0], -1, dtype=np.int32)
+    inertia = np.empty(N_BLOCKS)
+    changed = np.empty(N_BLOCKS, dtype=np.int64)
     with one_numba_thread():
-        K.assign_labels(X, centers, labels, sq_dist)
-    return labels, sq_dist
+        K.assign_labels(X, scaled_weights(w, X.shape[0], 0), centers, labels,
+                        inertia, changed)
+    return labels, float(inertia.sum())
+
+
+# Rows per call of all_distances in chunk_min_sq_dist: bounds its
+# (rows, n_candidates) buffer (64 MiB at 1024 candidates in float64).
+MIN_DIST_ROWS = 8192
+
+
+def chunk_min_sq_dist(X: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """``min_c ||x_i - c||^2`` in float64 for every row (k-means|| sampling).
+
+    From the engine's distances (``sqrt`` then squared again: within an ulp,
+    which is all a sampling probability needs), a block of rows at a time.
+    """
+    X = np.ascontiguousarray(X)
+    out = np.empty(X.shape[0])
+    buffer = np.empty((min(MIN_DIST_ROWS, X.shape[0]), candidates.shape[0]),
+                      dtype=center_dtype(X))
+    with one_numba_thread():
+        for start in range(0, X.shape[0], MIN_DIST_ROWS):
+            rows = X[start:start + MIN_DIST_ROWS]
+            dist = buffer[: rows.shape[0]]
+            K.all_distances(rows, candidates, dist)
+            out[start:start + rows.shape[0]] = np.square(
+                dist.min(axis=1).astype(np.float64))
+    return out
 
 
 def chunk_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:

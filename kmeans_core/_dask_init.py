@@ -27,9 +27,9 @@ from dask import delayed
 
 from . import _validation as V
 from ._dask import assign_pass
-from ._dask_chunks import chunk_nearest
+from ._dask_chunks import chunk_min_sq_dist
 from ._dask_data import DaskData
-from ._seeding import _weighted_pick, kmeans_plusplus_rows
+from ._seeding import kmeans_plusplus_rows
 
 # Oversampling factor l = OVERSAMPLING * k and number of rounds: the setting of
 # Bahmani et al.'s experiments (sec. 5: l = 2k with 5 rounds already seeds as
@@ -38,10 +38,19 @@ OVERSAMPLING = 2.0
 ROUNDS = 5
 
 
+def _weighted_pick(cumulative: np.ndarray, u: float) -> int:
+    """Index drawn with probability proportional to its increment of ``cumulative``.
+
+    ``u`` is uniform on [0, 1); ``side="right"`` never returns an entry of
+    zero mass.
+    """
+    i = int(np.searchsorted(cumulative, u * cumulative[-1], side="right"))
+    return min(i, cumulative.shape[0] - 1)
+
+
 def _closest(X, d_old, candidates):
     """``min(d_old_i, min_c ||x_i - c||^2)`` in float64 for the rows of a chunk."""
-    _, d = chunk_nearest(X, candidates)
-    d = d.astype(np.float64)
+    d = chunk_min_sq_dist(X, candidates)  # (n_chunk,) float64
     return d if d_old is None else np.minimum(d_old, d)
 
 
@@ -132,7 +141,8 @@ def kmeans_parallel(data: DaskData, n_clusters: int, rng,
     weights = total.weights  # scaled by 2**w_exp, which k-means++ ignores
     if not weights.sum() > 0:  # cannot happen for validated weights
         weights = np.ones(cand.shape[0])
-    rows = kmeans_plusplus_rows(np.ascontiguousarray(cand), n_clusters, weights, rng)
+    rows = kmeans_plusplus_rows(np.ascontiguousarray(cand), n_clusters,
+                                V.kernel_weights(weights), rng)
     return cand[rows]
 
 

@@ -101,6 +101,27 @@ def test_empty_clusters_relocated_as_in_memory(client, blobs):
     assert np.abs(fit.centers).max() < 100  # the far centres took samples
 
 
+def test_relocation_skips_last_members_and_copies_when_out_of_points(client):
+    rng = np.random.default_rng(4)
+    # Three far singletons (the farthest samples, each alone in its cluster
+    # once assigned) and a dense blob: empty clusters must pass over them.
+    blob = rng.normal(0, 1, (3000, 2))
+    X = np.vstack([blob[:1200], [[40.0, 0], [0, 40.0], [-40.0, -40.0]], blob[1200:]])
+    init = np.vstack([[[40.0, 0], [0, 40.0], [-40.0, -40.0]],
+                      [[1e4, 1e4], [2e4, 2e4], [0.0, 0.0]]])
+    mem = kmeans(X, 6, init=init, algorithm="lloyd")
+    fit = kmeans(da.from_array(X, chunks=700), 6, init=init)
+    _assert_same_fit(fit, mem)
+    # Fewer distinct points than clusters: the leftover clusters copy a centre.
+    few = np.repeat([[0.0, 0.0], [1.0, 1.0], [5.0, 0.0]], 50, axis=0)
+    init = np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 0.0], [9.0, 9.0], [8.0, 8.0]])
+    with pytest.warns(KMeansWarning):
+        mem = kmeans(few, 5, init=init, algorithm="lloyd")
+    with pytest.warns(KMeansWarning):
+        fit = kmeans(da.from_array(few, chunks=40), 5, init=init)
+    _assert_same_fit(fit, mem)
+
+
 def test_uint8_pixels_and_float32(client):
     pixels = load_sample_image("china.jpg")[::6, ::6].reshape(-1, 3)  # uint8
     init, _ = kmeans_plusplus(pixels, 16, random_state=2)
@@ -178,7 +199,7 @@ def test_bad_input_is_refused(client):
 
 def test_fewer_distinct_points_warns(client):
     X = np.repeat(np.eye(3), 40, axis=0)  # 3 distinct rows
-    with pytest.warns(KMeansWarning, match="3 distinct clusters"):
+    with pytest.warns(KMeansWarning, match="3 non-empty clusters"):
         kmeans(da.from_array(X, chunks=50), 5, random_state=0)
 
 
