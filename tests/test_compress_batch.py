@@ -147,3 +147,37 @@ def test_png_outputs_are_real_images(photos, tmp_path):
         stem = name.rsplit(".", 1)[0]
         pixels = load_image(photos / f"{stem}-k2.png").pixels
         assert len(np.unique(pixels.reshape(-1, pixels.shape[2]), axis=0)) <= 2
+
+
+def test_ctrl_c_stops_the_batch_cleanly(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from test_compress_helpers import REPO
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(8):
+        save(folder / f"g{i}.png", gradient_image(600, 900, seed=i))
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep
+               + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "compress", str(folder), "64", "128", "--jobs", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True)  # a terminal's Ctrl-C reaches the whole group
+    deadline = time.monotonic() + 120
+    while not list(folder.glob("*-k64.png")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # interrupt once the first image is written
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode in (0, 1):
+        pytest.skip("the batch finished before the interrupt arrived")
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "python -m compress: interrupted."
+    assert "Traceback" not in err
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temps
+    for png in folder.glob("*-k*.png"):  # what was written is whole
+        assert load_image(png).pixels.shape == (600, 900, 3)
