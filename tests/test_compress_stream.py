@@ -88,6 +88,25 @@ def test_pack_rows_against_a_loop():
             assert packed[r].tolist() == expected
 
 
+def test_filter_rows_against_naive():
+    from naive import png_filter_row
+
+    from compress.png_stream import filter_rows
+
+    rng = np.random.default_rng(5)
+    rows = rng.integers(0, 256, (40, 23), dtype=np.uint8)
+    rows[5] = 0  # cost 0 unfiltered
+    rows[9] = rows[8]  # Up gives 0
+    rows[12] = 77  # Sub gives nearly 0
+    rows[20:30] = np.minimum(rows[20:30], 3)  # small values, ties between filters
+    previous = rng.integers(0, 256, 23, dtype=np.uint8)
+    got = filter_rows(rows, previous)
+    prev = previous
+    for r in range(rows.shape[0]):
+        assert got[r].tobytes() == png_filter_row(rows[r].tobytes(), prev.tobytes())
+        prev = rows[r]
+
+
 def test_failed_stream_leaves_nothing(tmp_path):
     target = tmp_path / "x.png"
     palette = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
