@@ -6,8 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from PIL import Image
-from test_compress_helpers import (
+from helpers import (
     blobs_image,
     china_path,
     decode,
@@ -18,6 +17,7 @@ from test_compress_helpers import (
     run_json,
     save,
 )
+from PIL import Image
 
 from compress import png_bit_depth, psnr
 
