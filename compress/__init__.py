@@ -22,6 +22,8 @@ the command line's start-up stay cheap until NumPy or Numba is needed.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
@@ -54,13 +56,39 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str):
     """Import a public name from its submodule on first use."""
+    if name == "_quantize_function":  # see _Package
+        return importlib.import_module(".quantize", __name__).quantize
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'compress' has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
+    if name != "quantize":
+        globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
+
+
+class _Package(types.ModuleType):
+    """Module type of the package: keeps ``compress.quantize`` the function.
+
+    Importing the submodule ``compress.quantize`` makes the import system set
+    the package attribute ``quantize`` to that module, which would hide the
+    function of the same name (an eager ``from .quantize import quantize``
+    used to rebind it).  The property returns the function and ignores that
+    assignment; ``from compress.quantize import ...`` is unaffected.
+    """
+
+    @property
+    def quantize(self):
+        """The function :func:`compress.quantize.quantize`."""
+        return __getattr__("_quantize_function")
+
+    @quantize.setter
+    def quantize(self, value) -> None:
+        pass  # the import system binding the submodule: keep the function
+
+
+sys.modules[__name__].__class__ = _Package

@@ -177,7 +177,8 @@ def format_elbow(rows: list[Row], knee: int | None,
     lines = [f"{'k':>4}  {'inertia':>13}  {'PSNR dB':>8}  {'PNG bytes':>11}  "
              f"{'iters':>5}  {'fit s':>6}"]
     for r in rows:
-        marks = [m for m, at in (("knee", knee), ("--min-psnr", chosen)) if at == r.k]
+        marks = [name for name, at in (("knee", knee), ("--min-psnr", chosen))
+                 if at == r.k]
         mark = f"  <- {', '.join(marks)}" if marks else ""
         lines.append(f"{r.k:>4}  {inertia_text(r.inertia):>13}  {psnr_text(r.psnr_db):>8}  "
                      f"{r.output_bytes:>11,}  {r.n_iter:>5}  "

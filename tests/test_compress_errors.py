@@ -86,7 +86,7 @@ def test_k_above_256_with_palette_output(workdir):
 
 
 def test_missing_k(workdir):
-    _fails(workdir, ["ok.png"], 2, "required")
+    _fails(workdir, ["ok.png"], 2, "give at least one k", "--min-psnr")
 
 
 def test_output_exists(workdir):

@@ -261,6 +261,6 @@ def test_pixel_route_and_histogram_route_agree_on_quality():
     colors, counts, inverse = color_histogram(img.reshape(-1, 3))
     from compress.quantize import FitInput
 
-    hist = FitInput(colors / 255.0, counts, inverse, colors.shape[0], 1.0)
+    hist = FitInput(colors / 255.0, counts, inverse, colors.shape[0], 1.0, colors)
     by_hist = quantize(img, 6, prepared=hist)
     assert by_pixels.inertia == pytest.approx(by_hist.inertia, rel=0.05)
