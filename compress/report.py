@@ -180,7 +180,7 @@ def format_elbow(rows: list[Row], knee: int | None,
         marks = [name for name, at in (("knee", knee), ("--min-psnr", chosen))
                  if at == r.k]
         mark = f"  <- {', '.join(marks)}" if marks else ""
-        lines.append(f"{r.k:>4}  {inertia_text(r.inertia):>13}  {psnr_text(r.psnr_db):>8}  "
-                     f"{r.output_bytes:>11,}  {r.n_iter:>5}  "
+        lines.append(f"{r.k:>4}  {inertia_text(r.inertia):>13}  "
+                     f"{psnr_text(r.psnr_db):>8}  {r.output_bytes:>11,}  {r.n_iter:>5}  "
                      f"{r.fit_seconds:>6.2f}{mark}")
     return "\n".join(lines)
