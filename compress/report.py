@@ -181,6 +181,6 @@ def format_elbow(rows: list[Row], knee: int | None,
                  if at == r.k]
         mark = f"  <- {', '.join(marks)}" if marks else ""
         lines.append(f"{r.k:>4}  {inertia_text(r.inertia):>13}  "
-                     f"{psnr_text(r.psnr_db):>8}  {r.output_bytes:>11,}  {r.n_iter:>5}  "
-                     f"{r.fit_seconds:>6.2f}{mark}")
+                     f"{psnr_text(r.psnr_db):>8}  {r.output_bytes:>11,}  "
+                     f"{r.n_iter:>5}  {r.fit_seconds:>6.2f}{mark}")
     return "\n".join(lines)
