@@ -28,6 +28,7 @@ MAX_PANEL_ASPECT = 3.0
 # panel pixel along each axis: enough for matplotlib's antialiasing, while a
 # 24-megapixel photo handed to imshow whole took 1.4 GB of resampling buffers.
 OVERSAMPLE = 2
+MAX_DECIMALS = 6  # of an axis's tick labels (matplotlib's ticks are round)
 
 
 def _figure(width: float, height: float):
@@ -161,21 +162,28 @@ def k_ticks(ks: Sequence[int], max_ticks: int = 16) -> list[int]:
     return [ks[0], *inner, ks[-1]]
 
 
-def _label_decimals(ax, axis: str, thousands: bool = True) -> None:
-    """Format an axis's tick labels with as many decimals as their spacing needs.
+def tick_format(ticks: Sequence[float]) -> str:
+    """Return a format for tick labels with the fewest decimals that show them.
 
     A fixed ``{x:,.0f}`` printed "2, 2, 2, 1, 1" for the inertia of a tiny
-    image; here the decimals follow the tick step (0.5 -> one decimal).
+    image; here the decimals are the fewest (up to ``MAX_DECIMALS``) with
+    which every tick is written exactly (0.002 -> 3, 12.5 -> 1), so distinct
+    ticks get distinct labels.
     """
+    values = np.asarray(ticks, dtype=np.float64)
+    scale = max(1.0, float(np.abs(values).max(initial=0.0)))
+    decimals = next((d for d in range(MAX_DECIMALS + 1)
+                     if np.all(np.abs(np.round(values, d) - values) <= 1e-9 * scale)),
+                    MAX_DECIMALS)
+    return f"{{x:,.{decimals}f}}"
+
+
+def _label_ticks(axis) -> None:
+    """Label ``axis`` (``ax.yaxis``) by :func:`tick_format` of its current ticks."""
     from matplotlib.ticker import StrMethodFormatter
 
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    ticks = np.asarray(target.get_major_locator()())
-    steps = np.diff(ticks)
-    step = float(steps[steps > 0].min()) if (steps > 0).any() else 1.0
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    comma = "," if thousands else ""
-    target.set_major_formatter(StrMethodFormatter(f"{{x:{comma}.{decimals}f}}"))
+    axis.set_major_formatter(StrMethodFormatter(tick_format(
+        axis.get_major_locator()())))
 
 
 def elbow_plot(
@@ -270,8 +278,8 @@ def elbow_plot(
                     color="tab:purple")
     top.set_xticks(k_ticks(ks))
     top.tick_params(labelbottom=False)
-    _label_decimals(top, "y")
-    _label_decimals(bottom, "y")
+    for axis in (top.yaxis, bottom.yaxis, size_ax.yaxis):
+        _label_ticks(axis)
     if not all(math.isfinite(p) for p in psnrs):
         bottom.annotate("lossless", xy=(ks[shown.index(ceiling)], ceiling),
                         xytext=(4, -10), textcoords="offset points", fontsize=7,

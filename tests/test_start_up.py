@@ -19,7 +19,7 @@ from helpers import REPO, cli_env, run_cli, save
 import compress
 
 
-def imported_modules(args: list[str], cwd) -> tuple[set[str], subprocess.CompletedProcess]:
+def imported_modules(args: list[str], cwd) -> tuple[set[str], object]:
     """Run Python with ``-X importtime``; return the modules it imported."""
     done = subprocess.run([sys.executable, "-X", "importtime", *args], cwd=cwd,
                           capture_output=True, text=True, env=cli_env(), timeout=300)
