@@ -42,7 +42,8 @@ def test_elbow_plot_renders_with_lossless_and_off_range_choice():
     ks = list(range(1, 9))
     psnrs = [20.0 + k for k in ks[:-1]] + [math.inf]
     png = elbow_plot(ks, [0.013 / k for k in ks], psnrs, [100 * k for k in ks],
-                     knee=3, chosen=40, min_psnr=30.0, input_bytes=500, title="tiny.png (8 colours)")
+                     knee=3, chosen=40, min_psnr=30.0, input_bytes=500,
+                     title="tiny.png (8 colours)")
     with Image.open(io.BytesIO(png)) as im:
         assert im.format == "PNG" and im.size[0] > 500 and im.size[1] > 500
         assert len(im.convert("RGB").getcolors(1 << 16)) > 20  # drawn, not blank
