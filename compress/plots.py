@@ -179,11 +179,18 @@ def tick_format(ticks: Sequence[float]) -> str:
 
 
 def _label_ticks(axis) -> None:
-    """Label ``axis`` (``ax.yaxis``) by :func:`tick_format` of its current ticks."""
-    from matplotlib.ticker import StrMethodFormatter
+    """Label ``axis`` (e.g. ``ax.yaxis``) by :func:`tick_format` of its ticks.
 
-    axis.set_major_formatter(StrMethodFormatter(tick_format(
-        axis.get_major_locator()())))
+    The format is chosen when the figure is drawn, from the ticks matplotlib
+    settled on then (``Formatter.set_locs`` gives them).
+    """
+    from matplotlib.ticker import Formatter
+
+    class ExactFormatter(Formatter):
+        def __call__(self, x, pos=None):
+            return tick_format(self.locs).format(x=x)
+
+    axis.set_major_formatter(ExactFormatter())
 
 
 def elbow_plot(
