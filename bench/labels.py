@@ -20,7 +20,7 @@ FAISS = "faiss Kmeans, all pixels (float32)"
 PNGQUANT = "pngquant --nofs (process)"
 
 
-def pillow(method: str) -> str:
+def pillow_label(method: str) -> str:
     """Label of Pillow's ``quantize`` with ``method`` (e.g. ``"median cut"``)."""
     return f"Pillow quantize, {method} (+ PNG)"
 
