@@ -25,6 +25,7 @@ def _bench(tmp_path, *args):
     return out.read_text()
 
 
+@pytest.mark.slow  # the whole smoke suite in a subprocess: ~30 s
 def test_smoke_suite_writes_report(tmp_path):
     report = _bench(tmp_path)
     for heading in ("## Machine", "## Targets (issue 4)", "## Images",
