@@ -175,6 +175,12 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
     with BackgroundEncoder() as encoder:
         fits = _fit_all(pixels, prepared, ks, req, encoder,
                         keep_panels=plan.sheet is not None, err=err)
+        if plan.sheet is not None or plan.elbow_plot is not None:
+            # The figures need every PNG's size: import matplotlib while the
+            # last PNGs are still being compressed.
+            from .plots import preload
+
+            preload()
         rows = []
         for fit in fits:
             output = str(plan.pngs[fit[0]]) if writes_pngs else ""

@@ -31,6 +31,16 @@ OVERSAMPLE = 2
 MAX_DECIMALS = 6  # of an axis's tick labels (matplotlib's ticks are round)
 
 
+def preload() -> None:
+    """Import matplotlib's figure and Agg canvas now (~0.35 s).
+
+    Called while the last PNGs are compressed on the encoder thread: zlib
+    releases the GIL, so the import runs beside it instead of after it.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401
+
+
 def _figure(width: float, height: float):
     """Make a matplotlib Figure attached to an Agg canvas."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
