@@ -192,13 +192,18 @@ def _label_ticks(axis) -> None:
     """Label ``axis`` (e.g. ``ax.yaxis``) by :func:`tick_format` of its ticks.
 
     The format is chosen when the figure is drawn, from the ticks matplotlib
-    settled on then (``Formatter.set_locs`` gives them).
+    settled on then (it passes them to ``Formatter.set_locs``).
     """
     from matplotlib.ticker import Formatter
 
     class ExactFormatter(Formatter):
+        ticks: list = []
+
+        def set_locs(self, locs):
+            self.ticks = list(locs)
+
         def __call__(self, x, pos=None):
-            return tick_format(self.locs).format(x=x)
+            return tick_format(self.ticks or [x]).format(x=x)
 
     axis.set_major_formatter(ExactFormatter())
 
