@@ -27,12 +27,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-import compress
-from kmeans_core._config import skip_scipy_blas_probe
-
-if compress.RUNNING_AS_CLI:  # the first Numba use of a CLI run: start it lean
-    skip_scipy_blas_probe()
-
 WORD_BITS = 64  # bits per bitmap word; key q lives in word q >> 6, bit q & 63
 _M1 = np.uint64(0x5555555555555555)  # 01 repeated
 _M2 = np.uint64(0x3333333333333333)  # 0011 repeated
