@@ -25,6 +25,7 @@ from typing import TextIO
 
 from . import jobs, report
 from .errors import CompressError, UsageError
+from .options import Request, check_request
 from .progress import Progress
 
 # Files a directory scan takes (by suffix, case-insensitive), and our own
@@ -76,31 +77,36 @@ def find_images(inputs: Sequence[Path]) -> list[Path]:
     return found
 
 
-def check_batch_request(images: list[Path], opts: jobs.CompressOptions) -> None:
+def check_batch_request(images: list[Path], req: Request) -> None:
     """Refuse options that name one file, and outputs that two images share."""
-    for given, flag in ((opts.output, "-o/--output"), (opts.sheet, "--sheet"),
-                        (opts.elbow, "--elbow FILE")):
+    for given, flag in ((req.output, "-o/--output"), (req.sheet, "--sheet"),
+                        (req.elbow_plot, "--elbow-plot")):
         if given is not None:
             raise UsageError(f"{flag} names one file, but several images were "
                              "given; outputs go beside each image or to --out-dir.")
-    owner: dict[Path, Path] = {}
+    check_request(_one(req, str(images[0])))  # what every image's run would check
+    owner: dict[tuple[Path, str], Path] = {}
     for image in images:
-        directory = opts.out_dir if opts.out_dir is not None else image.parent
-        for k in set(opts.ks):
-            target = (directory / f"{image.stem}-k{k}.png").resolve()
-            if target in owner and owner[target] != image:
-                raise UsageError(f"{owner[target]} and {image} would both write "
-                                 f"{target.name}; rename one or run them apart.")
-            owner[target] = image
+        directory = req.out_dir if req.out_dir is not None else image.parent
+        key = (directory.resolve(), image.stem)  # outputs are STEM-kK.png
+        if key in owner and owner[key] != image:
+            raise UsageError(f"{owner[key]} and {image} would both write "
+                             f"{image.stem}-k*.png; rename one or run them apart.")
+        owner[key] = image
 
 
-def compress_one(path: str, opts: jobs.CompressOptions) -> ImageOutcome:
+def _one(req: Request, path: str) -> Request:
+    """Return the request of one image of the batch, as if run alone (quietly)."""
+    return replace(req, command="compress", source=path, inputs=[], jobs=None,
+                   scheduler=None, quiet=True, json=False)
+
+
+def compress_one(path: str, req: Request) -> ImageOutcome:
     """Run one image as the single-image command does; never raises for bad input."""
     start = time.perf_counter()
     rows, error = None, None
     try:
-        rows = jobs.compress_image(Path(path), opts, out=io.StringIO(),
-                                   err=io.StringIO())
+        rows = jobs.run(_one(req, path), out=io.StringIO(), err=io.StringIO()).rows
     except CompressError as e:
         error = str(e)
     except MemoryError:
@@ -113,24 +119,30 @@ def compress_one(path: str, opts: jobs.CompressOptions) -> ImageOutcome:
 
 
 def _init_worker(numba_threads: int) -> None:
-    """Give each of ``--jobs`` processes its share of the cores for the kernels."""
+    """Give each of ``--jobs`` processes its share of the cores for the kernels.
+
+    A worker's stderr goes to /dev/null: its image's messages come back to
+    the parent, and on Ctrl-C only the parent prints its one line (a worker
+    inherits the command line's handler: it exits too, after any commit).
+    """
     import numba
 
     numba.set_num_threads(min(numba_threads, numba.config.NUMBA_NUM_THREADS))
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
 
 
-def _run_local(paths: list[str], opts, n_jobs: int) -> Iterator[ImageOutcome]:
+def _run_local(paths: list[str], req: Request, n_jobs: int) -> Iterator[ImageOutcome]:
     """Outcomes as they finish, from ``n_jobs`` processes (or this one)."""
     if n_jobs == 1 or len(paths) == 1:
         for path in paths:
-            yield compress_one(path, opts)
+            yield compress_one(path, req)
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     threads = max(1, usable_cores() // n_jobs)
     with ProcessPoolExecutor(max_workers=min(n_jobs, len(paths)),
                              initializer=_init_worker, initargs=(threads,)) as pool:
-        futures = [pool.submit(compress_one, p, opts) for p in paths]
+        futures = [pool.submit(compress_one, p, req) for p in paths]
         try:
             for future in as_completed(futures):
                 yield future.result()
@@ -139,7 +151,7 @@ def _run_local(paths: list[str], opts, n_jobs: int) -> Iterator[ImageOutcome]:
                 future.cancel()
 
 
-def _run_dask(paths: list[str], opts, address: str) -> Iterator[ImageOutcome]:
+def _run_dask(paths: list[str], req: Request, address: str) -> Iterator[ImageOutcome]:
     """Outcomes as they finish, one task per image on the cluster at ``address``."""
     try:
         from distributed import Client, as_completed
@@ -152,7 +164,7 @@ def _run_dask(paths: list[str], opts, address: str) -> Iterator[ImageOutcome]:
         raise CompressError(f"cannot connect to the Dask scheduler at {address}: "
                             f"{e}") from None
     with client:
-        futures = client.map(compress_one, paths, opts=opts, pure=False)
+        futures = client.map(compress_one, paths, req=req, pure=False)
         for future in as_completed(futures):
             yield future.result()
 
@@ -178,7 +190,7 @@ class BatchResult:
 
 def compress_many(
     inputs: Sequence[Path],
-    opts: jobs.CompressOptions,
+    req: Request,
     *,
     n_jobs: int | None = None,
     scheduler: str | None = None,
@@ -186,15 +198,15 @@ def compress_many(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> BatchResult:
-    """Quantize every image of ``inputs`` for every k of ``opts``; report once.
+    """Quantize every image of ``inputs`` for every k of ``req``; report once.
 
     Parameters
     ----------
     inputs : sequence of Path
         Image files and directories (see :func:`find_images`).
-    opts : compress.jobs.CompressOptions
+    req : compress.options.Request
         The request, as for one image (``-o``, ``--sheet FILE`` and
-        ``--elbow FILE`` are refused: they name one file).
+        ``--elbow-plot FILE`` are refused: they name one file).
     n_jobs : int, optional
         Local worker processes; the usable cores when None.
     scheduler : str, optional
@@ -211,13 +223,12 @@ def compress_many(
         Outcomes in input order; ``result.exit_code`` is 1 if any image failed.
     """
     images = find_images(inputs)
-    check_batch_request(images, opts)
-    jobs._check_compress_request(opts)
+    check_batch_request(images, req)
     n_jobs = usable_cores() if n_jobs is None else n_jobs
     if n_jobs < 1:
         raise UsageError(f"--jobs must be >= 1, got {n_jobs}.")
     paths = [str(p) for p in images]
-    per_image = replace(opts, quiet=True, json=False)
+    per_image = req
     start = time.perf_counter()
     if scheduler is not None:
         runner, workers = _run_dask(paths, per_image, scheduler), f"Dask at {scheduler}"
@@ -225,7 +236,7 @@ def compress_many(
         n = min(n_jobs, len(paths))
         runner, workers = _run_local(paths, per_image, n), \
             f"{n} process{'es' if n > 1 else ''}"
-    progress = Progress(len(paths), "images", enabled=not opts.quiet, stream=err)
+    progress = Progress(len(paths), "images", enabled=not req.quiet, stream=err)
     done: dict[str, ImageOutcome] = {}
     progress.update(0)
     for outcome in runner:
@@ -237,18 +248,23 @@ def compress_many(
     progress.close()
     result = BatchResult([done[p] for p in paths], time.perf_counter() - start,
                          workers)
-    print(to_json(result) if opts.json else format_summary(result), file=out)
+    print(to_json(result) if req.json else format_summary(result), file=out)
     return result
 
 
-def run_batch(inputs: Sequence[Path], opts: jobs.CompressOptions, *,
-              n_jobs: int | None, scheduler: str | None, prog: str) -> None:
-    """:func:`compress_many` for the CLI: raise at the end if any image failed."""
-    result = compress_many(inputs, opts, n_jobs=n_jobs, scheduler=scheduler,
-                           prog=prog)
+def run_batch(req: Request, *, out: TextIO | None = None,
+              err: TextIO | None = None) -> jobs.Outcome:
+    """:func:`compress_many` for the command line; raise at the end if any failed."""
+    from .cli import _prog
+
+    result = compress_many([Path(p) for p in req.inputs], req, n_jobs=req.jobs,
+                           scheduler=req.scheduler, prog=_prog(),
+                           out=out or sys.stdout, err=err or sys.stderr)
     if result.failed:
         raise CompressError(f"{len(result.failed)} of {len(result.outcomes)} images "
                             "failed (see the lines above).")
+    rows = [row for o in result.outcomes for row in o.rows or []]
+    return jobs.Outcome(rows, None, None, [row.output for row in rows])
 
 
 def format_summary(result: BatchResult) -> str:
@@ -278,7 +294,7 @@ def to_json(result: BatchResult) -> str:
     images = [{"input": o.path, "ok": o.error is None, "error": o.error,
                "seconds": o.seconds,
                "rows": None if o.rows is None else [
-                   {key: report._jsonable(v) for key, v in asdict(r).items()}
+                   {key: report.jsonable(v) for key, v in asdict(r).items()}
                    for r in o.rows]}
               for o in result.outcomes]
     return json.dumps({"images": images, "written": len(images) - len(result.failed),

@@ -22,7 +22,7 @@ specification, sections 6 and 10; Pillow's ``ZipEncode.c``):
 
 The compressed streams go to temporary files beside the target; the target
 appears only when complete (atomic rename), as with
-:func:`compress.io.write_atomically`.
+:func:`compress.commit.write_atomically`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import _default_file_mode, png_bit_depth
+from .commit import _default_file_mode
+from .io import png_bit_depth
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PILLOW_MAXBLOCK = 65536  # PIL.ImageFile.MAXBLOCK: the encoder's output buffer

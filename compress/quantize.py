@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,6 +112,9 @@ class FitInput:
         Distinct colours of the image.
     scale : float
         ``X`` is the image in [0, 1] units times ``scale`` (1 or 255).
+    colors : ndarray of shape (n_rows, n_channels), uint8
+        The rows of ``X`` as 8-bit colours (``X`` itself on the pixel route),
+        to measure the error of a palette exactly.
     """
 
     X: np.ndarray
@@ -118,6 +122,7 @@ class FitInput:
     inverse: np.ndarray | None
     n_colors: int
     scale: float
+    colors: np.ndarray
 
 
 def prepare(image: np.ndarray, *, ks=()) -> FitInput:
@@ -142,10 +147,38 @@ def prepare(image: np.ndarray, *, ks=()) -> FitInput:
     n_colors = count_distinct(rows)
     k_max = max(ks, default=0)
     if n_colors > PIXEL_FIT_FRACTION * rows.shape[0] and k_max < n_colors:
-        return FitInput(np.ascontiguousarray(rows), None, None, n_colors, 255.0)
+        rows = np.ascontiguousarray(rows)
+        return FitInput(rows, None, None, n_colors, 255.0, rows)
     colors, counts, inverse = color_histogram(rows)
     X = colors.astype(np.float64) / 255.0  # (n_colors, C), exercise units
-    return FitInput(X, counts, inverse, n_colors, 1.0)
+    return FitInput(X, counts, inverse, n_colors, 1.0, colors)
+
+
+# Rows converted to float64 at a time when measuring the error of a palette:
+# bounded temporaries on the pixel route (16.7 M rows for the all-colours image).
+ERROR_CHUNK_ROWS = 1 << 18
+
+
+def _palette_mse(prepared: FitInput, centers: np.ndarray,
+                 labels: np.ndarray) -> float:
+    """Mean squared error, in 8-bit units, of the image drawn with ``centers``.
+
+    ``sum_u n_u ||u - centers[label_u]||^2 / (n_pixels * n_channels)`` over the
+    rows ``u`` of the fit (distinct colours with their counts ``n_u``, or
+    pixels with ``n_u = 1``): the same number as comparing the two images
+    pixel by pixel, as every partial sum is an integer below 2**53, without
+    building the quantized image.
+    """
+    rows = prepared.colors  # (n_rows, C) uint8
+    weights = prepared.weights
+    total = 0.0
+    for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
+        stop = start + ERROR_CHUNK_ROWS
+        diff = rows[start:stop].astype(np.float64) - centers[labels[start:stop]]
+        sq = (diff * diff).sum(axis=1)  # (chunk,)
+        total += float(sq.sum() if weights is None else sq @ weights[start:stop])
+    n_pixels = rows.shape[0] if weights is None else int(weights.sum())
+    return total / (n_pixels * rows.shape[1])
 
 
 def _rescaled(fit, scale: float):
@@ -183,6 +216,9 @@ class QuantizeResult:
         Wall time of the k-means fit.
     exact : bool
         True when ``k >= n_colors_in``: every colour kept, lossless.
+    mse : float
+        Mean squared error of ``reconstruct()`` against the image, in 8-bit
+        units (PSNR: :func:`compress.metrics.psnr_from_mse`).
     """
 
     palette: np.ndarray
@@ -192,6 +228,7 @@ class QuantizeResult:
     n_colors_in: int
     fit_seconds: float
     exact: bool
+    mse: float
     _grey2d: bool = False
 
     @property
@@ -270,8 +307,8 @@ def quantize(
         prepared = prepare(pixels, ks=(k,))  # an exact result lists the colours
     if exact:
         # Every colour is its own cluster: nothing to fit, inertia 0.
-        fit = KMeansResult(prepared.X, np.arange(n_colors_in, dtype=np.int32), 0.0,
-                           0, True)
+        fit = KMeansResult(centers=prepared.X, inertia=0.0, n_iter=0, converged=True,
+                           labels=np.arange(n_colors_in, dtype=np.int32))
     else:
         fit = kmeans(prepared.X, int(k), sample_weight=prepared.weights,
                      n_init=n_init, max_iter=max_iter, tol=tol, random_state=seed,
@@ -285,8 +322,9 @@ def quantize(
     if prepared.inverse is not None:
         row_index = row_index[prepared.inverse]  # rows are colours: to pixels
     index_map = row_index.reshape(height, width)  # (H, W)
+    error = _palette_mse(prepared, palette[rank], fit.labels)  # fit order
     return QuantizeResult(palette, index_map, fit, int(k), n_colors_in,
-                          fit_seconds, exact, grey2d)
+                          fit_seconds, exact, error, grey2d)
 
 
 def palette_and_rank(centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -316,6 +354,47 @@ def _luminance_order(palette: np.ndarray) -> np.ndarray:
     return np.lexsort((np.arange(n_colors), alpha, luma)).astype(np.intp)
 
 
+def quantize_each(
+    image: np.ndarray,
+    ks,
+    *,
+    seed: int = DEFAULT_SEED,
+    n_init: int = 1,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+    prepared: FitInput | None = None,
+) -> Iterator[QuantizeResult]:
+    """Quantize one image for each k in turn, sharing one :func:`prepare`.
+
+    The one loop over k of the package: the command line's jobs and
+    :func:`inertia_curve` use it.  A generator, so a caller can keep what it
+    needs of each result (a summary, an encoded PNG) and drop the image-sized
+    index map before the next k is fitted.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W) or (H, W, C), uint8
+        The image.
+    ks : iterable of int
+        The values of k, fitted in the order given.
+    seed, n_init, max_iter, tol
+        As in :func:`quantize`.
+    prepared : FitInput, optional
+        ``prepare(image, ks=ks)``, if already computed.
+
+    Yields
+    ------
+    result : QuantizeResult
+        One per k.
+    """
+    ks = list(ks)
+    if prepared is None:
+        prepared = prepare(image, ks=ks)
+    for k in ks:
+        yield quantize(image, k, seed=seed, n_init=n_init, max_iter=max_iter,
+                       tol=tol, prepared=prepared)
+
+
 def inertia_curve(
     image: np.ndarray,
     ks,
@@ -324,9 +403,8 @@ def inertia_curve(
     n_init: int = 1,
     max_iter: int = 300,
     tol: float = 1e-4,
-    on_step=None,
 ) -> list[QuantizeResult]:
-    """Quantize one image for each k, sharing one :func:`prepare`.
+    """Quantize one image for each k: ``list(quantize_each(...))``.
 
     Parameters
     ----------
@@ -336,20 +414,12 @@ def inertia_curve(
         The values of k.
     seed, n_init, max_iter, tol
         As in :func:`quantize`.
-    on_step : callable, optional
-        Called as ``on_step(i, k)`` before fitting the ``i``-th k (progress).
 
     Returns
     -------
     results : list of QuantizeResult
-        One per k, in the order given.
+        One per k, in the order given (each holds its index map: for many k
+        of a large image, iterate :func:`quantize_each` instead).
     """
-    ks = list(ks)
-    prepared = prepare(image, ks=ks)
-    results = []
-    for i, k in enumerate(ks):
-        if on_step is not None:
-            on_step(i, k)
-        results.append(quantize(image, k, seed=seed, n_init=n_init,
-                                max_iter=max_iter, tol=tol, prepared=prepared))
-    return results
+    return list(quantize_each(image, ks, seed=seed, n_init=n_init,
+                              max_iter=max_iter, tol=tol))

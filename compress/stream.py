@@ -37,8 +37,8 @@ import numpy as np
 from . import report
 from .errors import CompressError, UsageError
 from .histogram import color_histogram, pack_colors, unpack_colors
-from .io import DEFAULT_MAX_PIXELS
-from .metrics import index_bits, psnr_from_mse
+from .io import DEFAULT_MAX_PIXELS, png_bit_depth
+from .metrics import psnr_from_mse
 from .png_stream import PalettePNGStream
 from .quantize import palette_and_rank
 
@@ -121,18 +121,18 @@ class Source:
         return self.height * self.width
 
 
-def should_stream(path: Path, scheduler: str | None,
-                  above: int = STREAM_ABOVE_PIXELS) -> bool:
-    """Tell whether ``path`` is a TIFF/Zarr image to stream (big, or a cluster)."""
+def should_stream(req) -> bool:
+    """Tell whether ``req``'s image is a TIFF/Zarr to stream (big, or a cluster)."""
+    path = Path(req.source)
     if path.suffix.lower() not in STREAM_SUFFIXES or not path.exists():
         return False
-    if scheduler is not None:
+    if req.scheduler is not None:
         return True
     try:
         shape = _open(str(path)).shape
     except Exception:
         return False  # the in-memory path reports what is wrong with it
-    return int(shape[0]) * int(shape[1]) > above
+    return int(shape[0]) * int(shape[1]) > req.stream_above
 
 
 # -- running band tasks in order, locally or on a cluster ---------------------------
@@ -304,8 +304,9 @@ def quantize_stream(src: Source, ks: Sequence[int], targets: dict[int, Path],
         error = sse / (src.n_pixels * src.channels)
         n_out = fit.palette.shape[0]
         rows.append(report.Row(
-            k=k, colors_in=n_colors, colors_out=n_out, bits_per_pixel=index_bits(n_out),
-            output=str(targets[k]), output_format="palette", input_bytes=input_bytes,
+            k=k, colors_in=n_colors, colors_out=n_out,
+            bits_per_pixel=png_bit_depth(n_out), output=str(targets[k]),
+            output_format="palette", input_bytes=input_bytes,
             output_bytes=targets[k].stat().st_size,
             raw_bytes=src.n_pixels * src.channels, mse=error,
             psnr_db=psnr_from_mse(error), inertia=fit.inertia, n_iter=fit.n_iter,
@@ -325,20 +326,18 @@ def _input_bytes(path: Path) -> int:
 
 
 # -- the command ---------------------------------------------------------------------
-def compress_stream(input_path: Path, opts, *, scheduler: str | None = None,
-                    band_pixels: int = BAND_PIXELS, out: TextIO | None = None,
-                    ) -> list[report.Row]:
+def compress_stream(req, *, band_pixels: int = BAND_PIXELS,
+                    out: TextIO | None = None) -> list[report.Row]:
     """``python -m compress huge.tif K...`` in bounded memory (see the module doc).
 
     Parameters
     ----------
-    input_path : Path
-        A TIFF file or a Zarr directory, 8-bit, ``(H, W)`` or ``(H, W, C)``.
-    opts : compress.jobs.CompressOptions
-        The request; palette output only (k <= 256, no ``--rgb``), and no
-        contact sheet or elbow plot (they need the whole image).
-    scheduler : str, optional
-        Dask scheduler address; its workers must see ``input_path``.
+    req : compress.options.Request
+        The request: ``req.source`` a TIFF file or a Zarr directory, 8-bit,
+        ``(H, W)`` or ``(H, W, C)``; ``req.scheduler`` a Dask scheduler
+        address (its workers must see the file) or None for local threads.
+        Palette output only (k <= 256, no ``--rgb``), and no contact sheet,
+        elbow plot or ``--min-psnr`` (they need the whole image).
     band_pixels : int
         Pixels per band.
     out : file, optional
@@ -348,34 +347,37 @@ def compress_stream(input_path: Path, opts, *, scheduler: str | None = None,
     -------
     rows : list of report.Row
     """
-    from . import jobs
+    from .fetch import Source as Input
+    from .options import check_request, check_targets, output_dir
 
     out = out if out is not None else sys.stdout
-    jobs._check_compress_request(opts)
-    ks = sorted(set(opts.ks))
-    if opts.output_format == "rgb" or ks[-1] > 256:
+    input_path = Path(req.source)
+    check_request(req)
+    if req.min_psnr is not None or req.elbow or req.sheet is not None:
+        raise UsageError("--min-psnr, --elbow and --sheet need the whole image in "
+                         "memory; they are not available when streaming.")
+    ks = sorted(set(req.ks))
+    if req.output_format == "rgb" or ks[-1] > 256:
         raise UsageError("streamed images are written as palette PNGs: use k <= "
                          "256 and no --rgb.")
-    if opts.make_elbow or opts.sheet is not None:
-        raise UsageError("--elbow and --sheet need the whole image in memory; "
-                         "they are not available when streaming.")
     src = Source.open(input_path, band_pixels)
-    directory = jobs._output_dir(opts.out_dir, input_path.parent)
+    directory = output_dir(req.out_dir if req.out_dir is not None
+                           else req.default_dir or input_path.parent)
     stem = input_path.name.split(".")[0] if input_path.is_dir() else input_path.stem
     targets = {k: directory / f"{stem}-k{k}.png" for k in ks}
-    if opts.output is not None:
-        targets = {ks[0]: opts.output}
-    jobs._check_targets(list(targets.values()), input_path, opts.force)
-    runner = Runner(scheduler)
+    if req.output is not None:
+        targets = {ks[0]: req.output}
+    check_targets(list(targets.values()), Input.of(req.source), req.force)
+    runner = Runner(req.scheduler)
     try:
-        n_colors, rows = quantize_stream(src, ks, targets, opts.fit, runner)
+        n_colors, rows = quantize_stream(src, ks, targets, req.fit, runner)
     finally:
         runner.close()
     info = {"path": str(input_path), "bytes": rows[0].input_bytes, "width": src.width,
             "height": src.height, "channels": src.channels, "colors": n_colors,
             "raw_bytes": rows[0].raw_bytes, "streamed": True,
             "band_rows": src.band_rows, "workers": runner.workers}
-    if opts.json:
+    if req.json:
         print(report.to_json(info, rows), file=out)
     elif len(rows) == 1:
         print(report.format_line(input_path.name, rows[0]), file=out)

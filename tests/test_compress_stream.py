@@ -13,10 +13,10 @@ import zlib
 
 import numpy as np
 import pytest
-from test_compress_helpers import blobs_image, china_path, decode, run_cli
+from helpers import blobs_image, china_path, decode, run_cli
 
 from compress import encode_palette_png, load_image, mse, quantize
-from compress.jobs import CompressOptions
+from compress.options import Request
 from compress.png_stream import PalettePNGStream, pack_rows
 from compress.quantize import prepare
 
@@ -170,7 +170,7 @@ def test_library_rgba_grey_and_small_bands(tmp_path):
         path = tmp_path / f"c{channels}.tif"
         tifffile.imwrite(path, pixels, rowsperstrip=4)
         out = io.StringIO()
-        rows = compress_stream(path, CompressOptions(ks=[7]), band_pixels=400,
+        rows = compress_stream(Request("compress", str(path), ks=[7]), band_pixels=400,
                                out=out)
         q = quantize(pixels, 7)
         assert (tmp_path / f"c{channels}-k7.png").read_bytes() == encode_palette_png(
@@ -211,9 +211,8 @@ def test_stream_on_a_dask_cluster(tmp_path, china):
         from compress.stream import compress_stream
 
         out = io.StringIO()  # 7 bands of 64 rows, spread over the two workers
-        compress_stream(path, CompressOptions(ks=[9], output=tmp_path / "d.png",
-                                              json=True),
-                        scheduler=cluster.scheduler_address, band_pixels=64 * 640,
-                        out=out)
+        req = Request("compress", str(path), ks=[9], output=tmp_path / "d.png",
+                      json=True, scheduler=cluster.scheduler_address)
+        compress_stream(req, band_pixels=64 * 640, out=out)
         assert json.loads(out.getvalue())["input"]["band_rows"] == 64
     assert (tmp_path / "d.png").read_bytes() == mem.read_bytes()
