@@ -209,8 +209,8 @@ def _batch_inputs(prog: str, args_in: list[str]):
     except (UsageError, argparse.ArgumentTypeError, SystemExit):
         return None
     inputs = args.items[:first_k]
-    if not inputs:
-        return None
+    if not inputs or (not args.ks and args.min_psnr is None):
+        return None  # no k at all: the one-image parser says what is wrong
     streamable = Path(inputs[0]).suffix.lower() in (".tif", ".tiff", ".zarr")
     if len(inputs) == 1 and (streamable or (
             not Path(inputs[0]).is_dir()
