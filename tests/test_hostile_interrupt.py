@@ -81,11 +81,12 @@ def interrupt(image, out_dir, sig: int, delay: float, log_dir, entry="module",
     if run.returncode == 0:  # finished before the signal arrived
         assert len(outputs) == len(KS) + 1
     if sig == signal.SIGINT:
-        # -SIGINT: the run had finished, and the signal came while Python shut
-        # down (it restores the default handler then): all outputs are there.
+        # -SIGINT: the signal came while the interpreter itself started (before
+        # any of our code: no outputs) or shut down after the run (it restores
+        # the default handler then: all outputs there); silently either way.
         assert run.returncode in (0, 130, -signal.SIGINT), run.stderr
         if run.returncode == -signal.SIGINT:
-            assert len(outputs) == len(KS) + 1 and run.stderr == ""
+            assert run.stderr == ""
         if run.returncode == 130:
             assert run.stderr == f"{PROGS[entry]}: interrupted.\n"
         assert temp_files(out_dir) == []
