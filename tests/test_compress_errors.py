@@ -180,4 +180,4 @@ def test_request_checked_before_the_image_is_read(workdir):
     _fails(workdir, ["taken.jpg", "4", "--elbow"], 2, "--elbow needs several k")
     _fails(workdir, ["taken.jpg", "4", "5", "-o", "x.png"], 2, "names one file")
     _fails(workdir, ["taken.jpg", "4", "--out-dir", "nowhere"], 1, "does not exist")
-    _fails(workdir, ["taken.jpg", "2", "5"], 1, "cannot decode it")  # then read
+    _fails(workdir, ["taken.jpg", "2", "5"], 1, "not an image file")  # then read
