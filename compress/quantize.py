@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .histogram import color_histogram, count_distinct
+from .metrics import palette_mse
 
 # Fit on the pixels rather than on the histogram when the image has more than
 # this fraction of distinct colours per pixel (and the fit is not exact).
@@ -152,33 +153,6 @@ def prepare(image: np.ndarray, *, ks=()) -> FitInput:
     colors, counts, inverse = color_histogram(rows)
     X = colors.astype(np.float64) / 255.0  # (n_colors, C), exercise units
     return FitInput(X, counts, inverse, n_colors, 1.0, colors)
-
-
-# Rows converted to float64 at a time when measuring the error of a palette:
-# bounded temporaries on the pixel route (16.7 M rows for the all-colours image).
-ERROR_CHUNK_ROWS = 1 << 18
-
-
-def _palette_mse(prepared: FitInput, centers: np.ndarray,
-                 labels: np.ndarray) -> float:
-    """Mean squared error, in 8-bit units, of the image drawn with ``centers``.
-
-    ``sum_u n_u ||u - centers[label_u]||^2 / (n_pixels * n_channels)`` over the
-    rows ``u`` of the fit (distinct colours with their counts ``n_u``, or
-    pixels with ``n_u = 1``): the same number as comparing the two images
-    pixel by pixel, as every partial sum is an integer below 2**53, without
-    building the quantized image.
-    """
-    rows = prepared.colors  # (n_rows, C) uint8
-    weights = prepared.weights
-    total = 0.0
-    for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
-        stop = start + ERROR_CHUNK_ROWS
-        diff = rows[start:stop].astype(np.float64) - centers[labels[start:stop]]
-        sq = (diff * diff).sum(axis=1)  # (chunk,)
-        total += float(sq.sum() if weights is None else sq @ weights[start:stop])
-    n_pixels = rows.shape[0] if weights is None else int(weights.sum())
-    return total / (n_pixels * rows.shape[1])
 
 
 def _rescaled(fit, scale: float):
@@ -322,7 +296,8 @@ def quantize(
     if prepared.inverse is not None:
         row_index = row_index[prepared.inverse]  # rows are colours: to pixels
     index_map = row_index.reshape(height, width)  # (H, W)
-    error = _palette_mse(prepared, palette[rank], fit.labels)  # fit order
+    error = palette_mse(prepared.colors, prepared.weights, palette[rank],
+                        fit.labels)  # centres in fit order
     return QuantizeResult(palette, index_map, fit, int(k), n_colors_in,
                           fit_seconds, exact, error, grey2d)
 

@@ -95,7 +95,7 @@ def relocate_pass(data: DaskData, centers, steps, total) -> int:
         delayed(chunk_farthest, pure=True)(x, w, data.w_exp, st, c, int(off))
         for x, w, st, off in zip(data.x_blocks, data.w_blocks, steps,
                                   data.offsets[:-1], strict=True)])
-    moves, copies, host = choose_moves(list(found), empty, total.members)
+    moves, copies = choose_moves(list(found), empty, total.members)
     if moves:  # the sums again, with the moved samples in their new clusters
         parts = [delayed(chunk_resum, pure=True)(x, w, data.w_exp, st, moves,
                                                   int(off), len(centers))
@@ -103,6 +103,7 @@ def relocate_pass(data: DaskData, centers, steps, total) -> int:
                                            data.offsets[:-1], strict=True)]
         resum = ordered_sum(parts).compute()
         total.sums[:], total.weights[:] = resum.sums, resum.weights
+    host = int(np.argmax(total.weights > 0.0))  # the first cluster with samples
     for j in copies:  # no sample left to take: share the host's centre
         total.sums[j], total.weights[j] = total.sums[host], total.weights[host]
     return int(empty.size)

@@ -5,7 +5,7 @@ takes the sample of positive weight farthest from its own centre (farthest
 first, ties to the lower index; not one sitting on its centre) whose cluster
 keeps another sample of positive weight; the cluster sums are then recomputed
 with the taken samples in their new clusters; clusters still empty copy the
-sums of the cluster of the first sample of positive weight.
+sums of the first cluster (by index) that has samples.
 
 Over chunks: each chunk proposes its ``n_clusters`` farthest samples
 (:func:`chunk_farthest`).  The rule never looks past the ``n_clusters``
@@ -36,8 +36,6 @@ class Farthest:
     dist: np.ndarray  # (m,) float64 ||x_i - c_{l_i}||^2, farthest first
     index: np.ndarray  # (m,) int64 global row indices
     labels: np.ndarray  # (m,) int32 their clusters
-    first_positive: int  # global index of the chunk's first sample of w > 0, or -1
-    first_label: int  # its cluster
 
 
 def chunk_farthest(
@@ -66,15 +64,11 @@ def chunk_farthest(
     found = cand_index >= 0
     dist, index = cand_dist[found], cand_index[found]
     order = np.lexsort((index, -dist))[:m]  # farthest first, ties: lower index
-    positive = np.flatnonzero(weights_in > 0)
-    first = int(positive[0]) if positive.size else -1
-    return Farthest(dist[order], index[order] + offset, labels[index[order]],
-                    first + offset if first >= 0 else -1,
-                    int(labels[first]) if first >= 0 else -1)
+    return Farthest(dist[order], index[order] + offset, labels[index[order]])
 
 
 def choose_moves(found: list[Farthest], empty: np.ndarray, members: np.ndarray,
-                 ) -> tuple[dict[int, int], list[int], int]:
+                 ) -> tuple[dict[int, int], list[int]]:
     """Apply the rule to the proposals of all chunks (in chunk order).
 
     Parameters
@@ -91,10 +85,8 @@ def choose_moves(found: list[Farthest], empty: np.ndarray, members: np.ndarray,
     moves : dict of int to int
         Global row index -> the empty cluster it moves to.
     copies : list of int
-        Empty clusters left without a sample.
-    host : int
-        Cluster whose sums the ``copies`` take: that of the first sample of
-        positive weight, after the moves.
+        Empty clusters left without a sample (they copy the sums of the first
+        cluster with samples, once the sums are recomputed).
     """
     dist = np.concatenate([f.dist for f in found])
     index = np.concatenate([f.index for f in found])
@@ -111,9 +103,7 @@ def choose_moves(found: list[Farthest], empty: np.ndarray, members: np.ndarray,
             continue
         members[labels[c]] -= 1
         moves[int(index[c])] = int(j)
-    first = next(f for f in found if f.first_positive >= 0)
-    host = moves.get(first.first_positive, first.first_label)
-    return moves, copies, host
+    return moves, copies
 
 
 def chunk_resum(
