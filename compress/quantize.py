@@ -12,6 +12,13 @@ float64 copy of the colours.  Then the fit runs on the uint8 pixels
 themselves, which the engine reads in place with unit weights (no copy at
 all); centres and inertia are scaled back to the exercise's units.  See
 :func:`prepare`.
+
+``space="oklab"`` fits the distinct colours in weighted OKLab instead
+(:mod:`compress.colour`): the histogram is still exact and in RGB, only the
+coordinates the fit sees change.  The palette comes back to 8-bit sRGB
+(clipped, rounded) and every colour takes the palette entry nearest to it in
+that space.  ``dither=True`` maps the pixels by damped error diffusion in
+the fitting space (:mod:`compress.dither`) instead of colour by colour.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .colour import SPACES, from_fit, to_fit
 from .histogram import color_histogram, count_distinct
 
 # Fit on the pixels rather than on the histogram when the image has more than
@@ -101,8 +109,9 @@ class FitInput:
     Attributes
     ----------
     X : ndarray of shape (n_rows, n_channels)
-        Distinct colours scaled to [0, 1] (float64), or the pixels themselves
-        (uint8, read in place) when ``inverse`` is None.
+        Distinct colours in the fitting space (float64; for ``"rgb"`` scaled
+        to [0, 1]), or the pixels themselves (uint8, read in place) when
+        ``inverse`` is None.
     weights : ndarray of shape (n_rows,) or None
         Pixel count of each colour; None when every row is one pixel.
     inverse : ndarray of shape (n_pixels,) or None
@@ -111,6 +120,10 @@ class FitInput:
         Distinct colours of the image.
     scale : float
         ``X`` is the image in [0, 1] units times ``scale`` (1 or 255).
+    space : {"rgb", "oklab"}
+        The fitting space of ``X``.
+    colors : ndarray of shape (n_colors, n_channels), uint8, or None
+        The distinct colours themselves; None when the rows are the pixels.
     """
 
     X: np.ndarray
@@ -118,9 +131,12 @@ class FitInput:
     inverse: np.ndarray | None
     n_colors: int
     scale: float
+    space: str = "rgb"
+    colors: np.ndarray | None = None
 
 
-def prepare(image: np.ndarray, *, ks=()) -> FitInput:
+def prepare(image: np.ndarray, *, ks=(), space: str = "rgb",
+            dither: bool = False) -> FitInput:
     """Choose and build what k-means runs on: histogram or pixels.
 
     Parameters
@@ -132,20 +148,30 @@ def prepare(image: np.ndarray, *, ks=()) -> FitInput:
         below the number of colours (an exact result needs the colour list)
         and more than ``PIXEL_FIT_FRACTION`` of the pixels have distinct
         colours.
+    space : {"rgb", "oklab"}, default="rgb"
+        Fitting space (see :func:`quantize`).  Other than ``"rgb"`` always
+        uses the histogram: the colours must be converted anyway, and
+        converting each distinct colour once is the cheaper way.
+    dither : bool, default=False
+        Whether the pixels will be dithered; the dithering kernel reads the
+        histogram, so this too always uses it.
 
     Returns
     -------
     fit_input : FitInput
     """
+    if space not in SPACES:
+        raise ValueError(f"space must be one of {', '.join(SPACES)}, got {space!r}.")
     pixels = _as_pixels(image)
     rows = pixels.reshape(-1, pixels.shape[2])  # (n_pixels, C), a view
     n_colors = count_distinct(rows)
     k_max = max(ks, default=0)
-    if n_colors > PIXEL_FIT_FRACTION * rows.shape[0] and k_max < n_colors:
+    if (space == "rgb" and not dither
+            and n_colors > PIXEL_FIT_FRACTION * rows.shape[0] and k_max < n_colors):
         return FitInput(np.ascontiguousarray(rows), None, None, n_colors, 255.0)
     colors, counts, inverse = color_histogram(rows)
-    X = colors.astype(np.float64) / 255.0  # (n_colors, C), exercise units
-    return FitInput(X, counts, inverse, n_colors, 1.0)
+    X = to_fit(colors, space)  # (n_colors, C); for rgb: exercise units
+    return FitInput(X, counts, inverse, n_colors, 1.0, space, colors)
 
 
 def _rescaled(fit, scale: float):
@@ -171,10 +197,11 @@ class QuantizeResult:
     index_map : ndarray of shape (H, W), smallest unsigned dtype
         Palette index of every pixel.
     fit : kmeans_core.KMeansResult
-        The engine's result (``inertia`` and ``centers`` in the exercise's
-        units, ``n_iter``, ``history``, ...), on the colour histogram or on the
-        pixels (see :func:`prepare`).  Its ``centers`` and ``labels`` are in
-        fit order, not palette order.
+        The engine's result (``inertia`` and ``centers`` in the fitting
+        space's units, for ``"rgb"`` the exercise's; ``n_iter``,
+        ``history``, ...), on the colour histogram or on the pixels (see
+        :func:`prepare`).  Its ``centers`` and ``labels`` are in fit order,
+        not palette order.
     k : int
         The number of colours asked for.
     n_colors_in : int
@@ -183,6 +210,10 @@ class QuantizeResult:
         Wall time of the k-means fit.
     exact : bool
         True when ``k >= n_colors_in``: every colour kept, lossless.
+    space : {"rgb", "oklab"}
+        The fitting space.
+    dithered : bool
+        Whether the index map was made by error diffusion.
     """
 
     palette: np.ndarray
@@ -193,6 +224,11 @@ class QuantizeResult:
     fit_seconds: float
     exact: bool
     _grey2d: bool = False
+    space: str = "rgb"
+    dithered: bool = False
+    # (distinct colours, their palette index, their counts) when every pixel of
+    # a colour took the same entry: CIEDE2000 is then computed per colour.
+    _pairs: tuple | None = None
 
     @property
     def n_colors_out(self) -> int:
@@ -215,6 +251,26 @@ class QuantizeResult:
         out = self.palette[self.index_map]  # (H, W, C)
         return out[:, :, 0] if self._grey2d else out
 
+    def delta_e(self, image: np.ndarray) -> tuple[float, float]:
+        """Mean and 95th-percentile CIEDE2000 of the output against ``image``.
+
+        Parameters
+        ----------
+        image : ndarray
+            The image given to :func:`quantize`.
+
+        Returns
+        -------
+        mean, p95 : float
+            Over all pixels; alpha is ignored (colours compared as opaque).
+        """
+        from .delta_e import delta_e_of_pairs, delta_e_stats
+
+        if self._pairs is not None:  # one ΔE per distinct colour, weighted
+            colors, index, counts = self._pairs
+            return delta_e_of_pairs(colors, self.palette[index], counts)
+        return delta_e_stats(np.asarray(image), self.reconstruct())
+
 
 def quantize(
     image: np.ndarray,
@@ -225,6 +281,8 @@ def quantize(
     max_iter: int = 300,
     tol: float = 1e-4,
     prepared: FitInput | None = None,
+    space: str = "rgb",
+    dither: bool = False,
 ) -> QuantizeResult:
     """Reduce an image to at most ``k`` colours with k-means.
 
@@ -246,8 +304,19 @@ def quantize(
     tol : float, default=1e-4
         Relative tolerance on the centre shift (see :func:`kmeans_core.kmeans`).
     prepared : FitInput, optional
-        ``prepare(image, ks=...)``, if already computed (e.g. to quantize one
-        image for several k).
+        ``prepare(image, ks=..., space=..., dither=...)``, if already computed
+        (e.g. to quantize one image for several k).
+    space : {"rgb", "oklab"}, default="rgb"
+        Where k-means measures distance.  ``"rgb"``: sRGB values over 255,
+        the exercise's objective (best PSNR).  ``"oklab"``: weighted OKLab
+        (:mod:`compress.colour`; lower CIEDE2000, what a person sees); grey
+        images fit on OKLab lightness, alpha stays an axis of its own.  The
+        inertia is in the units of the space.
+    dither : bool, default=False
+        Map the pixels by damped serpentine Floyd-Steinberg error diffusion in
+        the fitting space (:mod:`compress.dither`): no bands in smooth
+        gradients, at the price of grain and larger files.  Has no effect
+        when the result is exact.
 
     Returns
     -------
@@ -261,7 +330,12 @@ def quantize(
     pixels = _as_pixels(image)
     height, width, n_channels = pixels.shape
     if prepared is None:
-        prepared = prepare(pixels, ks=(k,))
+        prepared = prepare(pixels, ks=(k,), space=space, dither=dither)
+    if prepared.space != space or (dither and prepared.inverse is None):
+        raise ValueError(f"prepared is for space={prepared.space!r}"
+                         f"{'' if prepared.inverse is not None else ' on pixels'}; "
+                         f"call prepare(image, ks=..., space={space!r}, "
+                         f"dither={dither}).")
     n_colors_in = prepared.n_colors
 
     start = time.perf_counter()
@@ -279,16 +353,40 @@ def quantize(
         fit = _rescaled(fit, prepared.scale)
     fit_seconds = time.perf_counter() - start
 
-    centers = np.clip(np.rint(fit.centers * 255.0), 0, 255).astype(np.uint8)
+    if exact:
+        centers = prepared.colors  # the colours themselves, not a round trip
+    else:
+        centers = from_fit(fit.centers, space)  # (k, C) uint8: clipped, rounded
     order = _luminance_order(centers)  # palette slot -> fit cluster
+    palette = centers[order]
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)  # fit cluster -> palette slot
-    row_index = rank.astype(_index_dtype(order.size))[fit.labels]  # (n_rows,)
-    if prepared.inverse is not None:
-        row_index = row_index[prepared.inverse]  # rows are colours: to pixels
-    index_map = row_index.reshape(height, width)  # (H, W)
-    return QuantizeResult(centers[order], index_map, fit, int(k), n_colors_in,
-                          fit_seconds, exact, grey2d)
+    index_dtype = _index_dtype(order.size)
+    labels = fit.labels
+    sq_dist = None
+    if not exact and (space != "rgb" or dither):
+        # Each colour takes the entry nearest in the fitting space to the
+        # palette as stored (rounded), not to the unrounded centre.
+        from .dither import map_colors
+
+        labels, sq_dist = map_colors(prepared.X, to_fit(centers, space))
+    row_index = rank.astype(index_dtype)[labels]  # (n_rows,)
+    pairs = None
+    if not exact and dither:
+        from .dither import dither as diffuse
+
+        mean_sq = float(np.dot(sq_dist, prepared.weights) / prepared.weights.sum())
+        index_map = diffuse(prepared.X, prepared.inverse, (height, width),
+                            to_fit(palette, space), mean_sq_error=mean_sq
+                            ).astype(index_dtype)  # (H, W)
+    elif prepared.inverse is not None:
+        pairs = (prepared.colors, row_index, prepared.weights)
+        index_map = row_index[prepared.inverse].reshape(height, width)  # (H, W)
+    else:
+        index_map = row_index.reshape(height, width)  # rows are the pixels
+    return QuantizeResult(palette, index_map, fit, int(k), n_colors_in,
+                          fit_seconds, exact, grey2d, space,
+                          bool(dither and not exact), pairs)
 
 
 def _luminance_order(palette: np.ndarray) -> np.ndarray:
@@ -310,6 +408,8 @@ def inertia_curve(
     max_iter: int = 300,
     tol: float = 1e-4,
     on_step=None,
+    space: str = "rgb",
+    dither: bool = False,
 ) -> list[QuantizeResult]:
     """Quantize one image for each k, sharing one :func:`prepare`.
 
@@ -319,7 +419,7 @@ def inertia_curve(
         The image.
     ks : iterable of int
         The values of k.
-    seed, n_init, max_iter, tol
+    seed, n_init, max_iter, tol, space, dither
         As in :func:`quantize`.
     on_step : callable, optional
         Called as ``on_step(i, k)`` before fitting the ``i``-th k (progress).
@@ -330,11 +430,12 @@ def inertia_curve(
         One per k, in the order given.
     """
     ks = list(ks)
-    prepared = prepare(image, ks=ks)
+    prepared = prepare(image, ks=ks, space=space, dither=dither)
     results = []
     for i, k in enumerate(ks):
         if on_step is not None:
             on_step(i, k)
         results.append(quantize(image, k, seed=seed, n_init=n_init,
-                                max_iter=max_iter, tol=tol, prepared=prepared))
+                                max_iter=max_iter, tol=tol, prepared=prepared,
+                                space=space, dither=dither))
     return results

@@ -1,0 +1,185 @@
+"""Compiled kernels of the palette mapping: nearest entry, local contrast, dithering.
+
+Mapping an image to a palette of k colours leaves each pixel an error
+``e = x - p``, the difference between its colour and the palette entry it
+took.  Without dithering, a smooth gradient whose colours fall between two
+entries shows as *bands*.  Error diffusion (Floyd & Steinberg 1976, "An
+adaptive algorithm for spatial grey scale", Proc. SID 17(2), 75-77) hides them:
+each pixel's error is added to the neighbours not yet visited, so the local
+mean of the output follows the input.  With ``*`` the current pixel and the
+scan moving right,
+
+    .      *     7/16
+    3/16  5/16   1/16
+
+Rows are scanned in serpentine order (left to right, then right to left, the
+weights mirrored), which stops the error from always flowing one way and
+drawing diagonal "worms" (Ulichney 1987, "Digital Halftoning", section 8.3).
+
+The error is carried in the fitting space (weighted OKLab by default, see
+:mod:`compress.colour`), and the nearest entry is chosen in the same space, so
+"cancel this error" means cancelling what a person would see.  Three rules
+damp plain Floyd-Steinberg; each was measured on the crops and metrics of the
+benchmark (``python -m bench --perceptual``), see :mod:`compress.dither`:
+
+1. *Leak*: the error a pixel receives is multiplied by ``damping`` (15/16)
+   before use.  Undamped, the error of a long flat run of a colour far from
+   every entry keeps growing until it flips a pixel to a distant entry: the
+   isolated orange and black specks seen in smooth skies.  The leak bounds
+   the carried error at about 16 times one pixel's error.
+2. *Clamp*: when the received error's squared size exceeds ``clamp_sq``
+   (about 2.4 times the undithered mapping's mean squared error), it is
+   scaled by a further ``clamp_scale`` (0.75).  A bright star in a dark sky
+   leaves a large error that, diffused at full strength, darkens a ring
+   around it (a dark halo); large errors are the rare ones that cause this.
+3. *Contrast*: the error a pixel passes on is multiplied by ``strength``,
+   which is below 1 where the image changes faster between neighbouring
+   pixels than the palette's typical error (:func:`local_contrast`).  There
+   the image's own variation already breaks up bands, so diffused error only
+   adds noise, and across an edge it bleeds one side's error into the other.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+# Floyd & Steinberg (1976) weights: ahead, behind-below, below, ahead-below.
+FS_AHEAD, FS_BEHIND_BELOW, FS_BELOW, FS_AHEAD_BELOW = 7 / 16, 3 / 16, 5 / 16, 1 / 16
+
+
+@numba.njit(cache=True, nogil=True)
+def _nearest(target, palette):  # IN (n_channels,), IN (n_entries, n_channels)
+    """Index of the palette entry nearest to ``target`` (ties: lowest index).
+
+    ``argmin_j sum_c (target_c - palette_jc)^2``, by brute force: for k <= 256
+    entries and 3 channels this is a few hundred flops per pixel.
+    """
+    best = 0
+    best_sq = np.inf
+    for j in range(palette.shape[0]):
+        sq = 0.0
+        for c in range(palette.shape[1]):
+            diff = target[c] - palette[j, c]
+            sq += diff * diff
+        if sq < best_sq:
+            best_sq = sq
+            best = j
+    return best
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def nearest_entries(
+    X,  # IN (n_rows, n_channels) float64, fitting-space colours
+    palette,  # IN (n_entries, n_channels) float64, fitting-space palette
+    labels,  # OUT (n_rows,) int32
+    sq_dist,  # OUT (n_rows,) float64
+):
+    """Nearest palette entry of every row and its squared distance.
+
+    Each row is independent (no reduction), so the result does not depend
+    on the thread count.
+    """
+    for i in numba.prange(X.shape[0]):
+        j = _nearest(X[i], palette)
+        labels[i] = j
+        sq = 0.0
+        for c in range(X.shape[1]):
+            diff = X[i, c] - palette[j, c]
+            sq += diff * diff
+        sq_dist[i] = sq
+
+
+@numba.njit(cache=True, nogil=True)
+def local_contrast(
+    colors,  # IN (n_colors, n_channels) float64, fitting-space colours
+    inverse,  # IN (height * width,) integer, colour of every pixel
+    height,  # IN int
+    width,  # IN int
+    contrast,  # OUT (height, width) float64
+):
+    """Largest squared fitting-space difference to the 8 neighbours.
+
+    ``contrast[y, x] = max_{|dy|,|dx| <= 1} ||c(y, x) - c(y + dy, x + dx)||^2``
+    over the neighbours inside the image: large at edges (one big step) and in
+    noise or texture (many steps); 0 in a flat area.
+    """
+    n_channels = colors.shape[1]
+    for y in range(height):
+        for x in range(width):
+            here = inverse[y * width + x]
+            largest = 0.0
+            for dy in range(-1, 2):
+                yy = y + dy
+                if yy < 0 or yy >= height:
+                    continue
+                for dx in range(-1, 2):
+                    xx = x + dx
+                    if xx < 0 or xx >= width:
+                        continue
+                    there = inverse[yy * width + xx]
+                    sq = 0.0
+                    for c in range(n_channels):
+                        diff = colors[here, c] - colors[there, c]
+                        sq += diff * diff
+                    if sq > largest:
+                        largest = sq
+            contrast[y, x] = largest
+
+
+@numba.njit(cache=True, nogil=True)
+def dither_serpentine(
+    colors,  # IN (n_colors, n_channels) float64, fitting-space colours
+    inverse,  # IN (height * width,) integer, colour of every pixel
+    palette,  # IN (n_entries, n_channels) float64, fitting-space palette
+    strength,  # IN (height, width) float64 in [0, 1], rule 3
+    damping,  # IN float, rule 1
+    clamp_sq,  # IN float, rule 2 threshold
+    clamp_scale,  # IN float, rule 2 factor
+    index_map,  # OUT (height, width) integer, palette entry of every pixel
+):
+    """Damped serpentine Floyd-Steinberg error diffusion (module docstring).
+
+    For pixel ``x`` with received error ``r``, colour ``c`` and strength ``s``:
+
+        r' = damping * r,  and r' *= clamp_scale  if ||r'||^2 > clamp_sq
+        p  = argmin_j ||c + r' - palette_j||^2
+        e  = s * (c + r' - palette_p)   -> 7/16, 3/16, 5/16, 1/16 onwards
+
+    Sequential by nature (each pixel waits for its left neighbour's error),
+    and so the same bits on every run and any thread count.
+    """
+    height, width = index_map.shape
+    n_channels = palette.shape[1]
+    # Two error rows with one pixel of padding each side: current and next.
+    here = np.zeros((width + 2, n_channels))  # (width + 2, n_channels)
+    below = np.zeros((width + 2, n_channels))
+    target = np.empty(n_channels)
+    err = np.empty(n_channels)
+    for y in range(height):
+        step = 1 if y % 2 == 0 else -1  # serpentine: even rows go right
+        x = 0 if step == 1 else width - 1
+        for _ in range(width):
+            col = x + 1  # column in the padded error rows
+            colour = inverse[y * width + x]
+            # Rule 1 (leak), then rule 2 (clamp) on the received error.
+            sq = 0.0
+            for c in range(n_channels):
+                err[c] = damping * here[col, c]
+                sq += err[c] * err[c]
+            scale = clamp_scale if sq > clamp_sq else 1.0
+            for c in range(n_channels):
+                target[c] = colors[colour, c] + scale * err[c]
+            p = _nearest(target, palette)
+            index_map[y, x] = p
+            # Rule 3 (contrast) on the error passed on, then the FS weights.
+            s = strength[y, x]
+            for c in range(n_channels):
+                e = s * (target[c] - palette[p, c])
+                here[col + step, c] += FS_AHEAD * e
+                below[col - step, c] += FS_BEHIND_BELOW * e
+                below[col, c] += FS_BELOW * e
+                below[col + step, c] += FS_AHEAD_BELOW * e
+            x += step
+        here, below = below, here
+        below[:, :] = 0.0
