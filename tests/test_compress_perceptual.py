@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import naive
 import numpy as np
 import pytest
 
-import naive
 from compress import colour, quantize
 from compress.delta_e import delta_e_stats
 from compress.dither import contrast_strength, dither, map_colors
