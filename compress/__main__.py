@@ -79,6 +79,10 @@ def _add_fit_options(p: argparse.ArgumentParser) -> None:
                    help="k-means runs per k, best kept (default: 1)")
     g.add_argument("--max-iter", type=_int_at_least(1), default=300, metavar="N",
                    help="maximum Lloyd iterations (default: 300)")
+    g.add_argument("--space", choices=("rgb", "oklab"), default="rgb",
+                   help="colour space k-means fits in: rgb (default; best PSNR, "
+                        "the exercise's inertia) or oklab (perceptual: lower "
+                        "CIEDE2000, colours closer to what a person sees)")
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -107,6 +111,10 @@ def _add_compress_options(p: argparse.ArgumentParser) -> None:
                    help="contact sheet file (default: IMAGE-sheet.png when "
                         "several k are given)")
     p.add_argument("--no-sheet", action="store_true", help="no contact sheet")
+    p.add_argument("--dither", action="store_true",
+                   help="damped Floyd-Steinberg error diffusion in the fitting "
+                        "space: no bands in skies and gradients, grainier and "
+                        "larger files")
     p.add_argument("--elbow", nargs="?", const=True, default=None, metavar="FILE",
                    help="also plot inertia against the k of this run (default "
                         "file IMAGE-elbow.png) and suggest a k at the knee; "
@@ -179,7 +187,8 @@ def _compress_options(args: argparse.Namespace) -> jobs.CompressOptions:
         make_sheet=not args.no_sheet, max_pixels=args.max_pixels,
         make_elbow=args.elbow is not None,
         elbow=None if args.elbow in (None, True) else Path(args.elbow),
-        fit=jobs.FitOptions(args.seed, args.n_init, args.max_iter),
+        fit=jobs.FitOptions(args.seed, args.n_init, args.max_iter, args.space,
+                                 args.dither),
     )
 
 
@@ -262,7 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ks=args.ks, plot=args.plot, out_dir=args.out_dir, force=args.force,
                 json=args.json, quiet=args.quiet, show=args.show,
                 max_pixels=args.max_pixels,
-                fit=jobs.FitOptions(args.seed, args.n_init, args.max_iter),
+                fit=jobs.FitOptions(args.seed, args.n_init, args.max_iter,
+                                    args.space),
             )
             return _run(prog, lambda: jobs.elbow(args.image, opts))
         if command == "sample":

@@ -47,6 +47,8 @@ class FitOptions:
     seed: int = DEFAULT_SEED
     n_init: int = 1
     max_iter: int = 300
+    space: str = "rgb"  # fitting space: "rgb" or "oklab"
+    dither: bool = False  # damped Floyd-Steinberg in the fitting space
 
 
 @dataclass
@@ -278,7 +280,7 @@ def compress_image(
     _say_notes(image.notes, opts.quiet or opts.json, err)
 
     pixels = image.pixels  # (H, W, C)
-    prepared = prepare(pixels, ks=ks)
+    prepared = prepare(pixels, ks=ks, space=opts.fit.space, dither=opts.fit.dither)
     n_colors = prepared.n_colors
     files: dict[Path, bytes] = {}
     fits = []  # per k: (k, quantize result summary, bits, format, MSE, encoding)
@@ -288,7 +290,8 @@ def compress_image(
         for i, k in enumerate(ks):
             progress.update(i, f"k={k}")
             q = quantize(pixels, k, seed=opts.fit.seed, n_init=opts.fit.n_init,
-                         max_iter=opts.fit.max_iter, prepared=prepared)
+                         max_iter=opts.fit.max_iter, prepared=prepared,
+                         space=opts.fit.space, dither=opts.fit.dither)
             recon = q.palette[q.index_map]  # (H, W, C)
             as_palette = opts.output_format != "rgb" and q.n_colors_out <= MAX_PALETTE
             if as_palette:
@@ -298,6 +301,7 @@ def compress_image(
                 encoding = encoder.submit(_encode_rgb, q.palette, q.index_map)
                 bits = 8 * pixels.shape[2]
             error = mse(pixels, recon)  # one pass over the image, for MSE and PSNR
+            error = (error, *q.delta_e(pixels))  # MSE, ΔE2000 mean and p95
             fits.append((k, _FitSummary.of(q), bits, as_palette, error, encoding))
             step = panel_stride(*recon.shape[:2])  # the sheet needs no more pixels
             panels.append(recon[::step, ::step].copy())
@@ -318,9 +322,10 @@ def compress_image(
             knee = None if knee_x is None else int(knee_x)
             files[elbow_path] = elbow_plot(
                 ks, inertias, knee=knee,
-                title=f"Elbow: {input_path.name} ({n_colors:,} colours)")
+                title=f"Elbow: {input_path.name} ({n_colors:,} colours)",
+                delta_e=[f[4][1] for f in fits], space=opts.fit.space)
         rows = []
-        for k, fit, bits, as_palette, error, encoding in fits:
+        for k, fit, bits, as_palette, (error, de_mean, de_p95), encoding in fits:
             data = encoding.result()
             files[targets[k]] = data
             row_notes = []
@@ -335,6 +340,8 @@ def compress_image(
                 raw_bytes=image.raw_bytes, mse=error, psnr_db=psnr_from_mse(error),
                 inertia=fit.inertia, n_iter=fit.n_iter, converged=fit.converged,
                 fit_seconds=fit.seconds, exact=fit.exact, notes=row_notes,
+                delta_e_mean=de_mean, delta_e_p95=de_p95, space=opts.fit.space,
+                dithered=opts.fit.dither and not fit.exact,
             ))
 
     if sheet_path is not None:
@@ -420,14 +427,15 @@ def elbow(
     _say_notes(image.notes, opts.quiet or opts.json, err)
 
     pixels = image.pixels
-    prepared = prepare(pixels, ks=ks)
+    prepared = prepare(pixels, ks=ks, space=opts.fit.space)
     n_colors = prepared.n_colors
     progress = Progress(len(ks), "elbow", enabled=not opts.quiet, stream=err)
     results = []
     for i, k in enumerate(ks):
         progress.update(i, f"k={k}")
         q = quantize(pixels, k, seed=opts.fit.seed, n_init=opts.fit.n_init,
-                     max_iter=opts.fit.max_iter, prepared=prepared)
+                     max_iter=opts.fit.max_iter, prepared=prepared,
+                     space=opts.fit.space)
         results.append(_FitSummary.of(q))  # not q: its images are image-sized
         del q
     progress.update(len(ks))
@@ -439,7 +447,8 @@ def elbow(
     from .plots import elbow_plot  # matplotlib only when drawing
 
     png = elbow_plot(ks, inertias, knee=knee,
-                     title=f"Elbow: {input_path.name} ({n_colors:,} colours)")
+                     title=f"Elbow: {input_path.name} ({n_colors:,} colours)",
+                     space=opts.fit.space)
     write_atomically({plot_path: png})
     _elbow_report(image, n_colors, ks, results, knee, plot_path, opts, out)
     if opts.show:

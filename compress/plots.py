@@ -149,6 +149,8 @@ def elbow_plot(
     *,
     knee: int | None,
     title: str,
+    delta_e: Sequence[float] | None = None,
+    space: str = "rgb",
 ) -> bytes:
     """Inertia against k, the knee marked (or "no clear knee" written).
 
@@ -162,6 +164,10 @@ def elbow_plot(
         The suggested k, or None if there is no clear knee.
     title : str
         Figure title; names the image.
+    delta_e : sequence of float, optional
+        Mean CIEDE2000 for each k, drawn against a second axis on the right.
+    space : {"rgb", "oklab"}, default="rgb"
+        Fitting space, for the inertia axis's units.
 
     Returns
     -------
@@ -173,7 +179,8 @@ def elbow_plot(
     ax = fig.add_subplot(1, 1, 1)
     ax.plot(ks, inertias, "o-", color="tab:blue", markersize=4, label="inertia")
     ax.set_xlabel("k (number of colours)")
-    ax.set_ylabel("inertia (sum of squared distances, pixels in [0, 1])")
+    units = "pixels in [0, 1]" if space == "rgb" else "weighted OKLab"
+    ax.set_ylabel(f"inertia (sum of squared distances, {units})")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_title(title, fontsize=10)
@@ -187,4 +194,12 @@ def elbow_plot(
     else:
         ax.text(0.97, 0.95, "no clear knee", transform=ax.transAxes,
                 ha="right", va="top", color="tab:red")
+    if delta_e is not None:
+        ax2 = ax.twinx()
+        ax2.plot(ks, delta_e, "s--", color="tab:green", markersize=3,
+                 linewidth=1, label="mean ΔE2000")
+        ax2.set_ylabel("mean CIEDE2000 (about 1 = just noticeable)",
+                       color="tab:green")
+        ax2.tick_params(axis="y", colors="tab:green")
+        ax2.set_ylim(bottom=0)
     return _png_bytes(fig)

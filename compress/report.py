@@ -39,6 +39,13 @@ class Row:
         Wall time of the fit.
     exact : bool
         True when k >= the input's colours: the output is lossless.
+    delta_e_mean, delta_e_p95 : float
+        Mean and 95th-percentile CIEDE2000 colour difference against the
+        input over all pixels (about 1 is just noticeable; alpha ignored).
+    space : str
+        Fitting space, ``"rgb"`` or ``"oklab"`` (inertia is in its units).
+    dithered : bool
+        Whether the pixels were mapped by error diffusion.
     """
 
     k: int
@@ -57,6 +64,10 @@ class Row:
     converged: bool
     fit_seconds: float
     exact: bool
+    delta_e_mean: float = math.nan
+    delta_e_p95: float = math.nan
+    space: str = "rgb"
+    dithered: bool = False
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -98,9 +109,17 @@ def format_line(input_name: str, row: Row) -> str:
         f"{row.colors_out:,} colours, {row.bits_per_pixel} bits/px, "
         f"{row.input_bytes:,} -> {row.output_bytes:,} bytes ({row.to_input:.1%} of "
         f"input, {row.to_raw:.1%} of raw), PSNR {psnr_text(row.psnr_db)} dB, "
-        f"inertia {row.inertia:,.1f}, {row.n_iter} iterations, "
+        f"ΔE2000 mean {row.delta_e_mean:.2f} p95 {row.delta_e_p95:.2f}, "
+        f"{_space_text(row)}inertia {row.inertia:,.1f}, {row.n_iter} iterations, "
         f"{row.fit_seconds:.2f} s"
     )
+
+
+def _space_text(row: Row) -> str:
+    """``"oklab, dithered, "`` etc.: the non-default options of a row."""
+    parts = ([row.space] if row.space != "rgb" else []) + (
+        ["dithered"] if row.dithered else [])
+    return "".join(f"{p}, " for p in parts)
 
 
 _COLUMNS = (
@@ -114,6 +133,8 @@ _COLUMNS = (
     ("/input", 7, lambda r: f"{r.to_input:.1%}"),
     ("/raw", 6, lambda r: f"{r.to_raw:.1%}"),
     ("PSNR dB", 8, lambda r: psnr_text(r.psnr_db)),
+    ("ΔE00", 5, lambda r: f"{r.delta_e_mean:.2f}"),
+    ("p95", 5, lambda r: f"{r.delta_e_p95:.2f}"),
     ("inertia", 11, lambda r: f"{r.inertia:,.1f}"),
     ("iters", 5, lambda r: f"{r.n_iter}"),
     ("fit s", 6, lambda r: f"{r.fit_seconds:.2f}"),
