@@ -232,7 +232,12 @@ def srgb8_to_cielab(srgb8: np.ndarray) -> np.ndarray:
     -------
     lab : ndarray of shape (..., 3), float64
     """
-    linear = srgb8_to_linear(srgb8)
+    return linear_to_cielab(srgb8_to_linear(srgb8))
+
+
+def linear_to_cielab(linear: np.ndarray) -> np.ndarray:
+    """CIELAB of linear sRGB (last axis 3, or 1 for grey), as float64."""
+    linear = np.asarray(linear, dtype=np.float64)
     if linear.shape[-1] == 1:
         linear = np.repeat(linear, 3, axis=-1)
     xyz = (linear @ _RGB_TO_XYZ.T) / _D65  # (..., 3), white = (1, 1, 1)
