@@ -68,6 +68,59 @@ def _nearest(target, palette):  # IN (n_channels,), IN (n_entries, n_channels)
     return best
 
 
+@numba.njit(cache=True, nogil=True)
+def _nearest_from(
+    target,  # IN (n_channels,) float64
+    palette,  # IN (n_entries, n_channels) float64
+    guess,  # IN int, an entry likely to be nearest
+    order,  # IN (n_entries, n_entries) int32: entries by distance from each entry
+    spread,  # IN (n_entries, n_entries) float64: those distances (not squared)
+    source,  # IN (n_channels,) float64, the pixel's own colour
+    reach_sq,  # IN float, rule 4: entries farther than this from source are skipped
+):
+    """:func:`_nearest`, scanning outwards from ``guess`` and stopping early.
+
+    Entries are visited in increasing distance from ``g = guess``.  By the
+    triangle inequality, ``|t - p_j| >= |p_g - p_j| - |t - p_g|``, so once
+    ``|p_g - p_j| > |t - p_g| + best`` no later entry can beat the best
+    distance found (Elkan 2003, "Using the triangle inequality to accelerate
+    k-means", ICML, lemma 1, used here for one query point).  When the guess
+    is the entry nearest to the pixel's own colour, the dithered target is
+    close to it and only a few entries are visited.  Ties go to the lowest
+    index, as in :func:`_nearest`; the stopping test has a relative margin of
+    1e-9 so that rounding in the square roots cannot skip an equal entry.
+
+    Entries whose squared distance from the pixel's own colour ``source``
+    exceeds ``reach_sq`` are skipped (rule 4); ``guess`` never is.  With
+    ``reach_sq = inf`` the result is exactly :func:`_nearest`'s.
+    """
+    n_channels = palette.shape[1]
+    sq = 0.0
+    for c in range(n_channels):
+        diff = target[c] - palette[guess, c]
+        sq += diff * diff
+    best, best_sq = guess, sq
+    reach = np.sqrt(sq)  # |t - p_g|
+    for rank in range(1, order.shape[1]):
+        if spread[guess, rank] > (reach + np.sqrt(best_sq)) * (1.0 + 1e-9):
+            break
+        j = order[guess, rank]
+        if reach_sq < np.inf:
+            own = 0.0
+            for c in range(n_channels):
+                diff = source[c] - palette[j, c]
+                own += diff * diff
+            if own > reach_sq:
+                continue
+        sq = 0.0
+        for c in range(n_channels):
+            diff = target[c] - palette[j, c]
+            sq += diff * diff
+        if sq < best_sq or (sq == best_sq and j < best):
+            best, best_sq = j, sq
+    return best
+
+
 @numba.njit(cache=True, nogil=True, parallel=True)
 def nearest_entries(
     X,  # IN (n_rows, n_channels) float64, fitting-space colours
@@ -132,10 +185,15 @@ def dither_serpentine(
     colors,  # IN (n_colors, n_channels) float64, fitting-space colours
     inverse,  # IN (height * width,) integer, colour of every pixel
     palette,  # IN (n_entries, n_channels) float64, fitting-space palette
+    guess,  # IN (n_colors,) int32, entry nearest to each colour
+    order,  # IN (n_entries, n_entries) int32, see _nearest_from
+    spread,  # IN (n_entries, n_entries) float64, see _nearest_from
     strength,  # IN (height, width) float64 in [0, 1], rule 3
     damping,  # IN float, rule 1
     clamp_sq,  # IN float, rule 2 threshold
     clamp_scale,  # IN float, rule 2 factor
+    reach,  # IN float, rule 4 (inf: off)
+    floor_sq,  # IN float, rule 4's allowance for colours on an entry
     index_map,  # OUT (height, width) integer, palette entry of every pixel
 ):
     """Damped serpentine Floyd-Steinberg error diffusion (module docstring).
@@ -170,7 +228,13 @@ def dither_serpentine(
             scale = clamp_scale if sq > clamp_sq else 1.0
             for c in range(n_channels):
                 target[c] = colors[colour, c] + scale * err[c]
-            p = _nearest(target, palette)
+            g = guess[colour]
+            own = 0.0
+            for c in range(n_channels):
+                diff = colors[colour, c] - palette[g, c]
+                own += diff * diff
+            p = _nearest_from(target, palette, g, order, spread, colors[colour],
+                              reach * (own + floor_sq))
             index_map[y, x] = p
             # Rule 3 (contrast) on the error passed on, then the FS weights.
             s = strength[y, x]

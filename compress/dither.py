@@ -24,6 +24,9 @@ CLAMP_SCALE = 0.75
 # g, exceeds CONTRAST_RATIO times the undithered mean squared error m passes
 # on only CONTRAST_RATIO * m / g of its error.
 CONTRAST_RATIO = 8.0
+# Rule 4 (reach): a pixel of colour c may take entry j only if
+# |c - p_j|^2 <= REACH * (|c - p_nearest(c)|^2 + m).
+REACH = float("inf")
 
 
 def _kernels():
@@ -58,6 +61,28 @@ def map_colors(colors: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray,
     return labels, sq_dist
 
 
+def palette_neighbours(palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each entry's entries by increasing distance, and those distances.
+
+    Returns
+    -------
+    order : ndarray of shape (n_entries, n_entries), int32
+        ``order[j]`` lists every entry, nearest to ``j`` first (``j`` itself
+        first; equal distances by index).
+    spread : ndarray of shape (n_entries, n_entries), float64
+        ``spread[j, r] = |palette[j] - palette[order[j, r]]|``.
+    """
+    diff = palette[:, None, :] - palette[None, :, :]  # (k, k, C)
+    dist = np.sqrt((diff * diff).sum(axis=2))  # (k, k)
+    np.fill_diagonal(dist, 0.0)
+    n = palette.shape[0]
+    # Sort by distance, then index; j itself first even if an entry repeats it.
+    key = np.lexsort((np.arange(n)[None, :].repeat(n, 0), dist,
+                      (np.arange(n)[None, :] != np.arange(n)[:, None])), axis=1)
+    order = key.astype(np.int32)
+    return order, np.take_along_axis(dist, order, axis=1)
+
+
 def contrast_strength(contrast: np.ndarray, mean_sq_error: float,
                       ratio: float = CONTRAST_RATIO) -> np.ndarray:
     """Fraction of its error each pixel passes on (rule 3), in ``(0, 1]``.
@@ -77,7 +102,9 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
            palette: np.ndarray, *, mean_sq_error: float,
            damping: float = DAMPING, clamp_ratio: float = CLAMP_RATIO,
            clamp_scale: float = CLAMP_SCALE,
-           contrast_ratio: float = CONTRAST_RATIO) -> np.ndarray:
+           contrast_ratio: float = CONTRAST_RATIO,
+           reach: float = REACH,
+           nearest: np.ndarray | None = None) -> np.ndarray:
     """Palette index of every pixel by damped serpentine Floyd-Steinberg.
 
     Parameters
@@ -96,6 +123,9 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
         The three rules' settings (defaults: the module constants).
         ``damping=1, clamp_scale=1, contrast_ratio=inf`` is plain
         serpentine Floyd-Steinberg.
+    nearest : ndarray of shape (n_colors,), optional
+        Entry nearest to each colour (:func:`map_colors`), if already known;
+        each pixel's search starts there.
 
     Returns
     -------
@@ -106,6 +136,10 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
     colors = np.ascontiguousarray(colors, dtype=np.float64)
     palette = np.ascontiguousarray(palette, dtype=np.float64)
     inverse = np.ascontiguousarray(inverse).reshape(-1)
+    if nearest is None:
+        nearest, _ = map_colors(colors, palette)  # (n_colors,)
+    guess = np.ascontiguousarray(nearest, dtype=np.int32)  # where searches start
+    order, spread = palette_neighbours(palette)
     if np.isfinite(contrast_ratio):
         contrast = np.empty((height, width), dtype=np.float64)  # (H, W)
         k.local_contrast(colors, inverse, height, width, contrast)
@@ -113,7 +147,8 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
     else:
         strength = np.ones((height, width), dtype=np.float64)  # (H, W)
     index_map = np.empty((height, width), dtype=np.int32)
-    k.dither_serpentine(colors, inverse, palette, strength, float(damping),
+    k.dither_serpentine(colors, inverse, palette, guess, order, spread, strength,
+                        float(damping),
                         float(clamp_ratio * mean_sq_error), float(clamp_scale),
-                        index_map)
+                        float(reach), float(mean_sq_error), index_map)
     return index_map

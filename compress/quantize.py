@@ -377,8 +377,8 @@ def quantize(
 
         mean_sq = float(np.dot(sq_dist, prepared.weights) / prepared.weights.sum())
         index_map = diffuse(prepared.X, prepared.inverse, (height, width),
-                            to_fit(palette, space), mean_sq_error=mean_sq
-                            ).astype(index_dtype)  # (H, W)
+                            to_fit(palette, space), mean_sq_error=mean_sq,
+                            nearest=row_index).astype(index_dtype)  # (H, W)
     elif prepared.inverse is not None:
         pairs = (prepared.colors, row_index, prepared.weights)
         index_map = row_index[prepared.inverse].reshape(height, width)  # (H, W)

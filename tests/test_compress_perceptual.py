@@ -13,7 +13,12 @@ import pytest
 
 from compress import colour, quantize
 from compress.delta_e import delta_e_stats
-from compress.dither import contrast_strength, dither, map_colors
+from compress.dither import (
+    contrast_strength,
+    dither,
+    map_colors,
+    palette_neighbours,
+)
 from compress.histogram import color_histogram
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,7 +45,8 @@ def test_local_contrast_and_dither_kernel_match_naive():
     colors, _, inverse = color_histogram(pixels.reshape(-1, 3))
     X = colour.to_fit(colors, "oklab")
     image = X[inverse].reshape(23, 31, 3)
-    palette = colour.to_fit(rng.integers(0, 256, (6, 3), dtype=np.uint8), "oklab")
+    palette = colour.to_fit(rng.integers(0, 256, (40, 3), dtype=np.uint8), "oklab")
+    palette[7] = palette[3]  # a repeated entry (rounding can make one): ties
 
     from compress import _dither_kernel as kern
 
@@ -50,12 +56,17 @@ def test_local_contrast_and_dither_kernel_match_naive():
 
     strength = contrast_strength(contrast, 0.01, 4.0)
     assert strength.min() > 0 and strength.max() == 1.0
-    for damping, clamp_sq, clamp_scale in ((1.0, np.inf, 1.0), (15 / 16, 0.02, 0.75)):
+    guess, _ = map_colors(X, palette)
+    order, spread = palette_neighbours(palette)
+    for damping, clamp_sq, clamp_scale, reach in ((1.0, np.inf, 1.0, np.inf),
+                                                  (15 / 16, 0.02, 0.75, np.inf),
+                                                  (0.75, 0.02, 0.75, 3.0)):
         index_map = np.empty((23, 31), dtype=np.int32)
-        kern.dither_serpentine(X, inverse, palette, strength, damping, clamp_sq,
-                               clamp_scale, index_map)
+        kern.dither_serpentine(X, inverse, palette, guess, order, spread, strength,
+                               damping, clamp_sq, clamp_scale, reach, 0.004,
+                               index_map)
         expect = naive.dither_serpentine(image, palette, strength, damping,
-                                         clamp_sq, clamp_scale)
+                                         clamp_sq, clamp_scale, reach, 0.004)
         assert np.array_equal(index_map, expect)
 
 
@@ -237,3 +248,20 @@ def test_dithering_is_identical_across_reruns_and_thread_counts():
     b = quantize(image, 16, space="oklab", dither=True)
     assert hashlib.sha256(a.index_map.tobytes()).digest() == \
         hashlib.sha256(b.index_map.tobytes()).digest()
+
+
+def test_pruned_search_equals_brute_force():
+    from compress import _dither_kernel as kern
+
+    rng = np.random.default_rng(5)
+    palette = rng.random((64, 3))
+    palette[10] = palette[20]  # ties go to the lowest index in both
+    order, spread = palette_neighbours(palette)
+    for _ in range(3000):
+        target = rng.random(3) * 1.4 - 0.2
+        guess = int(rng.integers(0, 64))
+        assert kern._nearest_from(target, palette, guess, order, spread, target,
+                                  np.inf) == kern._nearest(target, palette)
+    target = palette[20].copy()
+    assert kern._nearest_from(target, palette, 20, order, spread, target,
+                              np.inf) == 10
