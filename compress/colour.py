@@ -6,27 +6,27 @@
   Euclidean distance tracks perceived difference much better than in sRGB,
   where a step in the blues looks smaller than the same step in the greens.
 * Weighted OKLab, the space ``quantize(..., space="oklab")`` fits in:
-  ``(L, w a, w b)`` with ``w = OKLAB_AB_WEIGHT = 1.5``.  Plain OKLab
+  ``(L, w a, w b)`` with ``w = OKLAB_AB_WEIGHT = 2``.  Plain OKLab
   under-weights chroma differences: Ottosson's fit to colour-difference data
-  found a factor of about 2.02-2.05 relative to lightness, the ``deltaEOK2``
-  weighting of the CSS Color 4 discussions.  What a palette of k colours
-  should minimise is a compromise, measured (``python -m bench.perceptual``,
-  6 images x k in {16, 64, 256}, against ``pngquant --nofs``):
+  found a factor of about 2.02-2.05 relative to lightness; doubling a and b
+  is the ``deltaEOK2`` weighting of the CSS Color 4 discussions.  Measured
+  (``python -m bench.perceptual``, 6 images x k in {16, 64, 256}, against
+  ``pngquant --nofs``):
 
   ======  ======================  ===================  ================
   w       lower mean ΔE2000 in    lower p95 ΔE2000 in  SSIM within 0.01
   ======  ======================  ===================  ================
   1.0     15 of 18                16 of 18             15 of 18
   1.5     18 of 18                18 of 18             15 of 18
+  1.75    18 of 18                18 of 18             12 of 18
   2.0     18 of 18                18 of 18             8 of 18
   ======  ======================  ===================  ================
 
-  Doubling buys a little more ΔE2000 margin (-0.10 instead of -0.02 in the
-  closest cell) with lightness detail, which SSIM sees (mean SSIM gap -0.010
-  instead of -0.004; PSNR -0.77 instead of -0.60 dB against pngquant).  An
-  earlier prototype on 10 images had chosen 2; 1.5 keeps every ΔE2000 win
-  here and loses least SSIM.  The flower image stays 0.02-0.03 below
-  pngquant's SSIM at every weight.
+  A smaller weight gives lightness more palette entries, which SSIM rewards,
+  but at k = 16 it loses hues: with w = 1.5 or 1.75 the olive-brown fuel
+  tank of scikit-image's astronaut turns grey-brown (undithered) or
+  red-brown (dithered), the very hue shift that ``pngquant`` shows; with
+  w = 2 it stays olive.  Hue is what this option is for, so w = 2.
 
 For the fit, images with other channel counts map as follows (``to_fit``):
 
@@ -57,7 +57,7 @@ import numpy as np
 SPACES = ("rgb", "oklab")
 
 # Weight of the a and b axes in the fitting space (see the module docstring).
-OKLAB_AB_WEIGHT = 1.5
+OKLAB_AB_WEIGHT = 2.0
 
 # Ottosson (2020): linear sRGB -> cone-like LMS, and cube-rooted LMS -> Lab.
 _RGB_TO_LMS = np.array([

@@ -71,9 +71,9 @@ def test_weighted_oklab_scales_a_and_b():
     rgb = ALL_RGB[:1000].astype(np.uint8)
     lab = colour.srgb8_to_oklab(rgb)
     fit = colour.to_fit(rgb, "oklab")
-    assert colour.OKLAB_AB_WEIGHT == 1.5
+    assert colour.OKLAB_AB_WEIGHT == 2.0
     assert np.allclose(fit[:, 0], lab[:, 0])
-    assert np.allclose(fit[:, 1:], 1.5 * lab[:, 1:])
+    assert np.allclose(fit[:, 1:], 2.0 * lab[:, 1:])
 
 
 def test_out_of_gamut_centres_are_clipped():
