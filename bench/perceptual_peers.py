@@ -111,6 +111,9 @@ ABLATION = {
     "FS, undamped": ours_dither_variant(damping=1.0, clamp_scale=1.0,
                                         contrast_ratio=_OFF),
     "FS + leak": ours_dither_variant(clamp_scale=1.0, contrast_ratio=_OFF),
-    "FS + leak + clamp": ours_dither_variant(contrast_ratio=_OFF),
+    "FS + leak + clamp (the prototype)": ours_dither_variant(contrast_ratio=_OFF),
+    "FS + leak + contrast": ours_dither_variant(clamp_scale=1.0),
     "FS + leak + clamp + contrast (shipped)": ours_dither_variant(),
+    "FS + leak 1/2 + clamp + contrast 2 (rejected)": ours_dither_variant(
+        damping=0.5, contrast_ratio=2.0),
 }

@@ -75,8 +75,6 @@ def _nearest_from(
     guess,  # IN int, an entry likely to be nearest
     order,  # IN (n_entries, n_entries) int32: entries by distance from each entry
     spread,  # IN (n_entries, n_entries) float64: those distances (not squared)
-    source,  # IN (n_channels,) float64, the pixel's own colour
-    reach_sq,  # IN float, rule 4: entries farther than this from source are skipped
 ):
     """:func:`_nearest`, scanning outwards from ``guess`` and stopping early.
 
@@ -89,10 +87,6 @@ def _nearest_from(
     close to it and only a few entries are visited.  Ties go to the lowest
     index, as in :func:`_nearest`; the stopping test has a relative margin of
     1e-9 so that rounding in the square roots cannot skip an equal entry.
-
-    Entries whose squared distance from the pixel's own colour ``source``
-    exceeds ``reach_sq`` are skipped (rule 4); ``guess`` never is.  With
-    ``reach_sq = inf`` the result is exactly :func:`_nearest`'s.
     """
     n_channels = palette.shape[1]
     sq = 0.0
@@ -105,13 +99,6 @@ def _nearest_from(
         if spread[guess, rank] > (reach + np.sqrt(best_sq)) * (1.0 + 1e-9):
             break
         j = order[guess, rank]
-        if reach_sq < np.inf:
-            own = 0.0
-            for c in range(n_channels):
-                diff = source[c] - palette[j, c]
-                own += diff * diff
-            if own > reach_sq:
-                continue
         sq = 0.0
         for c in range(n_channels):
             diff = target[c] - palette[j, c]
@@ -192,8 +179,6 @@ def dither_serpentine(
     damping,  # IN float, rule 1
     clamp_sq,  # IN float, rule 2 threshold
     clamp_scale,  # IN float, rule 2 factor
-    reach,  # IN float, rule 4 (inf: off)
-    floor_sq,  # IN float, rule 4's allowance for colours on an entry
     index_map,  # OUT (height, width) integer, palette entry of every pixel
 ):
     """Damped serpentine Floyd-Steinberg error diffusion (module docstring).
@@ -228,13 +213,7 @@ def dither_serpentine(
             scale = clamp_scale if sq > clamp_sq else 1.0
             for c in range(n_channels):
                 target[c] = colors[colour, c] + scale * err[c]
-            g = guess[colour]
-            own = 0.0
-            for c in range(n_channels):
-                diff = colors[colour, c] - palette[g, c]
-                own += diff * diff
-            p = _nearest_from(target, palette, g, order, spread, colors[colour],
-                              reach * (own + floor_sq))
+            p = _nearest_from(target, palette, guess[colour], order, spread)
             index_map[y, x] = p
             # Rule 3 (contrast) on the error passed on, then the FS weights.
             s = strength[y, x]

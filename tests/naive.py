@@ -234,14 +234,11 @@ def local_contrast(image: np.ndarray) -> np.ndarray:
     return out
 
 
-def dither_serpentine(image, palette, strength, damping, clamp_sq, clamp_scale,
-                      reach=np.inf, floor_sq=0.0):
+def dither_serpentine(image, palette, strength, damping, clamp_sq, clamp_scale):
     """Damped serpentine Floyd-Steinberg on an (H, W, C) float image, plainly.
 
     One full-size error array; the FS weights 7, 3, 5, 1 (/16) are applied to
-    the neighbours inside the image, mirrored on odd rows.  A pixel of colour
-    c may take the entry nearest to c, or any entry j with
-    ``|c - p_j|^2 <= reach * (|c - p_nearest|^2 + floor_sq)``.
+    the neighbours inside the image, mirrored on odd rows.
     """
     height, width, _ = image.shape
     error = np.zeros(image.shape)
@@ -254,11 +251,7 @@ def dither_serpentine(image, palette, strength, damping, clamp_sq, clamp_scale,
             if float(received @ received) > clamp_sq:
                 received = clamp_scale * received
             target = image[y, x] + received
-            own = ((palette - image[y, x]) ** 2).sum(axis=1)
-            nearest = int(np.argmin(own))
-            allowed = own <= reach * (own[nearest] + floor_sq)
-            allowed[nearest] = True
-            sq = np.where(allowed, ((palette - target) ** 2).sum(axis=1), np.inf)
+            sq = ((palette - target) ** 2).sum(axis=1)
             p = int(np.argmin(sq))
             index_map[y, x] = p
             e = strength[y, x] * (target - palette[p])

@@ -58,15 +58,13 @@ def test_local_contrast_and_dither_kernel_match_naive():
     assert strength.min() > 0 and strength.max() == 1.0
     guess, _ = map_colors(X, palette)
     order, spread = palette_neighbours(palette)
-    for damping, clamp_sq, clamp_scale, reach in ((1.0, np.inf, 1.0, np.inf),
-                                                  (15 / 16, 0.02, 0.75, np.inf),
-                                                  (0.75, 0.02, 0.75, 3.0)):
+    for damping, clamp_sq, clamp_scale in ((1.0, np.inf, 1.0), (0.5, 0.02, 0.75),
+                                           (15 / 16, 0.004, 0.75)):
         index_map = np.empty((23, 31), dtype=np.int32)
         kern.dither_serpentine(X, inverse, palette, guess, order, spread, strength,
-                               damping, clamp_sq, clamp_scale, reach, 0.004,
-                               index_map)
+                               damping, clamp_sq, clamp_scale, index_map)
         expect = naive.dither_serpentine(image, palette, strength, damping,
-                                         clamp_sq, clamp_scale, reach, 0.004)
+                                         clamp_sq, clamp_scale)
         assert np.array_equal(index_map, expect)
 
 
@@ -118,9 +116,10 @@ def test_dithered_flat_patch_in_an_image_keeps_its_mean():
         best = p0 + t * (p1 - p0)
         assert 0.2 < t < 0.8
         error = np.linalg.norm(mean_out - best)
-        assert error < 0.1 * np.linalg.norm(mean_plain - best)
-        # measured: 2.8 % of the step between the entries (oklab), towards the
-        # nearer one; rule 2 (clamp) causes most of it (0.6 % without it)
+        # measured (oklab): 11 % of the undithered error, 3.9 % of the step
+        # between the entries, towards the nearer one (rule 2, the clamp,
+        # causes most of it); rgb: 2 % and 0.9 %
+        assert error < 0.15 * np.linalg.norm(mean_plain - best)
         assert error < 0.05 * np.linalg.norm(p1 - p0)
 
 
@@ -260,8 +259,7 @@ def test_pruned_search_equals_brute_force():
     for _ in range(3000):
         target = rng.random(3) * 1.4 - 0.2
         guess = int(rng.integers(0, 64))
-        assert kern._nearest_from(target, palette, guess, order, spread, target,
-                                  np.inf) == kern._nearest(target, palette)
+        assert kern._nearest_from(target, palette, guess, order, spread) == \
+            kern._nearest(target, palette)
     target = palette[20].copy()
-    assert kern._nearest_from(target, palette, 20, order, spread, target,
-                              np.inf) == 10
+    assert kern._nearest_from(target, palette, 20, order, spread) == 10
