@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import numbers
+import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import _validation as V
 from ._assign import resolve_algorithm
-from ._config import center_dtype
-from ._lloyd import IterationRecord, LloydRun, lloyd, weighted_tolerance
+from ._config import center_dtype, compile_seconds
+from ._lloyd import IterationRecord, KMeansResult, lloyd, weighted_tolerance
 from ._seeding import kmeans_plusplus_rows, random_rows
 
 ALGORITHMS = ("auto", "lloyd", "hamerly", "blas")
@@ -20,37 +20,6 @@ ALGORITHMS = ("auto", "lloyd", "hamerly", "blas")
 
 class KMeansWarning(UserWarning):
     """Raised for fits that succeed with a caveat (e.g. fewer distinct points)."""
-
-
-@dataclass
-class KMeansResult:
-    """What :func:`kmeans` returns.
-
-    Attributes
-    ----------
-    centers : ndarray of shape (n_clusters, n_features)
-        Final centres: float32 for float32 data, float64 otherwise.
-    labels : ndarray of shape (n_samples,), int32
-        Index of the nearest centre of every sample.
-    inertia : float
-        ``sum_i w_i ||x_i - c_{l_i}||^2`` for the returned centres and labels.
-    n_iter : int
-        Iterations of the best run.
-    converged : bool
-        Whether the best run stopped by the labels or ``tol``, not ``max_iter``.
-    history : list of IterationRecord
-        Per-iteration inertia, centre shift and seconds of the best run.
-    n_init : int
-        How many runs were made.
-    """
-
-    centers: np.ndarray
-    labels: np.ndarray
-    inertia: float
-    n_iter: int
-    converged: bool
-    history: list[IterationRecord] = field(default_factory=list)
-    n_init: int = 1
 
 
 def _make_rng(random_state) -> np.random.Generator:
@@ -124,7 +93,7 @@ def kmeans(
     tol: float = 1e-4,
     verbose: int = 0,
     random_state=None,
-    algorithm: str = "lloyd",
+    algorithm: str = "auto",
 ) -> KMeansResult:
     """Cluster ``X`` into ``n_clusters`` groups with exact k-means.
 
@@ -135,6 +104,7 @@ def kmeans(
     result : KMeansResult
         The run of lowest inertia among the ``n_init`` runs.
     """
+    started, compiled = time.perf_counter(), compile_seconds()
     X = V.check_array(X)
     n_clusters = V.check_n_clusters(n_clusters, X.shape[0])
     w = V.check_sample_weight(sample_weight, X.shape[0])
@@ -152,10 +122,11 @@ def kmeans(
     # tiny weights or overflowing for huge ones.  Inertia is scaled back.
     w_exp = -int(np.floor(np.log2(w.max())))
     if w_exp != 0:
-        w = np.ldexp(w, w_exp)  # w * 2**w_exp without overflowing 2**w_exp itself
+        # w * 2**w_exp without overflowing 2**w_exp itself
+        w = V.kernel_weights(np.ldexp(w, w_exp))
     abs_tol = weighted_tolerance(X, w, tol)
 
-    best: LloydRun | None = None
+    best: KMeansResult | None = None
     for r in range(runs):
         centers0 = _initial_centers(X, n_clusters, w, init, rng)
         if verbose:
@@ -167,21 +138,35 @@ def kmeans(
         if best is None or run.inertia < best.inertia:
             best = run
     assert best is not None
-    n_distinct = np.count_nonzero(np.bincount(best.labels, minlength=n_clusters))
-    if n_distinct < n_clusters:
-        warnings.warn(
-            f"Found {n_distinct} distinct clusters, fewer than n_clusters="
-            f"{n_clusters}: the data has fewer distinct points than clusters.",
-            KMeansWarning,
-            stacklevel=2,
-        )
+    _warn_if_empty(X, w, best.labels, n_clusters, best.n_iter)
     history = [
         IterationRecord(float(np.ldexp(h.inertia, -w_exp)), h.center_shift, h.seconds)
         for h in best.history
     ]
+    seconds = time.perf_counter() - started - (compile_seconds() - compiled)
     return KMeansResult(
         best.centers, best.labels, float(np.ldexp(best.inertia, -w_exp)), best.n_iter,
-        best.converged, history, runs,
+        best.converged, history, runs, seconds,
+    )
+
+
+def _warn_if_empty(X, sample_weight, labels, n_clusters: int, n_iter: int) -> None:
+    """Warn when some clusters ended empty, saying truthfully why."""
+    n_used = np.count_nonzero(np.bincount(labels, minlength=n_clusters))
+    if n_used == n_clusters:
+        return
+    distinct = np.unique(X[sample_weight > 0], axis=0).shape[0]  # rare path
+    if distinct < n_clusters:
+        why = (f"the data has {distinct} distinct point(s) of positive weight, "
+               "fewer than n_clusters")
+    else:
+        why = (f"the fit stopped after {n_iter} iteration(s), before the empty "
+               "clusters were given samples again; raise max_iter or lower tol")
+    warnings.warn(
+        f"Found {n_used} non-empty clusters, fewer than n_clusters={n_clusters}: "
+        f"{why}.",
+        KMeansWarning,
+        stacklevel=3,
     )
 
 

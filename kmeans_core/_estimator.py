@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from . import _kernels as K
 from . import _validation as V
 from ._api import kmeans
+from ._config import N_BLOCKS
 
 
 class KMeans:
@@ -43,12 +46,13 @@ class KMeans:
         Print one line per iteration when positive.
     random_state : None, int or numpy.random.Generator, default=None
         Seeds the one ``numpy.random.Generator`` that all randomness comes from.
-    algorithm : {"lloyd", "hamerly", "blas", "auto"}, default="lloyd"
+    algorithm : {"auto", "lloyd", "hamerly", "blas"}, default="auto"
         How the assignment step is computed.  ``"lloyd"`` computes every
-        distance; ``"hamerly"`` skips samples whose bounds prove their label
-        cannot change (bitwise the same result, faster below ~16 features);
-        ``"blas"`` uses matrix products (same clustering up to rounding,
-        faster with many features); ``"auto"`` picks hamerly or blas.
+        distance (the textbook); ``"hamerly"`` skips samples whose bounds
+        prove their label cannot change (bitwise the same result as lloyd,
+        2x faster per iteration on RGB pixels); ``"blas"`` uses matrix
+        products (same clustering up to rounding, faster with many features);
+        ``"auto"`` picks hamerly below 16 features and blas from 16.
 
     Attributes
     ----------
@@ -64,6 +68,10 @@ class KMeans:
         Number of features seen in ``fit``.
     history_ : list of IterationRecord
         Inertia, centre shift and seconds of every iteration of the best run.
+    feature_names_in_ : ndarray of shape (n_features_in_,), dtype=object
+        Column names of ``X`` in ``fit``, when ``X`` was a DataFrame whose
+        column names are all strings.  ``predict``, ``transform`` and
+        ``score`` then refuse data whose columns are named in another order.
 
     Notes
     -----
@@ -84,7 +92,7 @@ class KMeans:
         tol=1e-4,
         verbose=0,
         random_state=None,
-        algorithm="lloyd",
+        algorithm="auto",
     ):
         self.n_clusters = n_clusters
         self.init = init
@@ -156,6 +164,7 @@ class KMeans:
         self : KMeans
             The fitted estimator.
         """
+        names = _feature_names(X)
         result = kmeans(
             X,
             self.n_clusters,
@@ -174,6 +183,10 @@ class KMeans:
         self.n_iter_ = result.n_iter
         self.n_features_in_ = result.centers.shape[1]
         self.history_ = result.history
+        if names is None:
+            self.__dict__.pop("feature_names_in_", None)
+        else:
+            self.feature_names_in_ = names
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None):
@@ -184,22 +197,80 @@ class KMeans:
         """Fit and return the distance of every sample to every centre."""
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
+    # -- names and output containers (scikit-learn's set_output API) --------
+    def get_feature_names_out(self, input_features=None):
+        """Names of the ``transform`` columns: ``kmeans0``, ``kmeans1``, ...
+
+        Parameters
+        ----------
+        input_features : ignored
+            Present for API consistency.
+
+        Returns
+        -------
+        names : ndarray of shape (n_clusters,), dtype=object
+        """
+        self._check_is_fitted()
+        prefix = type(self).__name__.lower()
+        return np.array([f"{prefix}{j}" for j in range(len(self.cluster_centers_))],
+                        dtype=object)
+
+    def set_output(self, *, transform=None):
+        """Choose the container ``transform`` and ``fit_transform`` return.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas"} or None, default=None
+            ``"pandas"``: a DataFrame with columns :meth:`get_feature_names_out`
+            and the index of the input DataFrame; ``"default"``: an ndarray;
+            ``None``: leave the choice unchanged.
+
+        Returns
+        -------
+        self : KMeans
+        """
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas"):
+            raise ValueError(
+                f"set_output(transform={transform!r}): choose 'default' or 'pandas'."
+            )
+        self._sklearn_output_config = {"transform": transform}
+        return self
+
+    def _wrap_output(self, out: np.ndarray, X_in):
+        config = getattr(self, "_sklearn_output_config", {})
+        if config.get("transform", "default") != "pandas":
+            return out
+        import pandas as pd
+
+        index = X_in.index if isinstance(X_in, pd.DataFrame) else None
+        return pd.DataFrame(out, index=index, columns=self.get_feature_names_out())
+
     # -- using a fitted model -----------------------------------------------
-    def _check_fitted_X(self, X) -> np.ndarray:
+    def _check_is_fitted(self) -> None:
         if not hasattr(self, "cluster_centers_"):
             raise V.NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet; call "
                 "'fit' before using it."
             )
+
+    def _check_fitted_X(self, X) -> np.ndarray:
+        self._check_is_fitted()
+        _check_feature_names(getattr(self, "feature_names_in_", None),
+                             _feature_names(X), type(self).__name__)
         X = V.check_array(X, dtype=self.cluster_centers_.dtype.type)
         V.check_n_features(X, self.n_features_in_, type(self).__name__)
         return X
 
-    def _assign(self, X):
-        labels = np.empty(X.shape[0], dtype=np.int32)
-        sq_dist = np.empty(X.shape[0], dtype=X.dtype)
-        K.assign_labels(X, self.cluster_centers_, labels, sq_dist)
-        return labels, sq_dist
+    def _assign(self, X, sample_weight):
+        """Run the E-step against the fitted centres: labels and weighted inertia."""
+        labels = np.full(X.shape[0], -1, dtype=np.int32)
+        inertia = np.empty(N_BLOCKS)
+        changed = np.empty(N_BLOCKS, dtype=np.int64)
+        K.assign_labels(X, sample_weight, self.cluster_centers_, labels, inertia,
+                        changed)
+        return labels, float(inertia.sum())
 
     def predict(self, X):
         """Label of the nearest centre of every sample of ``X``.
@@ -213,7 +284,8 @@ class KMeans:
         -------
         labels : ndarray of shape (n_samples,), int32
         """
-        return self._assign(self._check_fitted_X(X))[0]
+        X = self._check_fitted_X(X)
+        return self._assign(X, V.check_sample_weight(None, X.shape[0]))[0]
 
     def transform(self, X):
         """Euclidean distance of every sample to every centre.
@@ -227,10 +299,10 @@ class KMeans:
         -------
         distances : ndarray of shape (n_samples, n_clusters)
         """
-        X = self._check_fitted_X(X)
+        X_in, X = X, self._check_fitted_X(X)
         out = np.empty((X.shape[0], self.cluster_centers_.shape[0]), dtype=X.dtype)
         K.all_distances(X, self.cluster_centers_, out)
-        return out
+        return self._wrap_output(out, X_in)
 
     def score(self, X, y=None, sample_weight=None):
         """Opposite of the weighted inertia of ``X`` against the fitted centres.
@@ -242,5 +314,35 @@ class KMeans:
         """
         X = self._check_fitted_X(X)
         w = V.check_sample_weight(sample_weight, X.shape[0])
-        _, sq_dist = self._assign(X)
-        return -float(np.dot(w, sq_dist.astype(np.float64)))
+        return -self._assign(X, w)[1]
+
+
+def _feature_names(X) -> np.ndarray | None:
+    """Column names of a DataFrame-like ``X`` if all are strings, else None."""
+    columns = getattr(X, "columns", None)
+    if columns is None or isinstance(X, np.ndarray):
+        return None
+    names = np.asarray(list(columns), dtype=object)
+    if len(names) == 0 or not all(isinstance(n, str) for n in names):
+        return None
+    return names
+
+
+def _check_feature_names(fitted, given, owner: str) -> None:
+    """Refuse columns in another order or with other names (as scikit-learn)."""
+    if fitted is None and given is None:
+        return
+    if fitted is None:
+        warnings.warn(f"X has feature names, but {owner} was fitted without "
+                      "feature names", UserWarning, stacklevel=4)
+        return
+    if given is None:
+        warnings.warn(f"X does not have valid feature names, but {owner} was "
+                      "fitted with feature names", UserWarning, stacklevel=4)
+        return
+    if len(fitted) != len(given) or not (fitted == given).all():
+        raise ValueError(
+            "The feature names should match those that were passed during fit: "
+            f"fitted with {list(fitted)}, got {list(given)}. Select the columns "
+            "in the same order (X[model.feature_names_in_])."
+        )

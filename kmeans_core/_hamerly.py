@@ -31,7 +31,7 @@ import numpy as np
 from numba import prange
 
 from ._config import center_dtype, jit
-from ._kernels import add_to_block, block_bounds, sq_dist
+from ._kernels import add_sample, block_bounds, sq_dist
 
 
 def skip_margin(X: np.ndarray) -> tuple[float, float]:
@@ -93,7 +93,6 @@ def assign_hamerly(
     sample_weight,  # IN (n_samples,) float64
     labels,  # INOUT (n_samples,) int32
     lower,  # INOUT (n_samples,) float64, l_i
-    n_searched,  # OUT (n_blocks,) int64, samples per block that were searched
     block_sums,  # OUT (n_blocks, n_clusters, n_features) float64
     block_weights,  # OUT (n_blocks, n_clusters) float64
     block_inertia,  # OUT (n_blocks,) float64
@@ -108,8 +107,12 @@ def assign_hamerly(
     ``||c_j - c_a|| - u`` away from ``x_i``, so once that exceeds the
     second-nearest distance found so far, no later centre in the list can be
     nearest or second-nearest and the search stops.  Ties go to the lowest
-    index.  Labels, the block sums and the change counts come out exactly as
-    :func:`_kernels.assign_accumulate` writes them (same per-block order).
+    index.
+
+    This fuses the E-step (:func:`_kernels.assign_labels`) with the first part
+    of the M-step (:func:`_kernels.accumulate_blocks`) in one pass over ``X``:
+    labels, block inertia, block sums and change counts come out bitwise as
+    those two kernels write them (same samples, same order of additions).
     """
     n_samples = X.shape[0]
     n_clusters = centers.shape[0]
@@ -132,50 +135,48 @@ def assign_hamerly(
         block_weights[b, :] = 0.0
         block_inertia[b] = 0.0
         block_changed[b] = 0
-        n_searched[b] = 0
         start, stop = block_bounds(n_samples, block_sums.shape[0], b)
         previous = 0
         for i in range(start, stop):
             a = previous if first else labels[i]
-            d_a = sq_dist(X, i, centers, a)
+            best = sq_dist(X, i, centers, a)  # u^2, exact
+            best_j = a
+            search = True
             if not first:
                 lower[i] -= p2 if a == j1 else p1
                 # Skip test u + slack < m, squared so that no sqrt is needed
                 # for the samples that pass: u (1 + rel) < m - abs_slack.
                 m = max(s[a], lower[i]) - abs_slack
-                if m > 0.0 and np.float64(d_a) * grow < m * m:
-                    add_to_block(X, i, sample_weight[i], a, d_a, b,
-                                 block_sums, block_weights, block_inertia)
-                    continue
-            u = np.sqrt(np.float64(d_a))
-            # Search outwards from c_a: nearest and second nearest, ties to
-            # the lowest index.
-            best = d_a
-            best_j = a
-            second = np.inf
-            limit = np.inf  # u + sqrt(second) + slack: centres farther from c_a lose
-            for t in range(n_clusters):
-                j = order[a, t]
-                if j == a:
-                    continue
-                if cc[a, j] > limit:
-                    break
-                d = sq_dist(X, i, centers, j)
-                if d < best or (d == best and j < best_j):
-                    second = best
-                    best = d
-                    best_j = j
-                elif d < second:
-                    second = d
-                else:
-                    continue
-                reach = np.sqrt(np.float64(second))
-                limit = u + reach + rel * (reach + u) + abs_slack
-            previous = best_j
-            if labels[i] != best_j:
-                labels[i] = best_j
-                block_changed[b] += 1
-            lower[i] = np.sqrt(np.float64(second))
-            n_searched[b] += 1
-            add_to_block(X, i, sample_weight[i], best_j, best, b,
-                         block_sums, block_weights, block_inertia)
+                search = not (m > 0.0 and np.float64(best) * grow < m * m)
+            if search:
+                # Search outwards from c_a: nearest and second nearest, ties
+                # to the lowest index.
+                u = np.sqrt(np.float64(best))
+                second = np.inf
+                limit = np.inf  # u + sqrt(second) + slack: farther centres lose
+                for t in range(n_clusters):
+                    j = order[a, t]
+                    if j == a:
+                        continue
+                    if cc[a, j] > limit:
+                        break
+                    d = sq_dist(X, i, centers, j)
+                    if d < best or (d == best and j < best_j):
+                        second = best
+                        best = d
+                        best_j = j
+                    elif d < second:
+                        second = d
+                    else:
+                        continue
+                    reach = np.sqrt(np.float64(second))
+                    limit = u + reach + rel * (reach + u) + abs_slack
+                previous = best_j
+                if labels[i] != best_j:
+                    labels[i] = best_j
+                    block_changed[b] += 1
+                lower[i] = np.sqrt(np.float64(second))
+            # The M-step's sums, in the same pass.  One call site for both
+            # paths keeps the kernel small (2.5 -> 2.2 s of CPU to compile).
+            block_inertia[b] += sample_weight[i] * np.float64(best)
+            add_sample(X, i, sample_weight[i], best_j, b, block_sums, block_weights)

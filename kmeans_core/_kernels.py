@@ -1,19 +1,22 @@
-"""Compiled kernels of Lloyd's algorithm: assignment, update and inertia.
+"""Compiled kernels of Lloyd's algorithm: the E-step, the M-step, and helpers.
 
 Lloyd's algorithm (Lloyd 1982, "Least squares quantization in PCM", IEEE Trans.
 Inf. Theory 28(2)) alternates two steps that each lower the weighted objective
 
     J(c, l) = sum_i w_i * ||x_i - c_{l_i}||^2 .
 
-* assignment (E-step): with the centres fixed, J is smallest when every sample
-  takes its nearest centre, ``l_i = argmin_j ||x_i - c_j||^2``;
-* update (M-step): with the labels fixed, J is smallest when every centre is the
-  weighted mean of its samples, ``c_j = sum_{l_i = j} w_i x_i / sum_{l_i = j} w_i``.
+* E-step (assignment): with the centres fixed, J is smallest when every sample
+  takes its nearest centre, ``l_i = argmin_j ||x_i - c_j||^2``
+  (:func:`assign_labels`);
+* M-step (update): with the labels fixed, J is smallest when every centre is the
+  weighted mean of its samples, ``c_j = sum_{l_i = j} w_i x_i / sum_{l_i = j} w_i``
+  (:func:`accumulate_blocks`, :func:`merge_blocks`, :func:`average_centers`).
 
 Kernels only do arithmetic: they write into buffers the driver allocated once
 and return nothing.  Arguments are labelled ``# IN``, ``# OUT`` or ``# INOUT``,
 inputs first.  Names follow scikit-learn: ``n_samples``, ``n_features``,
-``n_clusters``; ``i`` indexes samples, ``j`` clusters, ``f`` features.
+``n_clusters``; ``i`` indexes samples, ``j`` clusters, ``f`` features, ``b``
+blocks.
 
 Determinism: every parallel reduction splits the samples into ``N_BLOCKS``
 fixed, contiguous blocks (see :mod:`kmeans_core._config`), sums each block
@@ -41,35 +44,32 @@ def block_bounds(n_samples, n_blocks, b):
     return start, stop
 
 
-# Fast paths by dimension.  For 3 (RGB) and 4 (RGBA) features the inner loops
-# of sq_dist and add_to_block are written out: with the width known at compile
-# time LLVM keeps the row in registers and drops the loop.  Measured on
-# American Gothic pixels (966,600 x 3, k = 20, one thread): a Hamerly pass went
-# from 7.6 to 6.2 ms.  The sums are formed in the same order as the loop.
-FIXED_WIDTHS = (3, 4)
-
-
 @jit(inline=True)
-def sq_dist(X, i, centers, j):
-    """Squared Euclidean distance ``||x_i - c_j||^2``, in the dtype of the centres.
+def sq_dist(X, i, Y, j):
+    """Squared Euclidean distance ``||x_i - y_j||^2`` between two rows.
 
-    The centres have the dtype of ``X`` for float data and are float64 for
-    integer data (uint8 pixels), which is read as it is and converted per term.
+    Computed as a sum of squared differences, feature by feature in order, in
+    the dtype of ``Y`` (float32 for float32 data; uint8/uint16 pixels are read
+    as they are and computed in float64 against float64 centres).  The expanded
+    form ``||x||^2 - 2 x.y + ||y||^2`` would cancel catastrophically when ``x``
+    is close to ``y``; only the ``"blas"`` E-step uses it, where BLAS pays for
+    the error.
+
+    For 3 features (RGB) the sum is written out: with the width known LLVM
+    keeps the row in registers (measured on 966,600 RGB pixels, k = 20, one
+    thread: a Lloyd E-step 30 -> 19 ms, a Hamerly one 4.6 -> 4.5 ms).  The
+    terms are added in the same order as the loop and no fused multiply-add
+    is allowed, so both give the same bits (``tests/test_kernels.py`` checks
+    it).
     """
-    if X.shape[1] == 3:  # RGB, written out: see FIXED_WIDTHS
-        d0 = X[i, 0] - centers[j, 0]
-        d1 = X[i, 1] - centers[j, 1]
-        d2 = X[i, 2] - centers[j, 2]
+    if X.shape[1] == 3:
+        d0 = X[i, 0] - Y[j, 0]
+        d1 = X[i, 1] - Y[j, 1]
+        d2 = X[i, 2] - Y[j, 2]
         return d0 * d0 + d1 * d1 + d2 * d2
-    if X.shape[1] == 4:  # RGBA
-        d0 = X[i, 0] - centers[j, 0]
-        d1 = X[i, 1] - centers[j, 1]
-        d2 = X[i, 2] - centers[j, 2]
-        d3 = X[i, 3] - centers[j, 3]
-        return d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3
-    d = centers.dtype.type(0.0)
+    d = Y.dtype.type(0.0)
     for f in range(X.shape[1]):
-        diff = X[i, f] - centers[j, f]
+        diff = X[i, f] - Y[j, f]
         d += diff * diff
     return d
 
@@ -81,7 +81,7 @@ def nearest_center(X, i, centers):
     best_j = 0
     for j in range(1, centers.shape[0]):
         d = sq_dist(X, i, centers, j)
-        if d < best:
+        if d < best:  # strict: the lowest index wins a tie, as in scikit-learn
             best = d
             best_j = j
     return best_j, best
@@ -90,89 +90,56 @@ def nearest_center(X, i, centers):
 @jit(parallel=True)
 def assign_labels(
     X,  # IN (n_samples, n_features)
+    sample_weight,  # IN (n_samples,) float64
     centers,  # IN (n_clusters, n_features)
-    labels,  # OUT (n_samples,) int32
-    min_sq_dist,  # OUT (n_samples,) dtype of the centres
+    labels,  # INOUT (n_samples,) int32
+    block_inertia,  # OUT (n_blocks,) float64
+    block_changed,  # OUT (n_blocks,) int64
 ):
-    """Assign every sample to its nearest centre (the E-step).
+    """Give every sample its nearest centre: the E-step (Lloyd 1982, step 1).
 
-    ``labels[i] = argmin_j ||x_i - c_j||^2`` and ``min_sq_dist[i]`` the
-    minimum itself (Lloyd 1982, step 1).  The distance is computed as the sum of
-    squared differences, not as ``||x||^2 - 2 x.c + ||c||^2``: the expanded form
-    cancels catastrophically when ``x`` is close to ``c`` and is only worth its
-    error where BLAS does the work (many features).  Ties go to the lowest
-    centre index (strict ``<``), as in scikit-learn.  No ``n_samples x
-    n_clusters`` matrix exists: each sample keeps only its running minimum.
+    ``labels[i] = argmin_j ||x_i - c_j||^2``, ties to the lowest ``j``.  Per
+    block ``b`` it also records the objective of this assignment,
+    ``block_inertia[b] = sum_{i in b} w_i ||x_i - c_{l_i}||^2``, and how many
+    labels changed (an iteration in which none did has converged).  No
+    ``n_samples x n_clusters`` matrix exists: each sample keeps only its
+    running minimum.
     """
-    for i in prange(X.shape[0]):
-        labels[i], min_sq_dist[i] = nearest_center(X, i, centers)
+    n_samples = X.shape[0]
+    n_blocks = block_inertia.shape[0]
+    for b in prange(n_blocks):
+        start, stop = block_bounds(n_samples, n_blocks, b)
+        inertia = 0.0
+        changed = 0
+        for i in range(start, stop):
+            j, d = nearest_center(X, i, centers)
+            if labels[i] != j:
+                labels[i] = j
+                changed += 1
+            inertia += sample_weight[i] * np.float64(d)
+        block_inertia[b] = inertia
+        block_changed[b] = changed
 
 
 @jit(inline=True)
-def add_to_block(
+def add_sample(
     X,  # IN (n_samples, n_features)
     i,  # IN sample index
     w,  # IN float64 weight of sample i
     j,  # IN its cluster
-    d,  # IN its squared distance to c_j
     b,  # IN its block
     block_sums,  # INOUT (n_blocks, n_clusters, n_features) float64
     block_weights,  # INOUT (n_blocks, n_clusters) float64
-    block_inertia,  # INOUT (n_blocks,) float64
 ):
-    """Add sample ``i`` to the partial sums of block ``b`` (update step, in float64)."""
+    """Add ``w_i x_i`` and ``w_i`` to cluster ``j``'s partial sums in block ``b``."""
     block_weights[b, j] += w
-    block_inertia[b] += w * np.float64(d)
-    if X.shape[1] == 3:  # RGB, written out: see FIXED_WIDTHS
+    if X.shape[1] == 3:  # written out, as in sq_dist
         block_sums[b, j, 0] += w * X[i, 0]
         block_sums[b, j, 1] += w * X[i, 1]
         block_sums[b, j, 2] += w * X[i, 2]
-        return
-    if X.shape[1] == 4:  # RGBA
-        block_sums[b, j, 0] += w * X[i, 0]
-        block_sums[b, j, 1] += w * X[i, 1]
-        block_sums[b, j, 2] += w * X[i, 2]
-        block_sums[b, j, 3] += w * X[i, 3]
         return
     for f in range(X.shape[1]):
         block_sums[b, j, f] += w * X[i, f]
-
-
-@jit(parallel=True)
-def assign_accumulate(
-    X,  # IN (n_samples, n_features)
-    sample_weight,  # IN (n_samples,) float64
-    centers,  # IN (n_clusters, n_features)
-    labels,  # INOUT (n_samples,) int32
-    block_sums,  # OUT (n_blocks, n_clusters, n_features) float64
-    block_weights,  # OUT (n_blocks, n_clusters) float64
-    block_inertia,  # OUT (n_blocks,) float64
-    block_changed,  # OUT (n_blocks,) int64
-):
-    """One Lloyd pass: assignment step fused with the per-block sums.
-
-    Does what :func:`assign_labels` then :func:`accumulate_blocks` and
-    :func:`weighted_sum_blocks` do, in one parallel region and one pass over
-    ``X``: ``labels[i] = argmin_j ||x_i - c_j||^2`` (ties to the lowest ``j``),
-    and for every block ``b`` the weighted sums, weights and inertia
-    ``sum_{i in b} w_i ||x_i - c_{l_i}||^2`` of its samples, and how many of
-    its labels changed (strict convergence is a pass where none did).
-    """
-    n_samples = X.shape[0]
-    n_blocks = block_sums.shape[0]
-    for b in prange(n_blocks):
-        block_sums[b, :, :] = 0.0
-        block_weights[b, :] = 0.0
-        block_inertia[b] = 0.0
-        block_changed[b] = 0
-        start, stop = block_bounds(n_samples, n_blocks, b)
-        for i in range(start, stop):
-            best_j, best = nearest_center(X, i, centers)
-            if labels[i] != best_j:
-                labels[i] = best_j
-                block_changed[b] += 1
-            add_to_block(X, i, sample_weight[i], best_j, best, b,
-                         block_sums, block_weights, block_inertia)
 
 
 @jit(parallel=True)
@@ -183,24 +150,21 @@ def accumulate_blocks(
     block_sums,  # OUT (n_blocks, n_clusters, n_features) float64
     block_weights,  # OUT (n_blocks, n_clusters) float64
 ):
-    """Update step, part 1: weighted sums per cluster, one partial per block.
+    """M-step, part 1: weighted sums per cluster, one partial per block.
 
     For block ``b``: ``block_sums[b, j] = sum_{i in b, l_i = j} w_i x_i`` and
     ``block_weights[b, j] = sum_{i in b, l_i = j} w_i``, accumulated in float64
     whatever the dtype of ``X`` (float32 sums of a million pixels lose digits).
     """
-    n_samples, n_features = X.shape
+    n_samples = X.shape[0]
     n_blocks = block_sums.shape[0]
     for b in prange(n_blocks):
         block_sums[b, :, :] = 0.0
         block_weights[b, :] = 0.0
         start, stop = block_bounds(n_samples, n_blocks, b)
         for i in range(start, stop):
-            j = labels[i]
-            w = sample_weight[i]
-            block_weights[b, j] += w
-            for f in range(n_features):
-                block_sums[b, j, f] += w * X[i, f]
+            add_sample(X, i, sample_weight[i], labels[i], b, block_sums,
+                       block_weights)
 
 
 @jit()
@@ -210,7 +174,7 @@ def merge_blocks(
     sums,  # OUT (n_clusters, n_features) float64
     weights,  # OUT (n_clusters,) float64
 ):
-    """Update step, part 2: merge the block partials in block order (serial)."""
+    """M-step, part 2: add the block partials in block order (serial)."""
     sums[:, :] = 0.0
     weights[:] = 0.0
     for b in range(block_sums.shape[0]):
@@ -228,45 +192,21 @@ def average_centers(
     centers_new,  # OUT (n_clusters, n_features)
     center_shift,  # OUT (n_clusters,) float64
 ):
-    """Update step, part 3: ``c_j = sums_j / weights_j`` and how far it moved.
+    """M-step, last part: ``c_j = sums_j / weights_j`` and how far it moved.
 
-    A cluster with zero weight keeps its old centre (the driver relocates empty
-    clusters before this, so that only happens when every sample already sits
-    on a centre).  ``center_shift[j] = ||c_j^new - c_j^old||``, computed from the
-    centres as stored (after rounding to the dtype of the data).
+    The driver gives every empty cluster a sample first (see
+    :mod:`kmeans_core._lloyd`), so every ``weights_j > 0`` and every centre is
+    a weighted mean of samples.  ``center_shift[j] = ||c_j^new - c_j^old||``,
+    from the centres as stored (after rounding to the dtype of the data).
     """
     n_clusters, n_features = sums.shape
     for j in range(n_clusters):
         shift = 0.0
         for f in range(n_features):
-            if weights[j] > 0.0:
-                centers_new[j, f] = sums[j, f] / weights[j]
-            else:
-                centers_new[j, f] = centers_old[j, f]
+            centers_new[j, f] = sums[j, f] / weights[j]
             diff = np.float64(centers_new[j, f]) - np.float64(centers_old[j, f])
             shift += diff * diff
         center_shift[j] = np.sqrt(shift)
-
-
-@jit(parallel=True)
-def weighted_sum_blocks(
-    values,  # IN (n_samples,)
-    sample_weight,  # IN (n_samples,) float64
-    block_out,  # OUT (n_blocks,) float64
-):
-    """Per-block ``sum_i w_i v_i`` in float64; the caller adds the blocks in order.
-
-    With ``values = min_sq_dist`` this is the inertia
-    ``sum_i w_i ||x_i - c_{l_i}||^2`` of the current assignment.
-    """
-    n_samples = values.shape[0]
-    n_blocks = block_out.shape[0]
-    for b in prange(n_blocks):
-        start, stop = block_bounds(n_samples, n_blocks, b)
-        acc = 0.0
-        for i in range(start, stop):
-            acc += sample_weight[i] * np.float64(values[i])
-        block_out[b] = acc
 
 
 @jit(parallel=True)
@@ -327,47 +267,6 @@ def all_distances(
 
 
 @jit()
-def nearest_from_products(
-    dots,  # IN (n_clusters, n_chunk) x_i . c_j, one row per centre
-    half_c_sq,  # IN (n_clusters,) ||c_j||^2 / 2
-    x_sq,  # IN (n_chunk,) ||x_i||^2
-    best,  # SCRATCH (n_chunk,) dtype of dots
-    best_j,  # SCRATCH (n_chunk,) int32
-    labels,  # INOUT (n_chunk,) int32
-    min_sq_dist,  # OUT (n_chunk,)
-    changed,  # INOUT (1,) int64, incremented for every label that changes
-):
-    """Nearest centre from matrix products (the ``"blas"`` E-step).
-
-    ``||x - c||^2 = ||x||^2 - 2 (x.c - ||c||^2 / 2)`` and ``||x||^2`` is the
-    same for every centre, so the nearest centre maximises
-    ``x.c_j - ||c_j||^2 / 2``; ``||x||^2`` is added back for the winner only
-    (clipped at 0, which the expanded form can undershoot by rounding).  The
-    loop runs centre by centre over a contiguous row of samples, so each step
-    is an element-wise compare-and-select that LLVM vectorises; a strict
-    ``>`` keeps the lowest index on ties.  Serial on purpose: right after a
-    product OpenBLAS's threads still spin, and a parallel region next to them
-    was 3-10x slower (measured).
-    """
-    n_clusters, n = dots.shape
-    for i in range(n):
-        best[i] = dots[0, i] - half_c_sq[0]
-        best_j[i] = 0
-    for j in range(1, n_clusters):
-        h = half_c_sq[j]
-        for i in range(n):
-            v = dots[j, i] - h
-            better = v > best[i]
-            best[i] = v if better else best[i]
-            best_j[i] = j if better else best_j[i]
-    for i in range(n):
-        if labels[i] != best_j[i]:
-            labels[i] = best_j[i]
-            changed[0] += 1
-        min_sq_dist[i] = max(x_sq[i] - 2.0 * best[i], 0.0)
-
-
-@jit(parallel=True)
 def weighted_column_sums(
     X,  # IN (n_samples, n_features)
     sample_weight,  # IN (n_samples,) float64
@@ -379,11 +278,13 @@ def weighted_column_sums(
 
     The two passes of a weighted variance (mean first, then squared
     deviations), in float64, one row at a time: no ``(n_samples, n_features)``
-    temporary and no strided column scans.
+    temporary and no strided column scans.  Serial: it runs twice per fit
+    (1e6 x 3 float64 rows: 6 ms a pass), and a parallel version cost 0.4 s
+    more to compile on every first run.
     """
     n_samples, n_features = X.shape
     n_blocks = block_out.shape[0]
-    for b in prange(n_blocks):
+    for b in range(n_blocks):
         block_out[b, :] = 0.0
         start, stop = block_bounds(n_samples, n_blocks, b)
         for i in range(start, stop):

@@ -13,14 +13,20 @@ Stopping rules (the same as scikit-learn's, so results can be compared):
 Unless the labels converged strictly, a final assignment step runs so that the
 returned labels are those of the returned centres.
 
-Empty clusters: after the weighted sums are formed, every cluster of zero
-weight takes the sample of positive weight that is farthest from its own
-centre (the ``m`` empty clusters, in index order, take the ``m`` farthest
-samples, farthest first, ties to the lower sample index); that sample's
-contribution moves from its old cluster to the empty one.  If every sample
-already sits on its centre (within 64 ulps of its norm), empty clusters keep
-their centre.  An iteration that relocated a cluster never counts as converged
-by unchanged labels: its centres moved after the assignment.
+Empty clusters.  An M-step must give every cluster a centre that is the
+weighted mean of some samples.  After the E-step, each cluster of zero weight
+(in index order) takes a sample from another cluster: the sample of positive
+weight that is farthest from its own centre (farthest first, ties to the lower
+sample index), among those that do not sit on their centre (within 64 ulps of
+their norm) and whose cluster keeps at least one other sample.  The sample
+moves: the cluster sums are recomputed with it in its new cluster (not
+patched by subtraction, whose rounding residue divided by itself once put a
+centre far outside the data).  When no such sample is left, the data has fewer
+distinct points than clusters, and the empty cluster gets a copy of the sums
+of the cluster that holds the first sample of positive weight: the two
+centres are then the same bits, and ties send samples to the lower index.
+An iteration that relocated a cluster never counts as converged by unchanged
+labels: its centres moved after the assignment.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ import numpy as np
 
 from . import _kernels as K
 from ._assign import BlockBuffers, make_assigner
-from ._config import N_BLOCKS, center_dtype
+from ._config import N_BLOCKS, center_dtype, compile_seconds
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,8 @@ class IterationRecord:
     center_shift : float
         ``sum_j ||c_j^new - c_j^old||^2``, the quantity compared with ``tol``.
     seconds : float
-        Wall time of the iteration.
+        Wall time of the iteration, without Numba compiling kernels (the first
+        run on a machine).
     """
 
     inertia: float
@@ -56,8 +63,29 @@ class IterationRecord:
 
 
 @dataclass
-class LloydRun:
-    """Result of one Lloyd run from one set of initial centres."""
+class KMeansResult:
+    """What :func:`kmeans_core.kmeans` returns (and one Lloyd run).
+
+    Attributes
+    ----------
+    centers : ndarray of shape (n_clusters, n_features)
+        Final centres: float32 for float32 data, float64 otherwise.
+    labels : ndarray of shape (n_samples,), int32
+        Index of the nearest centre of every sample.
+    inertia : float
+        ``sum_i w_i ||x_i - c_{l_i}||^2`` for the returned centres and labels.
+    n_iter : int
+        Iterations of the best run.
+    converged : bool
+        Whether the best run stopped by the labels or ``tol``, not ``max_iter``.
+    history : list of IterationRecord
+        Per-iteration inertia, centre shift and seconds of the best run.
+    n_init : int
+        How many runs were made.
+    seconds : float
+        Wall time of the whole fit (seeding and every run), without the time
+        Numba spent compiling kernels (the first run on a machine).
+    """
 
     centers: np.ndarray
     labels: np.ndarray
@@ -65,6 +93,8 @@ class LloydRun:
     n_iter: int
     converged: bool
     history: list[IterationRecord] = field(default_factory=list)
+    n_init: int = 1
+    seconds: float = 0.0
 
 
 def weighted_tolerance(X: np.ndarray, sample_weight: np.ndarray, tol: float) -> float:
@@ -88,42 +118,59 @@ def relocate_empty_clusters(
     sample_weight: np.ndarray,
     centers: np.ndarray,
     labels: np.ndarray,
+    blocks: BlockBuffers,
     sums: np.ndarray,
     weights: np.ndarray,
 ) -> int:
-    """Give each empty cluster the farthest sample (see module docstring).
+    """Give every empty cluster a sample (the rule is in the module docstring).
 
-    ``centers`` are those the assignment ``labels`` was made against.
-    Modifies ``sums`` and ``weights`` in place and returns how many clusters
-    were relocated.  ``labels`` are left as the assignment step wrote them.
+    ``centers`` are those the assignment ``labels`` was made against; ``sums``
+    and ``weights`` are its merged cluster sums, updated in place.  ``labels``
+    are left as the assignment wrote them.  Returns how many clusters were
+    empty.
     """
     empty = np.flatnonzero(weights <= 0.0)
     if empty.size == 0:
         return 0
+    n_clusters = weights.shape[0]
+    # Rare path: counting members costs a pass over the labels.
+    members = np.bincount(labels[sample_weight > 0], minlength=n_clusters)
     # A sample within rounding of its centre (64 ulps of its own norm) counts
     # as sitting on it: the mean of identical rows can be an ulp off, and
     # moving such a row would only make clusters trade it back and forth.
     eps = float(np.finfo(centers.dtype).eps)
-    m = min(empty.size, X.shape[0])
+    # Each taken sample may leave its cluster with one member, whose last
+    # sample must then be passed over: n_clusters candidates per block are
+    # always enough to find the len(empty) farthest that may move.
+    m = min(n_clusters, X.shape[0])
     cand_dist = np.empty((N_BLOCKS, m))
     cand_index = np.empty((N_BLOCKS, m), dtype=np.int64)
     K.farthest_samples(X, sample_weight, centers, labels, (64.0 * eps) ** 2,
                        cand_dist, cand_index)
     found = cand_index >= 0
     dist, index = cand_dist[found], cand_index[found]
-    order = np.lexsort((index, -dist))[:m]  # farthest first, ties: lower index
-    moved = 0
-    for j, i, d in zip(empty, index[order], dist[order], strict=False):
-        if d <= 0.0:
-            break
-        old, w = labels[i], sample_weight[i]
-        x = X[i].astype(np.float64)
-        sums[old] -= w * x
-        weights[old] -= w
-        sums[j] = w * x
-        weights[j] = w
-        moved += 1
-    return moved
+    candidates = iter(index[np.lexsort((index, -dist))])  # farthest first
+    moved = []  # (sample, its old cluster)
+    copies = []  # empty clusters left without a sample to take
+    for j in empty:
+        i = next((i for i in candidates if members[labels[i]] > 1), None)
+        if i is None:
+            copies.append(j)
+            continue
+        members[labels[i]] -= 1
+        moved.append((i, labels[i]))
+        labels[i] = j
+    if moved:
+        # The sums again, with the moved samples in their new clusters.
+        K.accumulate_blocks(X, sample_weight, labels, blocks.sums, blocks.weights)
+        K.merge_blocks(blocks.sums, blocks.weights, sums, weights)
+    # Clusters left empty share the centre of the first sample's cluster.
+    host = labels[int(np.argmax(sample_weight > 0))]
+    for j in copies:
+        sums[j], weights[j] = sums[host], weights[host]
+    for i, old in moved:
+        labels[i] = old
+    return int(empty.size)
 
 
 def lloyd(
@@ -135,7 +182,7 @@ def lloyd(
     tol: float,
     algorithm: str = "lloyd",
     verbose: int = 0,
-) -> LloydRun:
+) -> KMeansResult:
     """Run Lloyd's algorithm from ``centers_init``.
 
     Parameters
@@ -160,7 +207,7 @@ def lloyd(
 
     Returns
     -------
-    run : LloydRun
+    run : KMeansResult
     """
     n_samples, n_features = X.shape
     n_clusters = centers_init.shape[0]
@@ -178,20 +225,21 @@ def lloyd(
     strict = False
     n_iter = 0
     for it in range(max_iter):
-        t0 = time.perf_counter()
-        # E-step: nearest centre of every sample, and its per-block sums.
+        t0, compiled = time.perf_counter(), compile_seconds()
+        # E-step: nearest centre of every sample; per block, the cluster sums.
         assign(centers, center_shift, it == 0, labels, blocks)
-        inertia = float(blocks.inertia.sum())  # 64 blocks, in order
+        inertia = float(blocks.inertia.sum())  # the same 64 blocks every time
         changed = int(blocks.changed.sum())
-        # M-step: weighted means, with empty clusters relocated first.
+        # M-step: every centre moves to the weighted mean of its samples.
         K.merge_blocks(blocks.sums, blocks.weights, sums, weights)
-        moved = relocate_empty_clusters(X, sample_weight, centers, labels, sums,
-                                        weights)
+        moved = relocate_empty_clusters(X, sample_weight, centers, labels, blocks,
+                                        sums, weights)
         K.average_centers(sums, weights, centers, centers_new, center_shift)
         centers, centers_new = centers_new, centers
         shift = float((center_shift**2).sum())
         n_iter = it + 1
-        history.append(IterationRecord(inertia, shift, time.perf_counter() - t0))
+        seconds = time.perf_counter() - t0 - (compile_seconds() - compiled)
+        history.append(IterationRecord(inertia, shift, seconds))
         if verbose:
             print(f"Iteration {it}: inertia {inertia:.6g}, centre shift {shift:.3g}")
         if moved == 0 and changed == 0:
@@ -208,4 +256,4 @@ def lloyd(
         # Labels must belong to the centres we return.
         assign(centers, center_shift, n_iter == 0, labels, blocks)
     inertia = float(blocks.inertia.sum())
-    return LloydRun(centers, labels, inertia, n_iter, converged, history)
+    return KMeansResult(centers, labels, inertia, n_iter, converged, history)

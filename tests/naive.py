@@ -105,27 +105,44 @@ def relocate_empty(
 ) -> int:
     """The relocation rule documented in ``kmeans_core._lloyd``, written plainly.
 
-    Empty clusters (zero weight), in index order, take the samples of positive
-    weight farthest from their centre, farthest first, ties to the lower sample
-    index, skipping samples that sit on their centre.  The sample's weighted
-    contribution moves from its old cluster to the empty one.  Modifies
-    ``sums`` and ``weights``; returns the number of clusters relocated.
+    Empty clusters (zero weight), in index order, each take one sample: of
+    positive weight, not on its centre (``d_i <= (64 eps)^2 ||x_i||^2``), whose
+    cluster keeps at least one other sample of positive weight; farthest from
+    its centre first, ties to the lower sample index.  The sums are then
+    recomputed from scratch with the moved samples in their new clusters.  An
+    empty cluster left without such a sample copies the sums of the cluster
+    that holds the first sample of positive weight.  Modifies ``sums`` and
+    ``weights``; returns the number of empty clusters.
     """
+    eps = np.finfo(np.float32 if X.dtype == np.float32 else np.float64).eps
     X = np.asarray(X, dtype=np.float64)
-    empty = [j for j in range(weights.shape[0]) if weights[j] <= 0]
+    n_clusters = weights.shape[0]
+    empty = [j for j in range(n_clusters) if weights[j] <= 0]
+    if not empty:
+        return 0
+    norms = (X * X).sum(axis=1)  # (n_samples,)
     donors = [
-        i for i in range(X.shape[0]) if sample_weight[i] > 0 and min_sq_dist[i] > 0
+        i for i in range(X.shape[0])
+        if sample_weight[i] > 0 and min_sq_dist[i] > (64 * eps) ** 2 * norms[i]
     ]
     donors.sort(key=lambda i: (-min_sq_dist[i], i))
-    moved = 0
-    for j, i in zip(empty, donors, strict=False):  # fewer donors: stop early
-        w = sample_weight[i]
-        sums[labels[i]] -= w * X[i]
-        weights[labels[i]] -= w
-        sums[j] = w * X[i]
-        weights[j] = w
-        moved += 1
-    return moved
+    members = np.bincount(labels[sample_weight > 0], minlength=n_clusters)
+    new_labels = np.array(labels)
+    copies = []
+    for j in empty:
+        while donors and members[labels[donors[0]]] <= 1:
+            donors.pop(0)  # its cluster would become empty
+        if not donors:
+            copies.append(j)
+            continue
+        i = donors.pop(0)
+        members[labels[i]] -= 1
+        new_labels[i] = j
+    sums[:], weights[:] = weighted_sums(X, sample_weight, new_labels, n_clusters)
+    host = new_labels[np.flatnonzero(sample_weight > 0)[0]]
+    for j in copies:
+        sums[j], weights[j] = sums[host], weights[host]
+    return len(empty)
 
 
 @dataclass
