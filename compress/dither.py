@@ -28,7 +28,10 @@ CLAMP_RATIO = 2.4
 CLAMP_SCALE = 0.75
 # Rule 3 (contrast): a pixel whose largest squared difference to a neighbour,
 # g, exceeds CONTRAST_RATIO times the undithered mean squared error m passes
-# on only CONTRAST_RATIO * m / g of its error.
+# on only CONTRAST_RATIO * m / g of its error.  Measured (mean of 12 cells,
+# SSIM / blurred CIEDE2000): off 0.788 / 1.64, 0.25 0.815 / 1.91.  Against
+# pngquant's dithering, 8 and 2 left SSIM 0.033 and 0.027 lower on average,
+# 0.25 leaves it 0.009 lower.
 CONTRAST_RATIO = 0.25
 
 
