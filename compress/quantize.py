@@ -264,12 +264,14 @@ class QuantizeResult:
         mean, p95 : float
             Over all pixels; alpha is ignored (colours compared as opaque).
         """
-        from .delta_e import delta_e_of_pairs, delta_e_stats
+        from .delta_e import delta_e_to_palette
 
         if self._pairs is not None:  # one ΔE per distinct colour, weighted
             colors, index, counts = self._pairs
-            return delta_e_of_pairs(colors, self.palette[index], counts)
-        return delta_e_stats(np.asarray(image), self.reconstruct())
+            return delta_e_to_palette(colors, index, self.palette, counts)
+        pixels = _as_pixels(image)
+        return delta_e_to_palette(pixels.reshape(-1, pixels.shape[2]),
+                                  self.index_map.reshape(-1), self.palette)
 
 
 def quantize(

@@ -190,3 +190,37 @@ def test_delta_e_stats_identical_images_and_grey():
     rgb = np.repeat(grey[:, :, None], 3, axis=2)
     assert (mean, p95) == delta_e_stats(rgb, np.repeat(darker[:, :, None], 3, 2))
     assert 0 < mean <= p95
+
+
+def test_compiled_ciede2000_equals_numpy_version():
+    from compress._delta_e_kernel import delta_e_to_entries
+
+    table = np.array(SHARMA_2005)
+    out = np.empty(34)
+    delta_e_to_entries(table[:, 0:3], np.arange(34), table[:, 3:6], out)
+    assert np.allclose(out, table[:, 6], atol=5e-5, rtol=0)
+    rng = np.random.default_rng(6)
+    lab = colour.srgb8_to_cielab(rng.integers(0, 256, (5000, 3), dtype=np.uint8))
+    palette = colour.srgb8_to_cielab(rng.integers(0, 256, (16, 3), dtype=np.uint8))
+    palette[3] = (50.0, 0.0, 0.0)  # neutral: the zero-chroma branches
+    lab[:50] = (60.0, 0.0, 0.0)
+    index = rng.integers(0, 16, 5000)
+    out = np.empty(5000)
+    delta_e_to_entries(lab, index, palette, out)
+    assert np.allclose(out, ciede2000(lab, palette[index]), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_delta_e_to_palette_equals_pairs(weighted, monkeypatch):
+    from compress import delta_e
+
+    monkeypatch.setattr(delta_e, "DELTA_E_CHUNK", 700)  # several chunks
+    rng = np.random.default_rng(7)
+    colors = rng.integers(0, 256, (3000, 4), dtype=np.uint8)  # RGBA
+    palette = rng.integers(0, 256, (12, 4), dtype=np.uint8)
+    index = rng.integers(0, 12, 3000)
+    counts = rng.integers(1, 5, 3000) if weighted else None
+    mean, p95 = delta_e.delta_e_to_palette(colors, index, palette, counts)
+    ref_mean, ref_p95 = delta_e_of_pairs(colors, palette[index], counts)
+    assert mean == pytest.approx(ref_mean, rel=1e-12)
+    assert p95 == pytest.approx(ref_p95, rel=1e-6)  # kept as float32
