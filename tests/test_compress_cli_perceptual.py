@@ -56,3 +56,17 @@ def test_format_line_names_space_and_dither():
                      dithered=True)
     line = report.format_line("in.png", row)
     assert "ΔE2000 mean 1.23 p95 3.46" in line and "oklab, dithered" in line
+
+
+def test_elbow_in_oklab_and_compress_elbow_plot_with_delta_e(tmp_path):
+    source = save(tmp_path / "g.png", gradient_image(32, 48))
+    doc = run_json("elbow", source, "--k", "1-4", "--space", "oklab", "-q",
+                   cwd=tmp_path)
+    rgb = run_json("elbow", source, "--k", "1-4", "-q", "-f", cwd=tmp_path)
+    inertia_lab = [row["inertia"] for row in doc["elbow"]]
+    inertia_rgb = [row["inertia"] for row in rgb["elbow"]]
+    assert inertia_lab == sorted(inertia_lab, reverse=True)
+    assert inertia_lab != inertia_rgb  # a different space, different units
+    run_cli(source, "2-4", "--elbow", "--space", "oklab", "--dither", "-q",
+            "--no-sheet", "-f", cwd=tmp_path, check_rc=0)
+    assert decode(tmp_path / "g-elbow.png").shape[2] == 3
