@@ -140,7 +140,7 @@ def nearest_entries(
         sq_dist[i] = sq
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, parallel=True)
 def local_contrast(
     colors,  # IN (n_colors, n_channels) float64, fitting-space colours
     inverse,  # IN (height * width,) integer, colour of every pixel
@@ -155,7 +155,7 @@ def local_contrast(
     noise or texture (many steps); 0 in a flat area.
     """
     n_channels = colors.shape[1]
-    for y in range(height):
+    for y in numba.prange(height):  # rows are independent: any thread count
         for x in range(width):
             here = inverse[y * width + x]
             largest = 0.0

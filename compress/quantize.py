@@ -202,8 +202,9 @@ def quantize(
     dither : bool, default=False
         Map the pixels by damped serpentine Floyd-Steinberg error diffusion in
         the fitting space (:mod:`compress.dither`): no bands in smooth
-        gradients, at the price of grain and larger files.  Has no effect
-        when the result is exact.
+        gradients, at the price of grain and larger files.  With alpha, the
+        alpha error is diffused too (it is an axis of the fitting space).  Has
+        no effect when the result is exact.
 
     Returns
     -------
