@@ -8,6 +8,7 @@ import numpy as np
 
 import kmeans_core
 
+from . import labels
 from .measure import Plan, Row, time_call
 from .peers import has_module
 
@@ -60,9 +61,9 @@ def run_blobs(n_samples: int, dims: tuple[int, ...], ks: tuple[int, ...], plan: 
                 return SKKMeans(k, init=init, n_init=1, random_state=SEED).fit(X)
 
             t_sk, sk = time_call(theirs, plan)
-            rows.append(Row("blobs", case, k, "scikit-learn", t_sk,
+            rows.append(Row("blobs", case, k, labels.BLOBS_SKLEARN, t_sk,
                             float(sk.inertia_), n_iter=int(sk.n_iter_)))
             t_us, us = time_call(ours, plan)
-            rows.append(Row("blobs", case, k, 'ours, algorithm="auto"', t_us,
+            rows.append(Row("blobs", case, k, labels.BLOBS_OURS, t_us,
                             float(us.inertia_), n_iter=int(us.n_iter_)))
     return rows, []

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from compress import encode_palette_png, find_knee, inertia_curve, load_image
+from compress.metrics import psnr_from_mse
 from compress.plots import elbow_plot
 
 KS = (1, 2, 3, 5, 10, 15, 20)
@@ -19,12 +20,15 @@ def main(image_path: str, out_dir: str) -> None:
     out = Path(out_dir)
     pixels = load_image(image_path).pixels  # (H, W, C) uint8
     results = inertia_curve(pixels, KS)
+    sizes = []
     for k, q in zip(KS, results, strict=True):
-        (out / f"k{k}.png").write_bytes(encode_palette_png(q.index_map, q.palette))
+        data = encode_palette_png(q.index_map, q.palette)
+        (out / f"k{k}.png").write_bytes(data)
+        sizes.append(len(data))
     inertias = [q.inertia for q in results]
     knee = find_knee(list(KS), inertias)
-    png = elbow_plot(list(KS), inertias, title="Elbow",
-                     knee=None if knee is None else int(knee))
+    png = elbow_plot(list(KS), inertias, [psnr_from_mse(q.mse) for q in results],
+                     sizes, title="Elbow", knee=None if knee is None else int(knee))
     (out / "elbow.png").write_bytes(png)
 
 

@@ -22,6 +22,17 @@ import kmeans_core
 from compress import color_histogram, psnr
 
 from .images import ImageCase
+from .labels import (
+    FAISS,
+    OURS_CLI,
+    OURS_FIT,
+    OURS_HIST,
+    OURS_PIXELS,
+    PNGQUANT,
+    SKLEARN,
+    SKLEARN_HIST,
+    pillow_label,
+)
 from .measure import Plan, Row, time_call, time_process
 
 SEED = 0
@@ -93,7 +104,7 @@ def sklearn_pixels(d: ImageData, k: int, plan: Plan) -> Row:
         return KMeans(k, init=d.init(k), n_init=1, random_state=SEED).fit(d.X)
 
     timing, km = time_call(fit, plan)
-    return Row("image", d.case.name, k, "scikit-learn, all pixels", timing,
+    return Row("image", d.case.name, k, SKLEARN, timing,
                float(km.inertia_), d.quality(_palette_image(km.cluster_centers_,
                                                              km.labels_)),
                n_iter=int(km.n_iter_))
@@ -116,7 +127,7 @@ def sklearn_histogram(d: ImageData, k: int, plan: Plan) -> Row:
 
     timing, km = time_call(fit, plan)
     recon = _palette_image(km.cluster_centers_, km.labels_[d.inverse])
-    return Row("image", d.case.name, k, "scikit-learn, weighted histogram (fit)",
+    return Row("image", d.case.name, k, SKLEARN_HIST,
                timing, float(km.inertia_), d.quality(recon), n_iter=int(km.n_iter_))
 
 
@@ -135,10 +146,10 @@ def ours_histogram(d: ImageData, k: int, plan: Plan) -> list[Row]:
 
     timing, (km, labels) = time_call(whole, plan)
     recon = _palette_image(km.cluster_centers_, labels)
-    row = Row("image", d.case.name, k, "ours: histogram + fit + pixel labels", timing,
+    row = Row("image", d.case.name, k, OURS_HIST, timing,
               float(km.inertia_), d.quality(recon), n_iter=int(km.n_iter_))
     timing2, km2 = time_call(fit_only, plan)
-    row2 = Row("image", d.case.name, k, "ours: fit on weighted histogram", timing2,
+    row2 = Row("image", d.case.name, k, OURS_FIT, timing2,
                float(km2.inertia_), row.psnr_db, n_iter=int(km2.n_iter_))
     return [row, row2]
 
@@ -151,7 +162,7 @@ def ours_pixels(d: ImageData, k: int, plan: Plan) -> Row:
                                   algorithm="auto").fit(d.X)
 
     timing, km = time_call(fit, plan)
-    return Row("image", d.case.name, k, "ours: fit on all pixels", timing,
+    return Row("image", d.case.name, k, OURS_PIXELS, timing,
                float(km.inertia_), d.quality(_palette_image(km.cluster_centers_,
                                                              km.labels_)),
                n_iter=int(km.n_iter_))
@@ -179,7 +190,7 @@ def faiss_pixels(d: ImageData, k: int, n_iter: int, plan: Plan) -> Row:
 
     timing, (km, sq_dist, labels) = time_call(fit, plan)
     centers = km.centroids.astype(np.float64)
-    return Row("image", d.case.name, k, "faiss Kmeans, all pixels (float32)", timing,
+    return Row("image", d.case.name, k, FAISS, timing,
                float(sq_dist.astype(np.float64).sum()),
                d.quality(_palette_image(centers, labels[:, 0])), n_iter=n_iter,
                note=f"{n_iter} iterations (fixed, = scikit-learn's)")
@@ -199,7 +210,7 @@ def pillow(d: ImageData, k: int, method: str, plan: Plan) -> Row:
 
     timing, (q, n_bytes) = time_call(run, plan)
     recon = np.asarray(q.convert("RGB"))
-    return Row("image", d.case.name, k, f"Pillow quantize, {method} (+ PNG)", timing,
+    return Row("image", d.case.name, k, pillow_label(method), timing,
                d.pixel_inertia(recon), d.quality(recon), n_bytes)
 
 
@@ -215,7 +226,7 @@ def pngquant(d: ImageData, k: int, workdir: Path, plan: Plan) -> Row:
             str(out), str(k), "--", str(d.case.png_path())]
     timing = time_process(argv, plan)
     recon = _read_output(out)
-    return Row("image", d.case.name, k, "pngquant --nofs (process)", timing,
+    return Row("image", d.case.name, k, PNGQUANT, timing,
                d.pixel_inertia(recon), d.quality(recon), out.stat().st_size)
 
 
@@ -231,7 +242,7 @@ def ours_cli(d: ImageData, k: int, workdir: Path, plan: Plan) -> Row:
     timing = time_process(cli_argv(d.case.path, k, out), plan)
     recon = _read_output(out)
     inertia = d.pixel_inertia(recon)
-    return Row("image", d.case.name, k, "ours: python -m compress (process)", timing,
+    return Row("image", d.case.name, k, OURS_CLI, timing,
                inertia, d.quality(recon), out.stat().st_size,
                note="inertia of the written 8-bit palette")
 

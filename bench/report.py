@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import math
 
+from .labels import (  # noqa: F401 - re-exported for targets.py
+    AG,
+    BLOBS_SKLEARN,
+    OURS_CLI,
+    OURS_FIT,
+    OURS_HIST,
+    OURS_PIXELS,
+    PNGQUANT,
+    SKLEARN,
+    SKLEARN_HIST,
+)
 from .measure import Row
 from .peers import relative
-
-SKLEARN = "scikit-learn, all pixels"
-SKLEARN_HIST = "scikit-learn, weighted histogram (fit)"
-OURS_HIST = "ours: histogram + fit + pixel labels"
-OURS_FIT = "ours: fit on weighted histogram"
-OURS_PIXELS = "ours: fit on all pixels"
-OURS_CLI = "ours: python -m compress (process)"
-PNGQUANT = "pngquant --nofs (process)"
-AG = "american_gothic"
 
 
 def find(rows: list[Row], section: str, case: str, k: int,
          method: str) -> Row | None:
-    """The row of ``method`` for (section, case, k), matched by prefix."""
+    """The row of ``method`` (a label from ``bench.labels``) for (section, case, k)."""
     for row in rows:
         if (row.section == section and row.case == case and row.k == k
-                and row.method.startswith(method)):
+                and row.method == method):
             return row
     return None
 
@@ -102,7 +104,7 @@ def blobs_table(rows: list[Row]) -> list[str]:
     for row in rows:
         if row.section != "blobs":
             continue
-        sk = find(rows, "blobs", row.case, row.k, "scikit-learn")
+        sk = find(rows, "blobs", row.case, row.k, BLOBS_SKLEARN)
         lines.append([row.case, str(row.k), row.method, f_seconds(row.seconds),
                       str(row.timing.runs), f_ratio(ratio(row, sk)),
                       f_rel(relative(row.inertia, sk.inertia if sk else None)),
@@ -115,8 +117,7 @@ def simple_table(rows: list[Row], section: str, ref_method: str | None = None,
                  ref_name: str = "") -> list[str]:
     lines = []
     sel = [r for r in rows if r.section == section]
-    ref = next((r for r in sel if ref_method and r.method.startswith(ref_method)),
-               None)
+    ref = next((r for r in sel if ref_method and r.method == ref_method), None)
     for row in sel:
         lines.append([row.case, row.method, f_seconds(row.seconds),
                       str(row.timing.runs) if row.timing else "—",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import images, peers
+from . import images, labels, peers
 from .blobs_suite import run_blobs
 from .image_suite import run_image
 from .machine import machine_info
@@ -203,15 +203,16 @@ def render(mode: Mode, rows: list[Row], notes: list[str], info: dict,
                 "centres by k-means++ (seed 0) on a fixed sample of at most 100,000 "
                 "rows.", ""] + blobs_table(rows) + [""]
     for section, title, ref, ref_name, text in [
-        ("threads", "Thread scaling", "2 thread", "2 threads",
+        ("threads", "Thread scaling", labels.threads(2), "2 threads",
          "Our fit on every pixel (no histogram), k = 20, same initial centres, "
          "in a subprocess with `NUMBA_NUM_THREADS` = 1 or 2 (median of the runs "
          "after one untimed fit; peak is the worker process's)."),
-        ("cold", "Cold start", "warm", "warm",
+        ("cold", "Cold start", labels.WARM, "warm",
          "`python -m compress IMG 16 --force -o tmp.png --quiet` with an empty "
          "`NUMBA_CACHE_DIR` (compiles every kernel it uses), then with that cache "
          "filled."),
-        ("exercise", "The exercise pipeline", "scikit-learn", "scikit-learn script",
+        ("exercise", "The exercise pipeline", labels.EXERCISE_SKLEARN,
+         "scikit-learn script",
          "Load, 7 fits (k = 1, 2, 3, 5, 10, 15, 20), 7 PNG writes, elbow plot; "
          "whole processes, warm Numba cache."),
     ]:

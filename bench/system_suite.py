@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from . import labels
 from .images import REPO, ImageCase
 from .measure import Plan, Row, Timing, run_process, time_process
 from .peers import cli_argv, has_module
@@ -38,7 +39,7 @@ def thread_scaling(case: ImageCase, runs: int,
         result = json.loads(out.strip().splitlines()[-1])
         timing = Timing(result["median"], len(result["seconds"]), peak, "process",
                         result["seconds"])
-        rows.append(Row("threads", case.name, THREAD_K, f"{threads} thread(s)",
+        rows.append(Row("threads", case.name, THREAD_K, labels.threads(threads),
                         timing, result["inertia"], n_iter=result["n_iter"]))
     return rows
 
@@ -69,8 +70,8 @@ def cold_start(case: ImageCase, k: int, cold_runs: int, plan: Plan, workdir: Pat
     seconds = [s for s, _ in cold]
     cold_timing = Timing(statistics.median(seconds), len(seconds),
                          max(p for _, p in cold), "process", seconds)
-    return [Row("cold", case.name, k, "first run, empty Numba cache", cold_timing),
-            Row("cold", case.name, k, "warm run, cache filled", warm)]
+    return [Row("cold", case.name, k, labels.COLD, cold_timing),
+            Row("cold", case.name, k, labels.WARM, warm)]
 
 
 def _time_sequence(commands: list[list[str]], runs: int) -> Timing:
@@ -96,26 +97,26 @@ def exercise(case: ImageCase, runs: int, workdir: Path, log: Callable[[str], Non
     out.mkdir(exist_ok=True)
     py = sys.executable
     cli = [[py, "-m", "compress", str(case.path), *ks, "--out-dir", str(out),
-            "--elbow", str(out / "elbow.png"), "--force", "--quiet", "--no-sheet"]]
+            "--elbow-plot", str(out / "elbow.png"), "--force", "--quiet",
+            "--no-sheet"]]
     script = [[py, str(REPO / "bench" / "exercise_ours.py"), str(case.path), str(out)]]
     if warm_up:  # untimed: the Numba cache is filled for these processes
         for argv in cli:
             run_process(argv, cwd=str(REPO))
     log("  ours: CLI (7 k + --elbow)")
     rows.append(Row("exercise", case.name, 0,
-                    "ours: python -m compress IMG 1 2 3 5 10 15 20 --elbow "
-                    "(1 process)", _time_sequence(cli, runs),
+                    labels.EXERCISE_CLI, _time_sequence(cli, runs),
                     note="the elbow plot reuses the 7 fits"))
     log("  ours: library script")
     rows.append(Row("exercise", case.name, 0,
-                    "ours: bench/exercise_ours.py (1 process, library API)",
+                    labels.EXERCISE_LIBRARY,
                     _time_sequence(script, runs)))
     if has_module("sklearn"):
         log("  scikit-learn script")
         sk = [[py, str(REPO / "bench" / "exercise_sklearn.py"), str(case.path),
                str(out)]]
         rows.append(Row("exercise", case.name, 0,
-                        "scikit-learn: bench/exercise_sklearn.py (1 process)",
+                        labels.EXERCISE_SKLEARN,
                         _time_sequence(sk, runs)))
     else:
         notes.append("scikit-learn not installed: exercise baseline skipped")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from . import labels
 from .measure import Row
 from .peers import relative
 from .report import (
@@ -60,9 +61,9 @@ def _t5(rows):
 
 def _t6(rows):
     sel = [r for r in rows if r.section == "exercise"]
-    ours = next((r for r in sel if r.method.startswith("ours: python -m")), None)
-    lib = next((r for r in sel if r.method.startswith("ours: bench/")), None)
-    sk = next((r for r in sel if r.method.startswith("scikit-learn")), None)
+    ours = next((r for r in sel if r.method == labels.EXERCISE_CLI), None)
+    lib = next((r for r in sel if r.method == labels.EXERCISE_LIBRARY), None)
+    sk = next((r for r in sel if r.method == labels.EXERCISE_SKLEARN), None)
     r = ratio(ours, sk)
     if r is None:
         return "not measured", None
@@ -76,8 +77,8 @@ def _t7(rows):
                  and r.case.endswith(f"d={BLOBS_D}") and r.k == BLOBS_K), None)
     if case is None:
         return "not measured", None
-    r = ratio(find(rows, "blobs", case, BLOBS_K, "ours"),
-              find(rows, "blobs", case, BLOBS_K, "scikit-learn"))
+    r = ratio(find(rows, "blobs", case, BLOBS_K, labels.BLOBS_OURS),
+              find(rows, "blobs", case, BLOBS_K, labels.BLOBS_SKLEARN))
     if r is None:
         return "not measured", None
     full = case.startswith("n=1,000,000")
@@ -85,10 +86,8 @@ def _t7(rows):
 
 
 def _t8(rows):
-    one = next((r for r in rows if r.section == "threads" and r.method[0] == "1"),
-               None)
-    two = next((r for r in rows if r.section == "threads" and r.method[0] == "2"),
-               None)
+    one = next((r for r in rows if r.method == labels.threads(1)), None)
+    two = next((r for r in rows if r.method == labels.threads(2)), None)
     if one is None or two is None:
         return "not measured", None
     speedup = one.seconds / two.seconds
@@ -99,7 +98,7 @@ def _t8(rows):
 def _t9(rows):
     row = next((r for r in rows if r.section == "image"
                 and r.case.startswith("generated_24") and r.k == GENERATED_K
-                and r.method.startswith(OURS_CLI)), None)
+                and r.method == OURS_CLI), None)
     if row is None or row.timing is None or row.timing.peak_mib is None:
         return "not measured (full or --targets mode only)", None
     peak = row.timing.peak_mib

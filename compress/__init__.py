@@ -5,88 +5,90 @@ with 16 colours chosen by k-means (:mod:`kmeans_core`), and reports its size
 and quality.  The library behind the command line:
 
 * :func:`quantize` - an image reduced to k colours (palette + index map);
+* :func:`quantize_each` - the same for several k, sharing one histogram;
 * :func:`count_colors` - the true number of distinct colours of an image;
 * :func:`color_histogram` - distinct colours, their counts, the inverse index;
-* :func:`load_image`, :func:`encode_palette_png`, :func:`encode_png`,
-  :func:`write_atomically` - reading and writing files;
+* :func:`load_image`, :func:`decode_image`, :func:`fetch_url`,
+  :func:`encode_palette_png`, :func:`encode_png`, :func:`write_atomically` -
+  reading and writing;
 * :func:`mse`, :func:`psnr` - quality against the original;
-* :func:`find_knee` - the knee of an elbow curve (Kneedle).
+* :func:`find_knee` - the knee of an elbow curve (Kneedle);
+* :func:`smallest_k_for_psnr` - the fewest colours that reach a PSNR.
+
+Names are imported on first use (PEP 562), so that ``import compress`` and
+the command line's start-up stay cheap until NumPy or Numba is needed.
 """
 
-import signal
+from __future__ import annotations
+
+import importlib
 import sys
-import threading
+import types
+
+__version__ = "0.2.0"
+
+# public name -> submodule that defines it
+_EXPORTS = {
+    "CompressError": "errors",
+    "UsageError": "errors",
+    "color_histogram": "histogram",
+    "LoadedImage": "io",
+    "decode_image": "io",
+    "encode_palette_png": "io",
+    "encode_png": "io",
+    "load_image": "io",
+    "png_bit_depth": "io",
+    "write_atomically": "commit",
+    "fetch_url": "fetch",
+    "find_knee": "knee",
+    "mse": "metrics",
+    "psnr": "metrics",
+    "QuantizeResult": "quantize",
+    "count_colors": "quantize",
+    "inertia_curve": "quantize",
+    "quantize": "quantize",
+    "quantize_each": "quantize",
+    "smallest_k_for_psnr": "choose",
+}
+
+__all__ = sorted(_EXPORTS)
 
 
-# ``python -m compress`` imports this package (NumPy, Pillow: ~0.2 s), then
-# compiles and runs ``__main__``.  A Ctrl-C in that window would interrupt
-# NumPy's C extensions half-loaded, or runpy, and print a traceback; so for
-# the command line (and only then) Ctrl-C is deferred until ``__main__`` has
-# finished its imports and calls :func:`_end_start_up`, which exits with one
-# line and code 130 if one came.
-def _started_as_cli() -> bool:
-    """Tell whether ``python -m compress`` is importing us (in the main thread)."""
-    if (sys.argv[:1] != ["-m"]
-            or threading.current_thread() is not threading.main_thread()):
-        return False
-    args = sys.orig_argv
-    target = next((args[i + 1] if a == "-m" and i + 1 < len(args) else a[2:]
-                   for i, a in enumerate(args) if a.startswith("-m")), "")
-    return target in ("compress", "compress.__main__")
+def __getattr__(name: str):
+    """Import a public name from its submodule on first use."""
+    if name == "_quantize_function":  # see _Package
+        return importlib.import_module(".quantize", __name__).quantize
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'compress' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    if name != "quantize":
+        globals()[name] = value
+    return value
 
 
-RUNNING_AS_CLI = _started_as_cli()  # this process is python -m compress
-_deferred: list[int] = []  # SIGINTs received during start-up
-_restore: list = []  # the SIGINT handler to put back, while deferring
-if (RUNNING_AS_CLI
-        and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
-    # (an inherited "ignore", as under nohup, is left alone)
-    _restore.append(signal.signal(signal.SIGINT,
-                                  lambda sig, frame: _deferred.append(sig)))
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
 
 
-def _end_start_up() -> None:
-    """Restore Ctrl-C after start-up; honour one that came meanwhile."""
-    while _restore:
-        signal.signal(signal.SIGINT, _restore.pop())
-    if _deferred:
-        print("python -m compress: interrupted.", file=sys.stderr)
-        raise SystemExit(130)
+class _Package(types.ModuleType):
+    """Module type of the package: keeps ``compress.quantize`` the function.
+
+    Importing the submodule ``compress.quantize`` makes the import system set
+    the package attribute ``quantize`` to that module, which would hide the
+    function of the same name (an eager ``from .quantize import quantize``
+    used to rebind it).  The property returns the function and ignores that
+    assignment; ``from compress.quantize import ...`` is unaffected.
+    """
+
+    @property
+    def quantize(self):
+        """The function :func:`compress.quantize.quantize`."""
+        return __getattr__("_quantize_function")
+
+    @quantize.setter
+    def quantize(self, value) -> None:
+        pass  # the import system binding the submodule: keep the function
 
 
-try:
-    from .errors import CompressError, UsageError
-    from .histogram import color_histogram
-    from .io import (
-        LoadedImage,
-        encode_palette_png,
-        encode_png,
-        load_image,
-        png_bit_depth,
-        write_atomically,
-    )
-    from .knee import find_knee
-    from .metrics import mse, psnr
-    from .quantize import QuantizeResult, count_colors, inertia_curve, quantize
-except BaseException:
-    _end_start_up()
-    raise
-
-__all__ = [
-    "CompressError",
-    "LoadedImage",
-    "QuantizeResult",
-    "UsageError",
-    "color_histogram",
-    "count_colors",
-    "encode_palette_png",
-    "encode_png",
-    "find_knee",
-    "inertia_curve",
-    "load_image",
-    "mse",
-    "png_bit_depth",
-    "psnr",
-    "quantize",
-    "write_atomically",
-]
+sys.modules[__name__].__class__ = _Package

@@ -13,10 +13,12 @@ import math
 
 import numba
 
+from kmeans_core import jit  # the project's one compile policy (cache, IEEE math)
+
 _25_POW_7 = 25.0 ** 7
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@jit(inline=True)
 def _hue_degrees(b, a_prime):  # IN float, IN float; returns degrees in [0, 360)
     """Eq. (7): ``atan2(b, a')`` in degrees, 0 for the neutral point."""
     if b == 0.0 and a_prime == 0.0:
@@ -25,7 +27,7 @@ def _hue_degrees(b, a_prime):  # IN float, IN float; returns degrees in [0, 360)
     return h + 360.0 if h < 0.0 else h
 
 
-@numba.njit(cache=True, nogil=True)
+@jit()
 def _ciede2000(L1, a1, b1, L2, a2, b2):  # IN six floats; returns float
     """CIEDE2000 of one pair of CIELAB colours, kL = kC = kH = 1."""
     c_bar7 = ((math.hypot(a1, b1) + math.hypot(a2, b2)) / 2.0) ** 7
@@ -74,7 +76,7 @@ def _ciede2000(L1, a1, b1, L2, a2, b2):  # IN six floats; returns float
     return math.sqrt(tL * tL + tC * tC + tH * tH + R_T * tC * tH)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@jit(inline=True)
 def _lab_f(t):  # IN float; returns float
     """CIELAB's ``f``: cube root above ``(6/29)^3``, a line below it."""
     if t > 0.008856451679035631:  # (6/29)^3
@@ -82,7 +84,7 @@ def _lab_f(t):  # IN float; returns float
     return t / 0.12841854934601665 + 4.0 / 29.0  # 3 (6/29)^2
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@jit(parallel=True)
 def delta_e_colors_to_entries(
     colors,  # IN (n_rows, n_channels) uint8, sRGB (or grey) of each row
     n_colour,  # IN int, colour channels (1 grey or 3 RGB; alpha is ignored)
@@ -109,7 +111,7 @@ def delta_e_colors_to_entries(
                             palette_lab[j, 0], palette_lab[j, 1], palette_lab[j, 2])
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@jit(parallel=True)
 def delta_e_to_entries(
     lab,  # IN (n_rows, 3) float64, CIELAB of each pixel or colour
     index,  # IN (n_rows,) integer, its palette entry

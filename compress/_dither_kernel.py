@@ -54,11 +54,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from kmeans_core import jit  # the project's one compile policy (cache, IEEE math)
+
 # Floyd & Steinberg (1976) weights: ahead, behind-below, below, ahead-below.
 FS_AHEAD, FS_BEHIND_BELOW, FS_BELOW, FS_AHEAD_BELOW = 7 / 16, 3 / 16, 5 / 16, 1 / 16
 
 
-@numba.njit(cache=True, nogil=True)
+@jit()
 def _nearest(target, palette):  # IN (n_channels,), IN (n_entries, n_channels)
     """Index of the palette entry nearest to ``target`` (ties: lowest index).
 
@@ -78,7 +80,7 @@ def _nearest(target, palette):  # IN (n_channels,), IN (n_entries, n_channels)
     return best
 
 
-@numba.njit(cache=True, nogil=True)
+@jit()
 def _nearest_from(
     target,  # IN (n_channels,) float64
     palette,  # IN (n_entries, n_channels) float64
@@ -118,7 +120,7 @@ def _nearest_from(
     return best
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@jit(parallel=True)
 def nearest_entries(
     X,  # IN (n_rows, n_channels) float64, fitting-space colours
     palette,  # IN (n_entries, n_channels) float64, fitting-space palette
@@ -140,7 +142,7 @@ def nearest_entries(
         sq_dist[i] = sq
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@jit(parallel=True)
 def local_contrast(
     colors,  # IN (n_colors, n_channels) float64, fitting-space colours
     inverse,  # IN (height * width,) integer, colour of every pixel
@@ -177,7 +179,7 @@ def local_contrast(
             contrast[y, x] = largest
 
 
-@numba.njit(cache=True, nogil=True)
+@jit()
 def dither_serpentine(
     colors,  # IN (n_colors, n_channels) float64, fitting-space colours
     inverse,  # IN (height * width,) integer, colour of every pixel

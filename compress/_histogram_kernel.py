@@ -24,14 +24,9 @@ passes 1 and 2 only.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-import compress
-from kmeans_core._config import skip_scipy_blas_probe
-
-if compress.RUNNING_AS_CLI:  # the first Numba use of a CLI run: start it lean
-    skip_scipy_blas_probe()
+from kmeans_core import jit  # the project's one compile policy (cache, IEEE math)
 
 WORD_BITS = 64  # bits per bitmap word; key q lives in word q >> 6, bit q & 63
 _M1 = np.uint64(0x5555555555555555)  # 01 repeated
@@ -41,7 +36,7 @@ _H01 = np.uint64(0x0101010101010101)  # one 1 per byte
 _ONE = np.uint64(1)
 
 
-@numba.njit(cache=True, nogil=True)
+@jit()
 def _popcount(x):  # IN uint64; returns int64
     """Count the set bits of ``x`` by SWAR (Hacker's Delight, section 5-1).
 
@@ -57,7 +52,7 @@ def _popcount(x):  # IN uint64; returns int64
     return np.int64((x * _H01) >> np.uint64(56))
 
 
-@numba.njit(cache=True, nogil=True)
+@jit()
 def _key(pixels, i, channel_bits):  # IN (n_pixels, n_channels); IN; IN
     """Packed key of pixel ``i``: ``sum_c pixels[i, c] << (bits * (C - 1 - c))``."""
     if pixels.shape[1] == 3:
@@ -72,7 +67,7 @@ def _key(pixels, i, channel_bits):  # IN (n_pixels, n_channels); IN; IN
     return key
 
 
-@numba.njit(cache=True, nogil=True)
+@jit()
 def _mark(
     pixels,  # IN (n_pixels, n_channels), unsigned
     channel_bits,  # IN bits per channel
@@ -84,7 +79,7 @@ def _mark(
         words[q >> 6] |= _ONE << np.uint64(q & 63)
 
 
-@numba.njit(cache=True, nogil=True)
+@jit()
 def _rank(
     words,  # IN (n_words,) uint64
     rank,  # OUT (n_words + 1,) int32
@@ -97,7 +92,7 @@ def _rank(
     rank[words.shape[0]] = total
 
 
-@numba.njit(cache=True, nogil=True)
+@jit()
 def _label(
     pixels,  # IN (n_pixels, n_channels), unsigned
     channel_bits,  # IN bits per channel
@@ -113,7 +108,7 @@ def _label(
         inverse[i] = rank[w] + _popcount(below)
 
 
-@numba.njit(cache=True, nogil=True)
+@jit()
 def _count(
     inverse,  # IN (n_pixels,) uint32
     counts,  # INOUT (n_colors,) int64, zeroed
@@ -129,7 +124,7 @@ def _count(
         counts[inverse[i]] += 1
 
 
-@numba.njit(cache=True, nogil=True)
+@jit()
 def _list_colors(
     words,  # IN (n_words,) uint64
     channel_bits,  # IN bits per channel

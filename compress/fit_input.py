@@ -69,10 +69,11 @@ class FitInput:
         Distinct colours of the image.
     scale : float
         ``X`` is the image in [0, 1] units times ``scale`` (1 or 255).
+    colors : ndarray of shape (n_rows, n_channels), uint8
+        The rows of ``X`` as 8-bit colours (``X`` itself on the pixel route),
+        to measure the error of a palette exactly.
     space : {"rgb", "oklab"}
         The fitting space of ``X``.
-    colors : ndarray of shape (n_colors, n_channels), uint8, or None
-        The distinct colours themselves; None when the rows are the pixels.
     """
 
     X: np.ndarray
@@ -80,8 +81,8 @@ class FitInput:
     inverse: np.ndarray | None
     n_colors: int
     scale: float
+    colors: np.ndarray
     space: str = "rgb"
-    colors: np.ndarray | None = None
 
 
 def prepare(image: np.ndarray, *, ks=(), space: str = "rgb",
@@ -117,10 +118,11 @@ def prepare(image: np.ndarray, *, ks=(), space: str = "rgb",
     k_max = max(ks, default=0)
     if (space == "rgb" and not dither
             and n_colors > PIXEL_FIT_FRACTION * rows.shape[0] and k_max < n_colors):
-        return FitInput(np.ascontiguousarray(rows), None, None, n_colors, 255.0)
+        rows = np.ascontiguousarray(rows)
+        return FitInput(rows, None, None, n_colors, 255.0, rows)
     colors, counts, inverse = color_histogram(rows)
     X = to_fit(colors, space)  # (n_colors, C); for rgb: exercise units
-    return FitInput(X, counts, inverse, n_colors, 1.0, space, colors)
+    return FitInput(X, counts, inverse, n_colors, 1.0, colors, space)
 
 
 def rescaled(fit, scale: float):

@@ -13,17 +13,15 @@ uint8 array with ``C`` one of 1 (grey), 2 (grey + alpha), 3 (RGB) or
   reduced by Pillow to the high byte of each channel;
 * an alpha channel that is fully opaque everywhere is dropped.
 
+:func:`decode_image` does the same for an image held in memory (a download).
 Writing: :func:`encode_palette_png` and :func:`encode_png` return PNG bytes;
-:func:`write_atomically` puts several files in place so that either all of
-them appear complete or none does.
+:func:`compress.commit.write_atomically` puts them in place.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,11 +81,6 @@ class LoadedImage:
         return _MODE_OF_CHANNELS[self.pixels.shape[2]]
 
     @property
-    def n_pixels(self) -> int:
-        """Height times width."""
-        return self.pixels.shape[0] * self.pixels.shape[1]
-
-    @property
     def raw_bytes(self) -> int:
         """Size of the pixels stored uncompressed at 8 bits per channel."""
         return int(self.pixels.size)
@@ -108,8 +101,8 @@ def _check_file(path: Path) -> int:
     return st.st_size
 
 
-def _open(path: Path, max_pixels: int) -> Image.Image:
-    """Open ``path`` with Pillow, applying our own decompression-bomb limit."""
+def _open(path, max_pixels: int) -> Image.Image:
+    """Open ``path`` (a Path, or a _Named file object) with Pillow, bomb-checked."""
     saved = Image.MAX_IMAGE_PIXELS
     # Pillow's guard is replaced by the explicit check below, which names the
     # option that raises the limit.
@@ -162,8 +155,61 @@ def load_image(path: str | os.PathLike, *,
     """
     path = Path(path)
     file_bytes = _check_file(path)
+    return _decode(path, path, file_bytes, max_pixels)
+
+
+class _Named(io.BytesIO):
+    """Bytes that print as their source in messages (``f"{source}: ..."``)."""
+
+    def __init__(self, data: bytes, name: str):
+        super().__init__(data)
+        self._label = name
+
+    def __str__(self) -> str:
+        return self._label
+
+
+def decode_image(data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+                 content_type: str = "") -> LoadedImage:
+    """Decode an image held in memory (e.g. downloaded) into an 8-bit array.
+
+    Parameters
+    ----------
+    data : bytes
+        The encoded image.
+    name : str
+        Where it came from (a URL), for messages.
+    max_pixels : int, default=DEFAULT_MAX_PIXELS
+        Refuse images with more pixels than this.
+    content_type : str, optional
+        The server's Content-Type, named in the error when ``data`` is not an
+        image (``text/html`` usually means a web page, not the image).
+
+    Returns
+    -------
+    image : LoadedImage
+        ``path`` is None; ``file_bytes`` is ``len(data)``.
+
+    Raises
+    ------
+    CompressError
+        As :func:`load_image`.
+    """
+    if not data:
+        raise CompressError(f"{name}: the body is empty (0 bytes), not an image.")
+    try:
+        return _decode(_Named(data, name), None, len(data), max_pixels)
+    except CompressError as e:
+        if content_type and "not an image file" in str(e):
+            raise CompressError(f"{e} The server sent {content_type}.") from None
+        raise
+
+
+def _decode(source, path: Path | None, file_bytes: int,
+            max_pixels: int) -> LoadedImage:
+    """Decode ``source`` (a path or a _Named file object) into a LoadedImage."""
     notes: list[str] = []
-    im = _open(path, max_pixels)
+    im = _open(source, max_pixels)
     with im:
         n_frames = getattr(im, "n_frames", 1)
         if n_frames > 1:
@@ -175,11 +221,11 @@ def load_image(path: str | os.PathLike, *,
             oriented = ImageOps.exif_transpose(im)
         except Exception as e:  # Pillow raises many types for bad data
             raise CompressError(
-                f"{path}: cannot decode it, the file is truncated or corrupt ({e})."
+                f"{source}: cannot decode it, the file is truncated or corrupt ({e})."
             ) from None
         if orientation not in (None, 1):
             notes.append(f"applied EXIF orientation {orientation}.")
-        pixels = _to_uint8(oriented, path, notes, wide)
+        pixels = _to_uint8(oriented, source, notes, wide)
     if pixels.shape[2] in (2, 4) and bool((pixels[..., -1] == 255).all()):
         pixels = np.ascontiguousarray(pixels[..., :-1])
         notes.append("alpha channel is fully opaque: dropped.")
@@ -315,61 +361,3 @@ def encode_png(pixels: np.ndarray) -> bytes:
     buf = io.BytesIO()
     im.save(buf, format="PNG", optimize=True)
     return buf.getvalue()
-
-
-def _default_file_mode() -> int:
-    """``0o666`` minus the umask: the mode ``open()`` would give a new file."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def write_atomically(files: Mapping[Path, bytes]) -> None:
-    """Write several files so that each appears whole or not at all.
-
-    Every file is first written to a temporary file in its target directory
-    and flushed to disk; only when all are written are they renamed into
-    place with ``os.replace`` (atomic on POSIX and Windows).  If anything
-    fails, the temporary files are removed and no target is touched.
-
-    Parameters
-    ----------
-    files : mapping of Path to bytes
-        Target path and content of each file.
-
-    Raises
-    ------
-    CompressError
-        If a temporary file cannot be created or written.
-    """
-    staged: list[tuple[str, Path]] = []
-    mode = _default_file_mode()
-    try:
-        for target, data in files.items():
-            directory = target.parent if str(target.parent) else Path(".")
-            try:
-                fd, tmp = tempfile.mkstemp(
-                    dir=directory, prefix=f".{target.name}.", suffix=".tmp"
-                )
-            except OSError as e:
-                raise CompressError(
-                    f"cannot write to {directory}: {e.strerror}."
-                ) from None
-            staged.append((tmp, target))
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.chmod(tmp, mode)
-            except OSError as e:
-                raise CompressError(f"cannot write {target}: {e.strerror}.") from None
-        for tmp, target in staged:
-            os.replace(tmp, target)
-        staged.clear()
-    finally:
-        for tmp, _ in staged:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass

@@ -1,4 +1,4 @@
-"""Quality and size measures: MSE, PSNR, bits per pixel, size ratios."""
+"""Quality measures: MSE and PSNR against the original image."""
 
 from __future__ import annotations
 
@@ -64,20 +64,3 @@ def psnr_from_mse(err: float) -> float:
     if err == 0:
         return math.inf
     return 10.0 * math.log10(PEAK * PEAK / err)
-
-
-def index_bits(n_colors: int) -> int:
-    """Bits per pixel of the stored index map: the PNG palette bit depth.
-
-    ``ceil(log2(n_colors))`` rounded up to 1, 2, 4 or 8, as PNG allows; 0 is
-    never returned because even a one-colour PNG stores 1 bit per pixel.
-    """
-    for bits in (1, 2, 4, 8):
-        if n_colors <= 1 << bits:
-            return bits
-    raise ValueError(f"{n_colors} colours do not fit in an 8-bit palette.")
-
-
-def file_bits_per_pixel(n_bytes: int, n_pixels: int) -> float:
-    """Compressed size in bits per pixel: ``8 * n_bytes / n_pixels``."""
-    return 8.0 * n_bytes / n_pixels

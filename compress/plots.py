@@ -28,6 +28,17 @@ MAX_PANEL_ASPECT = 3.0
 # panel pixel along each axis: enough for matplotlib's antialiasing, while a
 # 24-megapixel photo handed to imshow whole took 1.4 GB of resampling buffers.
 OVERSAMPLE = 2
+MAX_DECIMALS = 6  # of an axis's tick labels (matplotlib's ticks are round)
+
+
+def preload() -> None:
+    """Import matplotlib's figure and Agg canvas now (~0.35 s).
+
+    Called while the last PNGs are compressed on the encoder thread: zlib
+    releases the GIL, so the import runs beside it instead of after it.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401
 
 
 def _figure(width: float, height: float):
@@ -143,16 +154,80 @@ def contact_sheet(
     return _png_bytes(fig)
 
 
+def k_ticks(ks: Sequence[int], max_ticks: int = 16) -> list[int]:
+    """Return the k to label on an elbow plot: all, or a subset with both ends.
+
+    Up to ``max_ticks`` values of k are all labelled.  More are thinned to
+    round steps (1, 2, 5, 10, ...) that keep the first and last k, dropping
+    a round tick that would crowd an end.
+    """
+    ks = sorted(ks)
+    if len(ks) <= max_ticks:
+        return ks
+    span = ks[-1] - ks[0]
+    step = next(s * 10**e for e in range(8) for s in (1, 2, 5)
+                if span / (s * 10**e) <= max_ticks - 2)
+    inner = [k for k in ks if k % step == 0
+             and min(k - ks[0], ks[-1] - k) >= step / 2]
+    return [ks[0], *inner, ks[-1]]
+
+
+def tick_format(ticks: Sequence[float]) -> str:
+    """Return a format for tick labels with the fewest decimals that show them.
+
+    A fixed ``{x:,.0f}`` printed "2, 2, 2, 1, 1" for the inertia of a tiny
+    image; here the decimals are the fewest (up to ``MAX_DECIMALS``) with
+    which every tick is written exactly (0.002 -> 3, 12.5 -> 1), so distinct
+    ticks get distinct labels.
+    """
+    values = np.asarray(ticks, dtype=np.float64)
+    scale = max(1.0, float(np.abs(values).max(initial=0.0)))
+    decimals = next((d for d in range(MAX_DECIMALS + 1)
+                     if np.all(np.abs(np.round(values, d) - values) <= 1e-9 * scale)),
+                    MAX_DECIMALS)
+    return f"{{x:,.{decimals}f}}"
+
+
+def _label_ticks(axis) -> None:
+    """Label ``axis`` (e.g. ``ax.yaxis``) by :func:`tick_format` of its ticks.
+
+    The format is chosen when the figure is drawn, from the ticks matplotlib
+    settled on then (it passes them to ``Formatter.set_locs``).
+    """
+    from matplotlib.ticker import Formatter
+
+    class ExactFormatter(Formatter):
+        ticks: list = []
+
+        def set_locs(self, locs):
+            self.ticks = list(locs)
+
+        def __call__(self, x, pos=None):
+            return tick_format(self.ticks or [x]).format(x=x)
+
+    axis.set_major_formatter(ExactFormatter())
+
+
 def elbow_plot(
     ks: Sequence[int],
     inertias: Sequence[float],
+    psnrs: Sequence[float],
+    sizes: Sequence[int],
     *,
     knee: int | None,
     title: str,
+    chosen: int | None = None,
+    min_psnr: float | None = None,
+    input_bytes: int | None = None,
     delta_e: Sequence[float] | None = None,
     space: str = "rgb",
 ) -> bytes:
-    """Inertia against k, the knee marked (or "no clear knee" written).
+    """Two panels against k: inertia (the elbow) above, PSNR and PNG size below.
+
+    The knee of inertia (Kneedle) is rarely the k a person wants (k = 3 for
+    most photos, 18-22 dB), so the lower panel shows what each k buys: PSNR
+    on the left axis, PNG size on the right, with the input file's size for
+    comparison.  The knee and the ``--min-psnr`` choice are marked on both.
 
     Parameters
     ----------
@@ -160,12 +235,23 @@ def elbow_plot(
         Values of k, increasing.
     inertias : sequence of float
         Inertia for each k (pixels scaled to [0, 1]).
+    psnrs : sequence of float
+        PSNR in dB for each k (``inf`` when lossless: drawn at the top).
+    sizes : sequence of int
+        PNG bytes for each k.
     knee : int or None
         The suggested k, or None if there is no clear knee.
     title : str
-        Figure title; names the image.
+        Names the image.
+    chosen : int, optional
+        The k that ``--min-psnr`` chose.
+    min_psnr : float, optional
+        The PSNR asked for (a horizontal line).
+    input_bytes : int, optional
+        Size of the input file (a horizontal line on the size axis).
     delta_e : sequence of float, optional
-        Mean CIEDE2000 for each k, drawn against a second axis on the right.
+        Mean CIEDE2000 for each k, drawn in the upper panel against a second
+        axis on the right.
     space : {"rgb", "oklab"}, default="rgb"
         Fitting space, for the inertia axis's units.
 
@@ -173,33 +259,67 @@ def elbow_plot(
     -------
     png : bytes
     """
-    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
-
-    fig = _figure(6.4, 4.2)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.plot(ks, inertias, "o-", color="tab:blue", markersize=4, label="inertia")
-    ax.set_xlabel("k (number of colours)")
+    ks = list(ks)
+    fig = _figure(7.0, 6.6)
+    top = fig.add_subplot(2, 1, 1)
+    bottom = fig.add_subplot(2, 1, 2, sharex=top)
+    top.plot(ks, inertias, "o-", color="tab:blue", markersize=4)
     units = "pixels in [0, 1]" if space == "rgb" else "weighted OKLab"
-    ax.set_ylabel(f"inertia (sum of squared distances, {units})")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    ax.set_title(title, fontsize=10)
-    ax.grid(True, alpha=0.3)
+    top.set_ylabel(f"inertia\n(sum of squared distances,\n{units})", fontsize=9)
+    top.set_title(f"Elbow: {title}", fontsize=10)
+    finite = [p for p in psnrs if math.isfinite(p)]
+    ceiling = (max(finite) + 3.0) if finite else 60.0  # where "lossless" is drawn
+    shown = [p if math.isfinite(p) else ceiling for p in psnrs]
+    bottom.plot(ks, shown, "o-", color="tab:green", markersize=4, label="PSNR")
+    bottom.set_ylabel("PSNR (dB)", color="tab:green")
+    bottom.set_xlabel("k (number of colours)")
+    size_ax = bottom.twinx()
+    size_ax.plot(ks, [b / 1000 for b in sizes], "s--", color="tab:orange",
+                 markersize=3, label="PNG size")
+    size_ax.set_ylabel("PNG size (kB)", color="tab:orange")
+    if input_bytes:
+        size_ax.axhline(input_bytes / 1000, color="tab:orange", linewidth=0.8,
+                        linestyle=":")
+        size_ax.annotate("input file", xy=(ks[0], input_bytes / 1000),
+                         xytext=(2, 2), textcoords="offset points", fontsize=7,
+                         color="tab:orange")
+    size_ax.set_ylim(bottom=0)
+    if min_psnr is not None:
+        bottom.axhline(min_psnr, color="tab:purple", linewidth=0.8, linestyle=":")
+    for ax in (top, bottom):
+        ax.grid(True, alpha=0.3)
+        for at, colour, style in ((knee, "tab:red", "--"),
+                                  (chosen, "tab:purple", "-.")):
+            if at is not None and ks[0] <= at <= ks[-1]:
+                ax.axvline(at, color=colour, linestyle=style, linewidth=1)
     if knee is not None:
-        y = inertias[list(ks).index(knee)]
-        ax.axvline(knee, color="tab:red", linestyle="--", linewidth=1)
-        ax.plot([knee], [y], "o", color="tab:red", markersize=8, fillstyle="none")
-        ax.annotate(f"knee (Kneedle): k = {knee}", xy=(knee, y),
-                    xytext=(12, 24), textcoords="offset points", color="tab:red")
+        y = inertias[ks.index(knee)]
+        top.plot([knee], [y], "o", color="tab:red", markersize=8, fillstyle="none")
+        top.annotate(f"knee (Kneedle): k = {knee}", xy=(knee, y), xytext=(12, 24),
+                     textcoords="offset points", color="tab:red")
     else:
-        ax.text(0.97, 0.95, "no clear knee", transform=ax.transAxes,
-                ha="right", va="top", color="tab:red")
+        top.text(0.97, 0.95, "no clear knee", transform=top.transAxes, ha="right",
+                 va="top", color="tab:red")
+    if chosen is not None:
+        where = "" if ks[0] <= chosen <= ks[-1] else " (outside this range of k)"
+        bottom.text(0.97, 0.05, f"--min-psnr {min_psnr:g} dB: k = {chosen}{where}",
+                    transform=bottom.transAxes, ha="right", va="bottom",
+                    color="tab:purple")
+    axes = [top.yaxis, bottom.yaxis, size_ax.yaxis]
     if delta_e is not None:
-        ax2 = ax.twinx()
-        ax2.plot(ks, delta_e, "s--", color="tab:green", markersize=3,
-                 linewidth=1, label="mean ΔE2000")
-        ax2.set_ylabel("mean CIEDE2000 (about 1 = just noticeable)",
-                       color="tab:green")
-        ax2.tick_params(axis="y", colors="tab:green")
-        ax2.set_ylim(bottom=0)
+        de_ax = top.twinx()
+        de_ax.plot(ks, delta_e, "s--", color="tab:brown", markersize=3,
+                   linewidth=1)
+        de_ax.set_ylabel("mean CIEDE2000\n(about 1 = just noticeable)",
+                         color="tab:brown", fontsize=9)
+        de_ax.set_ylim(bottom=0)
+        axes.append(de_ax.yaxis)
+    top.set_xticks(k_ticks(ks))
+    top.tick_params(labelbottom=False)
+    for axis in axes:
+        _label_ticks(axis)
+    if not all(math.isfinite(p) for p in psnrs):
+        bottom.annotate("lossless", xy=(ks[shown.index(ceiling)], ceiling),
+                        xytext=(4, -10), textcoords="offset points", fontsize=7,
+                        color="tab:green")
     return _png_bytes(fig)

@@ -14,6 +14,7 @@ the fitting space (:mod:`compress.dither`) instead of colour by colour.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,8 +24,7 @@ from .fit_input import PIXEL_FIT_FRACTION, FitInput, as_pixels, prepare, rescale
 from .histogram import count_distinct
 
 __all__ = ["DEFAULT_SEED", "PIXEL_FIT_FRACTION", "FitInput", "QuantizeResult",
-           "count_colors",
-           "inertia_curve", "prepare", "quantize"]
+           "count_colors", "inertia_curve", "prepare", "quantize", "quantize_each"]
 
 # Default seed: fixed so that reruns give identical palettes and files.
 DEFAULT_SEED = 0
@@ -71,6 +71,50 @@ def count_colors(image: np.ndarray) -> int:
     return count_distinct(pixels.reshape(-1, pixels.shape[2]))
 
 
+# Rows converted to float64 at a time when measuring the error of a palette:
+# bounded temporaries on the pixel route (16.7 M rows for the all-colours image).
+ERROR_CHUNK_ROWS = 1 << 18
+
+
+def _palette_mse(prepared: FitInput, centers: np.ndarray,
+                 labels: np.ndarray) -> float:
+    """Mean squared error, in 8-bit units, of the image drawn with ``centers``.
+
+    ``sum_u n_u ||u - centers[label_u]||^2 / (n_pixels * n_channels)`` over the
+    rows ``u`` of the fit (distinct colours with their counts ``n_u``, or
+    pixels with ``n_u = 1``): the same number as comparing the two images
+    pixel by pixel, as every partial sum is an integer below 2**53, without
+    building the quantized image.
+    """
+    rows = prepared.colors  # (n_rows, C) uint8
+    weights = prepared.weights
+    total = 0.0
+    for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
+        stop = start + ERROR_CHUNK_ROWS
+        diff = rows[start:stop].astype(np.float64) - centers[labels[start:stop]]
+        sq = (diff * diff).sum(axis=1)  # (chunk,)
+        total += float(sq.sum() if weights is None else sq @ weights[start:stop])
+    n_pixels = rows.shape[0] if weights is None else int(weights.sum())
+    return total / (n_pixels * rows.shape[1])
+
+
+def _index_map_mse(pixels: np.ndarray, index_map: np.ndarray,
+                   palette: np.ndarray) -> float:
+    """Mean squared error, in 8-bit units, of ``palette[index_map]`` (dithered).
+
+    Pixel by pixel, ``ERROR_CHUNK_ROWS`` pixels at a time; exact as in
+    :func:`_palette_mse`.
+    """
+    rows = pixels.reshape(-1, pixels.shape[2])  # (n_pixels, C)
+    index = index_map.reshape(-1)
+    total = 0.0
+    for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
+        stop = start + ERROR_CHUNK_ROWS
+        diff = rows[start:stop].astype(np.float64) - palette[index[start:stop]]
+        total += float((diff * diff).sum())
+    return total / rows.size
+
+
 @dataclass
 class QuantizeResult:
     """A quantized image: palette, index map and the k-means fit.
@@ -95,6 +139,9 @@ class QuantizeResult:
         Wall time of the k-means fit.
     exact : bool
         True when ``k >= n_colors_in``: every colour kept, lossless.
+    mse : float
+        Mean squared error of ``reconstruct()`` against the image, in 8-bit
+        units (PSNR: :func:`compress.metrics.psnr_from_mse`).
     space : {"rgb", "oklab"}
         The fitting space.
     dithered : bool
@@ -108,6 +155,7 @@ class QuantizeResult:
     n_colors_in: int
     fit_seconds: float
     exact: bool
+    mse: float
     _grey2d: bool = False
     space: str = "rgb"
     dithered: bool = False
@@ -232,8 +280,8 @@ def quantize(
         prepared = prepare(pixels, ks=(k,))  # an exact result lists the colours
     if exact:
         # Every colour is its own cluster: nothing to fit, inertia 0.
-        fit = KMeansResult(prepared.X, np.arange(n_colors_in, dtype=np.int32), 0.0,
-                           0, True)
+        fit = KMeansResult(centers=prepared.X, inertia=0.0, n_iter=0, converged=True,
+                           labels=np.arange(n_colors_in, dtype=np.int32))
     else:
         fit = kmeans(prepared.X, int(k), sample_weight=prepared.weights,
                      n_init=n_init, max_iter=max_iter, tol=tol, random_state=seed,
@@ -268,13 +316,16 @@ def quantize(
         index_map = diffuse(prepared.X, prepared.inverse, (height, width),
                             to_fit(palette, space), mean_sq_error=mean_sq,
                             nearest=row_index).astype(index_dtype)  # (H, W)
-    elif prepared.inverse is not None:
-        pairs = (prepared.colors, row_index, prepared.weights)
-        index_map = row_index[prepared.inverse].reshape(height, width)  # (H, W)
+        error = _index_map_mse(pixels, index_map, palette)
     else:
-        index_map = row_index.reshape(height, width)  # rows are the pixels
+        error = _palette_mse(prepared, centers, labels)
+        if prepared.inverse is not None:
+            pairs = (prepared.colors, row_index, prepared.weights)
+            index_map = row_index[prepared.inverse].reshape(height, width)  # (H, W)
+        else:
+            index_map = row_index.reshape(height, width)  # rows are the pixels
     return QuantizeResult(palette, index_map, fit, int(k), n_colors_in,
-                          fit_seconds, exact, grey2d, space,
+                          fit_seconds, exact, error, grey2d, space,
                           bool(dither and not exact), pairs)
 
 
@@ -288,6 +339,50 @@ def _luminance_order(palette: np.ndarray) -> np.ndarray:
     return np.lexsort((np.arange(n_colors), alpha, luma)).astype(np.intp)
 
 
+def quantize_each(
+    image: np.ndarray,
+    ks,
+    *,
+    seed: int = DEFAULT_SEED,
+    n_init: int = 1,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+    prepared: FitInput | None = None,
+    space: str = "rgb",
+    dither: bool = False,
+) -> Iterator[QuantizeResult]:
+    """Quantize one image for each k in turn, sharing one :func:`prepare`.
+
+    The one loop over k of the package: the command line's jobs and
+    :func:`inertia_curve` use it.  A generator, so a caller can keep what it
+    needs of each result (a summary, an encoded PNG) and drop the image-sized
+    index map before the next k is fitted.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W) or (H, W, C), uint8
+        The image.
+    ks : iterable of int
+        The values of k, fitted in the order given.
+    seed, n_init, max_iter, tol, space, dither
+        As in :func:`quantize`.
+    prepared : FitInput, optional
+        ``prepare(image, ks=ks, space=space, dither=dither)``, if already
+        computed.
+
+    Yields
+    ------
+    result : QuantizeResult
+        One per k.
+    """
+    ks = list(ks)
+    if prepared is None:
+        prepared = prepare(image, ks=ks, space=space, dither=dither)
+    for k in ks:
+        yield quantize(image, k, seed=seed, n_init=n_init, max_iter=max_iter,
+                       tol=tol, prepared=prepared, space=space, dither=dither)
+
+
 def inertia_curve(
     image: np.ndarray,
     ks,
@@ -296,11 +391,10 @@ def inertia_curve(
     n_init: int = 1,
     max_iter: int = 300,
     tol: float = 1e-4,
-    on_step=None,
     space: str = "rgb",
     dither: bool = False,
 ) -> list[QuantizeResult]:
-    """Quantize one image for each k, sharing one :func:`prepare`.
+    """Quantize one image for each k: ``list(quantize_each(...))``.
 
     Parameters
     ----------
@@ -310,21 +404,13 @@ def inertia_curve(
         The values of k.
     seed, n_init, max_iter, tol, space, dither
         As in :func:`quantize`.
-    on_step : callable, optional
-        Called as ``on_step(i, k)`` before fitting the ``i``-th k (progress).
 
     Returns
     -------
     results : list of QuantizeResult
-        One per k, in the order given.
+        One per k, in the order given (each holds its index map: for many k
+        of a large image, iterate :func:`quantize_each` instead).
     """
-    ks = list(ks)
-    prepared = prepare(image, ks=ks, space=space, dither=dither)
-    results = []
-    for i, k in enumerate(ks):
-        if on_step is not None:
-            on_step(i, k)
-        results.append(quantize(image, k, seed=seed, n_init=n_init,
-                                max_iter=max_iter, tol=tol, prepared=prepared,
-                                space=space, dither=dither))
-    return results
+    return list(quantize_each(image, ks, seed=seed, n_init=n_init,
+                              max_iter=max_iter, tol=tol, space=space,
+                              dither=dither))

@@ -21,7 +21,7 @@ class Row:
         Bits per pixel of the stored image data: the palette bit depth
         (1, 2, 4, 8) for palette PNGs, ``8 * channels`` for RGB(A) PNGs.
     output : str
-        Path of the written file.
+        Path of the written file; ``""`` when none is written (elbow).
     output_format : str
         ``"palette"`` or ``"rgb"`` (a grey, RGB or RGBA PNG).
     input_bytes, output_bytes, raw_bytes : int
@@ -82,19 +82,33 @@ class Row:
 
 
 def psnr_text(psnr_db: float) -> str:
-    """PSNR with two decimals, or ``"lossless"`` when infinite."""
+    """PSNR with two decimals, or ``"lossless"`` when infinite (a table cell)."""
     return "lossless" if math.isinf(psnr_db) else f"{psnr_db:.2f}"
 
 
-def row_notes(row: Row) -> list[str]:
-    """Plain-language remarks on a row: exact output, output larger than input."""
+def inertia_text(inertia: float) -> str:
+    """Inertia with one decimal, or 4 significant digits when below 100."""
+    return f"{inertia:,.1f}" if inertia >= 100 else f"{inertia:.4g}"
+
+
+def psnr_phrase(psnr_db: float) -> str:
+    """``"PSNR 24.56 dB"``, or ``"lossless"`` when infinite (running text)."""
+    return "lossless" if math.isinf(psnr_db) else f"PSNR {psnr_db:.2f} dB"
+
+
+def row_notes(row: Row, *, written: bool = True) -> list[str]:
+    """Plain-language remarks on a row: exact output, output larger than input.
+
+    ``written=False`` (the elbow command writes no PNG) leaves out the size
+    remark.
+    """
     notes = list(row.notes)
     if row.exact and row.k > row.colors_in:
         notes.append(
             f"k={row.k}: the image has only {row.colors_in:,} distinct colours; "
             f"wrote the exact image with {row.colors_out:,} colours."
         )
-    if row.output_bytes > row.input_bytes:
+    if written and row.output_bytes > row.input_bytes:
         notes.append(
             f"k={row.k}: the output ({row.output_bytes:,} bytes) is LARGER than the "
             f"input ({row.input_bytes:,} bytes), {row.to_input:.0%} of it."
@@ -108,9 +122,10 @@ def format_line(input_name: str, row: Row) -> str:
         f"{input_name} -> {row.output}: k={row.k}, {row.colors_in:,} -> "
         f"{row.colors_out:,} colours, {row.bits_per_pixel} bits/px, "
         f"{row.input_bytes:,} -> {row.output_bytes:,} bytes ({row.to_input:.1%} of "
-        f"input, {row.to_raw:.1%} of raw), PSNR {psnr_text(row.psnr_db)} dB, "
+        f"input, {row.to_raw:.1%} of raw), {psnr_phrase(row.psnr_db)}, "
         f"ΔE2000 mean {row.delta_e_mean:.2f} p95 {row.delta_e_p95:.2f}, "
-        f"{_space_text(row)}inertia {row.inertia:,.1f}, {row.n_iter} iterations, "
+        f"{_space_text(row)}inertia {inertia_text(row.inertia)}, "
+        f"{row.n_iter} iterations, "
         f"{row.fit_seconds:.2f} s"
     )
 
@@ -135,7 +150,7 @@ _COLUMNS = (
     ("PSNR dB", 8, lambda r: psnr_text(r.psnr_db)),
     ("ΔE00", 5, lambda r: f"{r.delta_e_mean:.2f}"),
     ("p95", 5, lambda r: f"{r.delta_e_p95:.2f}"),
-    ("inertia", 11, lambda r: f"{r.inertia:,.1f}"),
+    ("inertia", 11, lambda r: inertia_text(r.inertia)),
     ("iters", 5, lambda r: f"{r.n_iter}"),
     ("fit s", 6, lambda r: f"{r.fit_seconds:.2f}"),
 )
@@ -151,33 +166,43 @@ def format_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def _jsonable(value):
-    """Replace infinities (not valid JSON) by None."""
+def jsonable(value):
+    """Return ``value``, or None for an infinity or NaN (not valid JSON)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
 
 
-def to_json(input_info: dict, rows: list[Row], extra: dict | None = None) -> str:
-    """Return the run as a JSON document (``psnr_db`` null when lossless)."""
+def to_json(input_info: dict, rows: list[Row], *, key: str = "results",
+            extra: dict | None = None) -> str:
+    """Return the run as one JSON document: ``input``, one entry per k (``key``).
+
+    ``psnr_db`` is null when lossless (JSON has no infinity); every row also
+    carries its size ratios and notes.  ``extra`` adds top-level entries
+    (plot files, the knee, the ``--min-psnr`` search).
+    """
     results = []
     for r in rows:
-        d = {key: _jsonable(v) for key, v in asdict(r).items()}
+        d = {name: jsonable(v) for name, v in asdict(r).items()}
         d["output_to_input"] = r.to_input
         d["output_to_raw"] = r.to_raw
         d["notes"] = row_notes(r)
         results.append(d)
-    doc = {"input": input_info, "results": results}
-    if extra:
-        doc.update(extra)
+    doc = {"input": input_info, key: results}
+    doc.update({name: jsonable(v) for name, v in (extra or {}).items()})
     return json.dumps(doc, indent=2)
 
 
-def format_elbow(ks: list[int], inertias: list[float], n_iters: list[int],
-                 seconds: list[float], knee: int | None) -> str:
-    """Table of inertia against k, the knee marked with ``<- knee``."""
-    lines = [f"{'k':>4}  {'inertia':>13}  {'iters':>5}  {'fit s':>6}"]
-    for k, inertia, n_iter, s in zip(ks, inertias, n_iters, seconds, strict=True):
-        mark = "  <- knee" if k == knee else ""
-        lines.append(f"{k:>4}  {inertia:>13,.1f}  {n_iter:>5}  {s:>6.2f}{mark}")
+def format_elbow(rows: list[Row], knee: int | None,
+                 chosen: int | None = None) -> str:
+    """Inertia, PSNR and PNG size against k; the knee and the chosen k marked."""
+    lines = [f"{'k':>4}  {'inertia':>13}  {'PSNR dB':>8}  {'PNG bytes':>11}  "
+             f"{'iters':>5}  {'fit s':>6}"]
+    for r in rows:
+        marks = [name for name, at in (("knee", knee), ("--min-psnr", chosen))
+                 if at == r.k]
+        mark = f"  <- {', '.join(marks)}" if marks else ""
+        lines.append(f"{r.k:>4}  {inertia_text(r.inertia):>13}  "
+                     f"{psnr_text(r.psnr_db):>8}  {r.output_bytes:>11,}  "
+                     f"{r.n_iter:>5}  {r.fit_seconds:>6.2f}{mark}")
     return "\n".join(lines)

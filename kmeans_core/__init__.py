@@ -4,7 +4,10 @@ Public API:
 
 * :class:`KMeans` - a scikit-learn-compatible estimator;
 * :func:`kmeans` - the functional form, returning a :class:`KMeansResult`;
-* :func:`kmeans_plusplus` - greedy k-means++ seeding on its own.
+* :func:`kmeans_plusplus` - greedy k-means++ seeding on its own;
+* :func:`jit` - the compile policy of every kernel here (disk cache where
+  writable, strict IEEE arithmetic, one thread launching parallel kernels at
+  a time), for packages that add kernels of their own (``compress`` does).
 
 How to read this package
 ------------------------
@@ -45,6 +48,7 @@ twenty lines for one Lloyd iteration (``lloyd_step``).
 """
 
 from ._api import KMeansResult, KMeansWarning, kmeans, kmeans_plusplus
+from ._config import jit
 from ._estimator import KMeans
 from ._lloyd import IterationRecord
 from ._validation import NotFittedError
@@ -55,6 +59,7 @@ __all__ = [
     "KMeansResult",
     "KMeansWarning",
     "NotFittedError",
+    "jit",
     "kmeans",
     "kmeans_plusplus",
 ]

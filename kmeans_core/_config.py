@@ -32,28 +32,6 @@ from numba.core import event
 log = logging.getLogger("kmeans_core")
 
 
-def skip_scipy_blas_probe() -> None:
-    """Import Numba's NumPy support with ``scipy.linalg`` hidden, if not loaded.
-
-    When Numba first compiles or loads a kernel it imports
-    ``numba.np.arraymath``, which probes for SciPy's BLAS by importing
-    ``scipy.linalg`` (0.13-0.2 s, measured here: a fifth of a warm
-    ``python -m compress`` run).  Our kernels call no BLAS.  The probe's
-    answer only chooses how Numba compiles ``np.convolve`` and
-    ``np.correlate`` (a plain loop without it), for the whole process, so
-    this is for short-lived processes of our own: ``python -m compress``
-    calls it, importing :mod:`kmeans_core` does not.  The block is lifted
-    right after, and ``scipy.linalg`` imports normally later.
-    """
-    if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
-        return
-    sys.modules["scipy.linalg"] = None  # "import scipy.linalg..." raises ImportError
-    try:
-        import numba.np.arraymath  # noqa: F401
-    finally:
-        del sys.modules["scipy.linalg"]
-
-
 # Threading layer: "forksafe" unless the user chose one.  Without TBB, Numba's
 # default picks GNU OpenMP, which is not fork-safe: after one parallel fit, a
 # forked multiprocessing worker dies and the pool hangs.  "forksafe" takes TBB

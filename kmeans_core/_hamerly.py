@@ -61,16 +61,12 @@ def center_distances(
 
     ``s_j`` is ``inf`` when there is a single centre.
     """
-    n_clusters, n_features = centers.shape
+    n_clusters = centers.shape[0]
     s[:] = np.inf
     for j in range(n_clusters):
         cc[j, j] = 0.0
         for jj in range(j + 1, n_clusters):
-            d = 0.0
-            for f in range(n_features):
-                diff = np.float64(centers[j, f]) - np.float64(centers[jj, f])
-                d += diff * diff
-            d = np.sqrt(d)
+            d = np.sqrt(np.float64(sq_dist(centers, j, centers, jj)))
             cc[j, jj] = d
             cc[jj, j] = d
             if 0.5 * d < s[j]:

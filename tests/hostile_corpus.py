@@ -6,11 +6,7 @@ caller gives (a pytest ``tmp_path``).  Each item is a :class:`Case` that says
 what the CLI must do with it: succeed with outputs of known size, or fail with
 a given exit code and a one-line message.
 
-Also here: :func:`run_cli`, which runs the CLI in a subprocess and reports its
-exit code, output, wall time and peak resident memory (``ru_maxrss`` from
-``wait4``, the figure ``/usr/bin/time -v`` prints), and :func:`snapshot`,
-which records every file of a directory tree by content hash so a test can
-prove that nothing was damaged, half-written or left behind.
+Running the CLI and checking the file system are in ``tests/helpers.py``.
 
 Run as a script (``python tests/hostile_corpus.py DIR``) it writes the quick
 corpus to ``DIR`` for manual inspection.
@@ -18,207 +14,22 @@ corpus to ``DIR`` for manual inspection.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import os
-import struct
-import subprocess
 import sys
-import time
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from helpers import all_colours, encode, photo_like, png_bytes
 from PIL import Image
 
 KS = (1, 2, 16, 256)  # k values every corpus item is run with
 ALL_COLOURS_KS = (2, 16)  # the 16-megacolour image: the costly k are left out
-CLI_TIMEOUT = 60.0  # seconds: the issue's bound on any one corpus run
-PROG = "python -m compress"
-
-
-# -- running the CLI ----------------------------------------------------------
-@dataclass
-class CliRun:
-    """What one ``python -m compress`` subprocess did."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-    peak_rss_mib: float
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    """The environment for a CLI subprocess: no colours, UTF-8, ``extra`` added."""
-    env = dict(os.environ)
-    env.pop("PYTHONWARNINGS", None)
-    env["PYTHONIOENCODING"] = "utf-8"
-    env.update(extra)
-    return env
-
-
-# ru_maxrss of a child started from a large process (pytest, after many tests)
-# includes the parent's peak: Linux carries the old memory map's high-water mark
-# across exec.  To measure the CLI alone, a small Python process starts it and
-# reports its ru_maxrss; that launcher's own footprint (~10 MiB) is the floor.
-_LAUNCHER = """\
-import os, subprocess, sys
-proc = subprocess.Popen(sys.argv[2:])
-_, status, usage = os.wait4(proc.pid, 0)
-with open(sys.argv[1], "w") as f:
-    f.write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status) % 256)
-"""
-
-
-def start_cli(args, cwd: Path, env: dict[str, str] | None = None,
-              out_dir: Path | None = None, isolate_rss: bool = False,
-              ) -> tuple[subprocess.Popen, Path, Path]:
-    """Start the CLI with stdout/stderr going to files; return (process, out, err).
-
-    ``isolate_rss``: start it through :data:`_LAUNCHER` so that its peak RSS
-    is its own (signals then reach the launcher, not the CLI).
-    """
-    logs = Path(out_dir or cwd)
-    tag = f"{os.getpid()}-{time.monotonic_ns()}"
-    out_path = logs / f"stdout-{tag}.log"
-    err_path = logs / f"stderr-{tag}.log"
-    argv = [sys.executable, "-m", "compress", *map(str, args)]
-    if isolate_rss:
-        argv = [sys.executable, "-c", _LAUNCHER, str(logs / f"rss-{tag}.txt"), *argv]
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        proc = subprocess.Popen(
-            argv, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-            env=env or cli_env(),
-        )
-    return proc, out_path, err_path
-
-
-def wait_cli(proc: subprocess.Popen, out_path: Path, err_path: Path,
-             timeout: float = CLI_TIMEOUT, started: float | None = None) -> CliRun:
-    """Reap ``proc`` with ``wait4`` (for its peak RSS); kill it after ``timeout``."""
-    started = time.perf_counter() if started is None else started
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() - started > timeout:
-            proc.kill()
-            os.wait4(proc.pid, 0)
-            proc.returncode = -9
-            raise TimeoutError(f"CLI took more than {timeout} s: {proc.args}")
-        time.sleep(0.01)
-    seconds = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    stdout = out_path.read_text(encoding="utf-8", errors="replace")
-    stderr = err_path.read_text(encoding="utf-8", errors="replace")
-    out_path.unlink()
-    err_path.unlink()
-    peak_kib = usage.ru_maxrss
-    rss_path = out_path.with_name(out_path.name.replace("stdout-", "rss-")
-                                  .replace(".log", ".txt"))
-    if rss_path.exists():  # started through the launcher: the CLI's own peak
-        peak_kib = int(rss_path.read_text())
-        rss_path.unlink()
-    return CliRun(proc.returncode, stdout, stderr, seconds, peak_kib / 1024)
-
-
-def run_cli(args, cwd: Path, *, env: dict[str, str] | None = None,
-            timeout: float = CLI_TIMEOUT, log_dir: Path | None = None,
-            isolate_rss: bool = True) -> CliRun:
-    """Run ``python -m compress ARGS`` in ``cwd`` and wait for it.
-
-    Logs go to ``log_dir`` (default ``cwd``) and are removed afterwards, so
-    take a :func:`snapshot` of a directory that is not ``log_dir`` while the
-    CLI runs, or one taken after this returns.
-    """
-    started = time.perf_counter()
-    proc, out_path, err_path = start_cli(args, cwd, env, log_dir, isolate_rss)
-    return wait_cli(proc, out_path, err_path, timeout, started)
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Every entry under ``root``: relative path -> sha256 (``"dir"``, ``"link"``)."""
-    entries: dict[str, str] = {}
-    for path in sorted(root.rglob("*")):
-        rel = str(path.relative_to(root))
-        if path.is_symlink():
-            entries[rel] = f"link->{os.readlink(path)}"
-        elif path.is_dir():
-            entries[rel] = "dir"
-        else:
-            entries[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return entries
-
-
-def sha256(path: Path) -> str:
-    """Hex digest of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-# -- building images ------------------------------------------------------------
-def photo_like(height: int, width: int, seed: int = 0) -> np.ndarray:
-    """An ``(H, W, 3)`` uint8 image with smooth gradients, blobs and noise.
-
-    Many distinct colours (like a photo) without storing a photo; rows are
-    generated in bands so a 100-megapixel image needs no float64 copy of it.
-    """
-    rng = np.random.default_rng(seed)
-    out = np.empty((height, width, 3), dtype=np.uint8)
-    x = np.linspace(0.0, 1.0, width, dtype=np.float32)  # (W,)
-    band = max(1, 4_000_000 // max(width, 1))
-    for top in range(0, height, band):
-        y = np.linspace(top / max(height, 1), min(top + band, height) / max(height, 1),
-                        min(band, height - top), endpoint=False,
-                        dtype=np.float32)[:, None]  # (band, 1)
-        r = 127 + 100 * np.sin(6.0 * x + 3.0 * y)
-        g = 127 + 100 * np.cos(4.0 * y - 2.0 * x)
-        b = 255 * (x * y)
-        noise = rng.integers(-12, 13, (y.shape[0], width, 3), dtype=np.int16)
-        stack = np.stack([r, g, b], axis=-1) + noise  # (band, W, 3)
-        out[top:top + y.shape[0]] = np.clip(stack, 0, 255).astype(np.uint8)
-    return out
-
-
-def all_colours() -> np.ndarray:
-    """4096 x 4096 RGB image holding each of the 2**24 colours exactly once."""
-    keys = np.arange(1 << 24, dtype=np.uint32)
-    rgb = np.empty((1 << 24, 3), dtype=np.uint8)
-    rgb[:, 0] = keys >> 16
-    rgb[:, 1] = (keys >> 8) & 0xFF
-    rgb[:, 2] = keys & 0xFF
-    return rgb.reshape(4096, 4096, 3)
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    body = kind + data
-    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-
-def png_bytes(width: int, height: int, bit_depth: int, colour_type: int,
-              raw: bytes) -> bytes:
-    """A PNG built by hand: signature, IHDR, one IDAT of ``zlib(raw)``, IEND.
-
-    ``raw`` is the filtered scanlines (filter byte 0 then the row); Pillow
-    cannot write 16-bit RGB or lie about the size, so these are made here.
-    """
-    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr)
-            + _chunk(b"IDAT", zlib.compress(raw, 9)) + _chunk(b"IEND", b""))
-
-
-def encode(im: Image.Image, fmt: str, **options) -> bytes:
-    """Pillow-encode ``im`` into bytes."""
-    buf = io.BytesIO()
-    im.save(buf, format=fmt, **options)
-    return buf.getvalue()
 
 
 def _jpeg_before_scan(data: bytes) -> bytes:
     """A JPEG cut just before its Start-Of-Scan marker: headers, no pixels."""
     return data[: data.index(b"\xff\xda")]
+
 
 
 # -- the corpus -----------------------------------------------------------------

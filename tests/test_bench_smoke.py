@@ -25,6 +25,7 @@ def _bench(tmp_path, *args):
     return out.read_text()
 
 
+@pytest.mark.slow  # the whole smoke suite in a subprocess: ~30 s
 def test_smoke_suite_writes_report(tmp_path):
     report = _bench(tmp_path)
     for heading in ("## Machine", "## Targets (issue 4)", "## Images",
@@ -43,3 +44,36 @@ def test_smoke_skips_missing_peers(tmp_path):
     assert "faiss Kmeans" not in report
     assert "pngquant --nofs (process)" not in report
     assert "ours: fit on weighted histogram" in report
+
+
+def test_every_target_finds_its_rows_by_label():
+    """Rows made with bench.labels are found by every target (none "not measured").
+
+    Targets used to match rows by string prefix, so a renamed label silently
+    became "not measured"; now both sides use the constants of bench.labels.
+    """
+    from bench import labels
+    from bench.measure import Row, Timing
+    from bench.targets import targets_table
+
+    def row(section, case, k, method, seconds=1.0, **kw):
+        timing = Timing(seconds, 3, 400.0, "process", [seconds] * 3)
+        return Row(section, case, k, method, timing, **kw)
+
+    ag, blobs = labels.AG, "n=1,000,000 d=32"
+    rows = [row("image", ag, k, method, inertia=1.0, psnr_db=30.0)
+            for k in (20, 256)
+            for method in (labels.SKLEARN, labels.SKLEARN_HIST, labels.OURS_HIST,
+                           labels.OURS_FIT, labels.OURS_PIXELS, labels.OURS_CLI,
+                           labels.PNGQUANT)]
+    rows += [row("image", "generated_24mp", 16, labels.OURS_CLI),
+             row("blobs", blobs, 64, labels.BLOBS_SKLEARN),
+             row("blobs", blobs, 64, labels.BLOBS_OURS),
+             row("threads", ag, 20, labels.threads(1), 2.0),
+             row("threads", ag, 20, labels.threads(2), 1.0),
+             row("exercise", ag, 0, labels.EXERCISE_CLI),
+             row("exercise", ag, 0, labels.EXERCISE_LIBRARY),
+             row("exercise", ag, 0, labels.EXERCISE_SKLEARN)]
+    _, statuses = targets_table(rows)
+    assert len(statuses) == 9
+    assert [s for _, s in statuses if s == "not measured"] == []

@@ -6,8 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from PIL import Image
-from test_compress_helpers import (
+from helpers import (
     blobs_image,
     china_path,
     decode,
@@ -18,6 +17,7 @@ from test_compress_helpers import (
     run_json,
     save,
 )
+from PIL import Image
 
 from compress import png_bit_depth, psnr
 
@@ -115,8 +115,12 @@ def test_k_above_distinct_colours_writes_the_exact_image(tmp_path):
     img = blobs_image(20, 20, noise=0)  # 4 colours
     save(tmp_path / "four.png", img)
     proc = run_cli("four.png", 9, cwd=tmp_path, check_rc=0)
-    assert "only 4 distinct colours" in proc.stdout
-    assert "exact image with 4 colours" in proc.stdout
+    assert "lossless" in proc.stdout and "PSNR" not in proc.stdout
+    assert "note: k=9: the image has only 4 distinct colours" in proc.stderr
+    assert "exact image with 4 colours" in proc.stderr
+    assert "LARGER than the input" in proc.stderr  # 127 bytes against 103
+    quiet = run_cli("four.png", 9, "-f", "-q", cwd=tmp_path, check_rc=0)
+    assert quiet.stderr == "" and "note" not in quiet.stdout
     out = tmp_path / "four-k9.png"
     np.testing.assert_array_equal(decode(out), img)
     assert png_header(out)["bit_depth"] == 2 and png_header(out)["palette_size"] == 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_compress_helpers import decode, gradient_image, run_cli, run_json, save
+from helpers import decode, gradient_image, run_cli, run_json, save
 
 from compress import report
 from compress.delta_e import delta_e_stats

@@ -6,8 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
-from test_compress_helpers import (
+from helpers import (
     blobs_image,
     decode_palette_png,
     gradient_image,
@@ -15,6 +14,7 @@ from test_compress_helpers import (
     png_header,
     save,
 )
+from PIL import Image
 
 from compress import CompressError, encode_palette_png, load_image, write_atomically
 

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from helpers import blobs_image, china_path, decode, gradient_image
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from test_compress_helpers import blobs_image, china_path, decode, gradient_image
 
 from compress import (
     color_histogram,
@@ -193,7 +193,7 @@ def test_knee_of_four_blobs():
 
 
 def test_decode_helper_reads_rgb(tmp_path):
-    from test_compress_helpers import save
+    from helpers import save
 
     p = save(tmp_path / "x.png", gradient_image())
     np.testing.assert_array_equal(decode(p), gradient_image())
@@ -261,6 +261,6 @@ def test_pixel_route_and_histogram_route_agree_on_quality():
     colors, counts, inverse = color_histogram(img.reshape(-1, 3))
     from compress.quantize import FitInput
 
-    hist = FitInput(colors / 255.0, counts, inverse, colors.shape[0], 1.0)
+    hist = FitInput(colors / 255.0, counts, inverse, colors.shape[0], 1.0, colors)
     by_hist = quantize(img, 6, prepared=hist)
     assert by_pixels.inertia == pytest.approx(by_hist.inertia, rel=0.05)

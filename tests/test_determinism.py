@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from hostile_corpus import cli_env, encode, photo_like, run_cli, sha256
+from helpers import cli_env, encode, photo_like, run_timed, sha256
 from PIL import Image
 
 from kmeans_core import kmeans
@@ -26,7 +26,7 @@ def test_cli_files_identical_across_threads_and_runs(tmp_path):
     for i, threads in enumerate(("1", "2", "2")):
         out = tmp_path / f"run{i}"
         out.mkdir()
-        run = run_cli([image, 3, 16, 64, "--out-dir", out, "-q"], cwd=tmp_path,
+        run = run_timed([image, 3, 16, 64, "--out-dir", out, "-q"], cwd=tmp_path,
                       env=cli_env(NUMBA_NUM_THREADS=threads))
         assert run.returncode == 0, run.stderr
         digests.append(_outputs(out))

@@ -137,9 +137,12 @@ def test_fits_from_many_threads_match_sequential_fits():
 # -- read-only installs -------------------------------------------------------------
 
 READ_ONLY_SCRIPT = textwrap.dedent("""
-    import numpy as np, kmeans_core
+    import numpy as np, kmeans_core, compress
     assert kmeans_core.__file__.startswith({root!r}), kmeans_core.__file__
+    assert compress.__file__.startswith({root!r}), compress.__file__
     X = np.random.default_rng(0).random((2000, 3))
+    image = np.random.default_rng(1).integers(0, 4, size=(30, 40, 3), dtype=np.uint8)
+    assert compress.count_colors(image) == len(np.unique(image.reshape(-1, 3), axis=0))
     print(repr(kmeans_core.kmeans(X, 5, random_state=0).inertia))
 """)
 
@@ -148,23 +151,25 @@ def test_read_only_install_without_writable_home_works(tmp_path):
     """Numba caches next to the source (``__pycache__``) or in the user's cache
     directory.  Here neither can be created, even by root: the package is
     read-only, ``__pycache__`` is a file, and HOME is a file too."""
-    pkg = tmp_path / "site" / "kmeans_core"
-    shutil.copytree(ROOT / "kmeans_core", pkg,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    (pkg / "__pycache__").write_text("not a directory")
+    site = tmp_path / "site"
+    for name in ("kmeans_core", "compress"):
+        shutil.copytree(ROOT / name, site / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        (site / name / "__pycache__").write_text("not a directory")
     (tmp_path / "home").write_text("not a directory either")
-    for path in [*pkg.iterdir(), pkg]:
+    for path in [*site.glob("*/*"), *site.iterdir()]:
         os.chmod(path, 0o555 if path.is_dir() else 0o444)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("NUMBA_CACHE", "XDG_", "PYTHON"))}
-    env.update(HOME=str(tmp_path / "home"), PYTHONPATH=str(pkg.parent),
+    env.update(HOME=str(tmp_path / "home"), PYTHONPATH=str(site),
                PYTHONDONTWRITEBYTECODE="1")
     try:
         proc = subprocess.run(
-            [sys.executable, "-c", READ_ONLY_SCRIPT.format(root=str(pkg.parent))],
+            [sys.executable, "-c", READ_ONLY_SCRIPT.format(root=str(site))],
             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     finally:
-        os.chmod(pkg, 0o755)
+        for path in site.iterdir():
+            os.chmod(path, 0o755)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "no writable cache" in lines[0], proc.stderr

@@ -19,16 +19,8 @@ import subprocess
 
 import numpy as np
 import pytest
-from hostile_corpus import (
-    CASE_NAMES,
-    PROG,
-    Case,
-    build_all_colours,
-    build_corpus,
-    cli_env,
-    run_cli,
-    snapshot,
-)
+from helpers import PROG, cli_env, run_timed, snapshot
+from hostile_corpus import CASE_NAMES, Case, build_all_colours, build_corpus
 from PIL import Image
 
 # One Numba thread: the corpus checks behaviour, not speed, and on a busy 2-core
@@ -101,7 +93,7 @@ def run_case(case: Case, log_dir, env=CORPUS_ENV):
     before = snapshot(work)
     locked = work / "locked" if case.name == "read-only-output" else None
     with read_only(locked) if locked else contextlib.nullcontext():
-        run = run_cli([case.path, *case.ks, *case.args, "--json"], cwd=log_dir,
+        run = run_timed([case.path, *case.ks, *case.args, "--json"], cwd=log_dir,
                       env=env, log_dir=log_dir)
     after = snapshot(work)
 

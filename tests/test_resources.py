@@ -9,7 +9,7 @@ its bound is the size of its pixels as float64, which the CLI must never hold.
 from __future__ import annotations
 
 import pytest
-from hostile_corpus import cli_env, encode, photo_like, run_cli, sha256
+from helpers import cli_env, encode, photo_like, run_timed, sha256
 from PIL import Image
 
 MIB = 1024 * 1024
@@ -23,7 +23,7 @@ def measure(tmp_path, height: int, width: int, args) -> float:
     digest = sha256(image)
     out = tmp_path / "out"
     out.mkdir()
-    run = run_cli([image, *args, "--out-dir", out, "-q"], cwd=tmp_path,
+    run = run_timed([image, *args, "--out-dir", out, "-q"], cwd=tmp_path,
                   env=cli_env(), timeout=900)
     assert run.returncode == 0, run.stderr
     assert sha256(image) == digest
