@@ -22,6 +22,7 @@ def _bench(tmp_path, *args):
     return out.read_text(), tmp_path / "perceptual_crops"
 
 
+@pytest.mark.slow
 def test_perceptual_smoke_writes_targets_results_and_crops(tmp_path):
     from PIL import Image
 
@@ -36,6 +37,7 @@ def test_perceptual_smoke_writes_targets_results_and_crops(tmp_path):
         assert "not run" not in report
 
 
+@pytest.mark.slow
 def test_perceptual_smoke_says_when_pngquant_is_absent(tmp_path):
     report, _ = _bench(tmp_path, "--without-pngquant")
     assert "pngquant is NOT installed" in report

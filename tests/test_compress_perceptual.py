@@ -230,6 +230,7 @@ print(h.hexdigest())
 """
 
 
+@pytest.mark.slow
 def test_dithering_is_identical_across_reruns_and_thread_counts():
     pytest.importorskip("sklearn")
     digests = []
@@ -264,3 +265,13 @@ def test_pruned_search_equals_brute_force():
             kern._nearest(target, palette)
     target = palette[20].copy()
     assert kern._nearest_from(target, palette, 20, order, spread) == 10
+
+
+@pytest.mark.parametrize("space,dither_on", [("rgb", True), ("oklab", False),
+                                             ("oklab", True)])
+def test_reported_mse_is_that_of_the_output(space, dither_on):
+    from compress import mse
+
+    image = _photo()
+    q = quantize(image, 8, space=space, dither=dither_on)
+    assert q.mse == pytest.approx(mse(image, q.reconstruct()), rel=1e-12)
