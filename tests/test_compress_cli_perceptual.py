@@ -26,7 +26,7 @@ def test_space_and_dither_for_every_input_kind(tmp_path, mode):
     # the reported ΔE is that of the written file
     expect = delta_e_stats(decode(source), decode(out))
     assert row["delta_e_mean"] == pytest.approx(expect[0], rel=1e-9)
-    assert row["delta_e_p95"] == pytest.approx(expect[1], rel=1e-6)  # float32
+    assert expect[1] <= row["delta_e_p95"] < expect[1] + 1 / 1024 + 1e-12
 
 
 def test_default_is_rgb_undithered_and_text_report_shows_delta_e(tmp_path):
