@@ -196,13 +196,14 @@ def to_json(input_info: dict, rows: list[Row], *, key: str = "results",
 def format_elbow(rows: list[Row], knee: int | None,
                  chosen: int | None = None) -> str:
     """Inertia, PSNR and PNG size against k; the knee and the chosen k marked."""
-    lines = [f"{'k':>4}  {'inertia':>13}  {'PSNR dB':>8}  {'PNG bytes':>11}  "
-             f"{'iters':>5}  {'fit s':>6}"]
+    lines = [f"{'k':>4}  {'inertia':>13}  {'PSNR dB':>8}  {'ΔE00':>5}  {'p95':>5}  "
+             f"{'PNG bytes':>11}  {'iters':>5}  {'fit s':>6}"]
     for r in rows:
         marks = [name for name, at in (("knee", knee), ("--min-psnr", chosen))
                  if at == r.k]
         mark = f"  <- {', '.join(marks)}" if marks else ""
         lines.append(f"{r.k:>4}  {inertia_text(r.inertia):>13}  "
-                     f"{psnr_text(r.psnr_db):>8}  {r.output_bytes:>11,}  "
+                     f"{psnr_text(r.psnr_db):>8}  {r.delta_e_mean:>5.2f}  "
+                     f"{r.delta_e_p95:>5.2f}  {r.output_bytes:>11,}  "
                      f"{r.n_iter:>5}  {r.fit_seconds:>6.2f}{mark}")
     return "\n".join(lines)
