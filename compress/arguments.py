@@ -157,7 +157,7 @@ def _parser(prog: str, command: str) -> argparse.ArgumentParser:
         p = _Parser(prog=f"{prog} sample", usage=_usage(prog), epilog=EXIT_CODES,
                     description="Compress matplotlib's sample photo (Grace "
                     "Hopper) into the current directory: nothing to download.")
-        p.add_argument("ks", type=k_values, nargs="*", metavar="K",
+        p.add_argument("ks", type=k_values, nargs="*", default=[], metavar="K",
                        help="number of colours (default: 16)")
     else:
         p = _Parser(prog=prog, usage=_usage(prog), epilog=EXIT_CODES,
@@ -169,7 +169,7 @@ def _parser(prog: str, command: str) -> argparse.ArgumentParser:
         p.add_argument("image", metavar="IMAGE|URL",
                        help="JPEG, PNG, BMP, TIFF, WebP or GIF file, or an "
                             "http(s) URL of one")
-        p.add_argument("ks", type=k_values, nargs="*", metavar="K",
+        p.add_argument("ks", type=k_values, nargs="*", default=[], metavar="K",
                        help="number of colours: 5, 1-20 or 2,4,8; several allowed")
         p.add_argument("--version", action="version",
                        version=f"kmeans-compress {__version__}")

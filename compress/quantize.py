@@ -22,6 +22,7 @@ import numpy as np
 from .colour import from_fit, to_fit
 from .fit_input import PIXEL_FIT_FRACTION, FitInput, as_pixels, prepare, rescaled
 from .histogram import count_distinct
+from .metrics import ERROR_CHUNK_ROWS, palette_mse
 
 __all__ = ["DEFAULT_SEED", "PIXEL_FIT_FRACTION", "FitInput", "QuantizeResult",
            "count_colors", "inertia_curve", "prepare", "quantize", "quantize_each"]
@@ -71,39 +72,12 @@ def count_colors(image: np.ndarray) -> int:
     return count_distinct(pixels.reshape(-1, pixels.shape[2]))
 
 
-# Rows converted to float64 at a time when measuring the error of a palette:
-# bounded temporaries on the pixel route (16.7 M rows for the all-colours image).
-ERROR_CHUNK_ROWS = 1 << 18
-
-
-def _palette_mse(prepared: FitInput, centers: np.ndarray,
-                 labels: np.ndarray) -> float:
-    """Mean squared error, in 8-bit units, of the image drawn with ``centers``.
-
-    ``sum_u n_u ||u - centers[label_u]||^2 / (n_pixels * n_channels)`` over the
-    rows ``u`` of the fit (distinct colours with their counts ``n_u``, or
-    pixels with ``n_u = 1``): the same number as comparing the two images
-    pixel by pixel, as every partial sum is an integer below 2**53, without
-    building the quantized image.
-    """
-    rows = prepared.colors  # (n_rows, C) uint8
-    weights = prepared.weights
-    total = 0.0
-    for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
-        stop = start + ERROR_CHUNK_ROWS
-        diff = rows[start:stop].astype(np.float64) - centers[labels[start:stop]]
-        sq = (diff * diff).sum(axis=1)  # (chunk,)
-        total += float(sq.sum() if weights is None else sq @ weights[start:stop])
-    n_pixels = rows.shape[0] if weights is None else int(weights.sum())
-    return total / (n_pixels * rows.shape[1])
-
-
 def _index_map_mse(pixels: np.ndarray, index_map: np.ndarray,
                    palette: np.ndarray) -> float:
     """Mean squared error, in 8-bit units, of ``palette[index_map]`` (dithered).
 
     Pixel by pixel, ``ERROR_CHUNK_ROWS`` pixels at a time; exact as in
-    :func:`_palette_mse`.
+    :func:`compress.metrics.palette_mse`.
     """
     rows = pixels.reshape(-1, pixels.shape[2])  # (n_pixels, C)
     index = index_map.reshape(-1)
@@ -318,7 +292,7 @@ def quantize(
                             nearest=row_index).astype(index_dtype)  # (H, W)
         error = _index_map_mse(pixels, index_map, palette)
     else:
-        error = _palette_mse(prepared, centers, labels)
+        error = palette_mse(prepared.colors, prepared.weights, centers, labels)
         if prepared.inverse is not None:
             pairs = (prepared.colors, row_index, prepared.weights)
             index_map = row_index[prepared.inverse].reshape(height, width)  # (H, W)

@@ -23,8 +23,8 @@ moves: the cluster sums are recomputed with it in its new cluster (not
 patched by subtraction, whose rounding residue divided by itself once put a
 centre far outside the data).  When no such sample is left, the data has fewer
 distinct points than clusters, and the empty cluster gets a copy of the sums
-of the cluster that holds the first sample of positive weight: the two
-centres are then the same bits, and ties send samples to the lower index.
+of the first cluster (by index) that has samples: the two centres are then
+the same bits, and ties send samples to the lower index.
 An iteration that relocated a cluster never counts as converged by unchanged
 labels: its centres moved after the assignment.
 """
@@ -164,8 +164,9 @@ def relocate_empty_clusters(
         # The sums again, with the moved samples in their new clusters.
         K.accumulate_blocks(X, sample_weight, labels, blocks.sums, blocks.weights)
         K.merge_blocks(blocks.sums, blocks.weights, sums, weights)
-    # Clusters left empty share the centre of the first sample's cluster.
-    host = labels[int(np.argmax(sample_weight > 0))]
+    # Clusters left empty share the centre of the first cluster with samples
+    # (by cluster index: the choice must not depend on the order of the rows).
+    host = int(np.argmax(weights > 0.0))
     for j in copies:
         sums[j], weights[j] = sums[host], weights[host]
     for i, old in moved:

@@ -38,8 +38,7 @@ def kmeans_plusplus_rows(
     SK.block_boxes(X, lo, hi)
     candidates = np.empty((n_local_trials, X.shape[1]), center_dtype(X))
     rows = np.empty(n_clusters, dtype=np.int64)
-    SK.greedy_kmeanspp(X, sample_weight, np.cumsum(sample_weight), first_u, trial_u,
-                       lo, hi, candidates, rows)
+    SK.greedy_kmeanspp(X, sample_weight, first_u, trial_u, lo, hi, candidates, rows)
     return rows
 
 

@@ -147,6 +147,27 @@ def search_right(cumulative, n, v):
 
 
 @jit()
+def pick_by_weight(sample_weight, u):  # IN (n_samples,) float64; IN uniform
+    """The row drawn with probability ``w_i / sum w``, for uniform ``u``.
+
+    The first ``i`` whose running sum of weights exceeds ``u sum w`` (rows of
+    zero weight are never drawn); two passes instead of a cumulative-sum array
+    of ``n_samples`` values (134 MB for the 16.7 M colours image).
+    """
+    n_samples = sample_weight.shape[0]
+    total = 0.0
+    for i in range(n_samples):
+        total += sample_weight[i]
+    v = u * total
+    running = 0.0
+    for i in range(n_samples):
+        running += sample_weight[i]
+        if running > v:
+            return i
+    return n_samples - 1
+
+
+@jit()
 def sample_row(
     sample_weight,  # IN (n_samples,) float64
     closest,  # IN (n_samples,) float64, D(x_i)^2
@@ -190,7 +211,6 @@ def _copy_row(X, i, C, t):
 def greedy_kmeanspp(
     X,  # IN (n_samples, n_features)
     sample_weight,  # IN (n_samples,) float64
-    cum_weight,  # IN (n_samples,) float64, running sum of the weights
     first_u,  # IN float, the uniform draw of the first centre
     trial_u,  # IN (n_clusters - 1, n_local_trials) uniform draws, in order
     lo,  # IN (n_seed_blocks, n_features) float64, block boxes
@@ -227,8 +247,7 @@ def greedy_kmeanspp(
     mass = np.empty(SEED_BLOCK)
     drawn = np.empty(n_trials, dtype=np.int64)
 
-    v = first_u * cum_weight[n_samples - 1]
-    rows[0] = min(search_right(cum_weight, n_samples, v), n_samples - 1)
+    rows[0] = pick_by_weight(sample_weight, first_u)
     _copy_row(X, rows[0], candidates, 0)
     update_closest(X, sample_weight, candidates[:1], lo, hi, closest, block_pot,
                    block_max)
@@ -239,8 +258,7 @@ def greedy_kmeanspp(
             cum_blocks[b] = total
         if not total > 0.0:
             # Every sample already sits on a centre: any row will do.
-            v = trial_u[c - 1, 0] * cum_weight[n_samples - 1]
-            rows[c] = min(search_right(cum_weight, n_samples, v), n_samples - 1)
+            rows[c] = pick_by_weight(sample_weight, trial_u[c - 1, 0])
             continue
         for t in range(n_trials):
             drawn[t] = sample_row(sample_weight, closest, cum_blocks,

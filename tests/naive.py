@@ -110,8 +110,8 @@ def relocate_empty(
     cluster keeps at least one other sample of positive weight; farthest from
     its centre first, ties to the lower sample index.  The sums are then
     recomputed from scratch with the moved samples in their new clusters.  An
-    empty cluster left without such a sample copies the sums of the cluster
-    that holds the first sample of positive weight.  Modifies ``sums`` and
+    empty cluster left without such a sample copies the sums of the first
+    cluster (by index) that has samples.  Modifies ``sums`` and
     ``weights``; returns the number of empty clusters.
     """
     eps = np.finfo(np.float32 if X.dtype == np.float32 else np.float64).eps
@@ -139,7 +139,7 @@ def relocate_empty(
         members[labels[i]] -= 1
         new_labels[i] = j
     sums[:], weights[:] = weighted_sums(X, sample_weight, new_labels, n_clusters)
-    host = new_labels[np.flatnonzero(sample_weight > 0)[0]]
+    host = int(np.flatnonzero(weights > 0)[0])  # the first cluster with samples
     for j in copies:
         sums[j], weights[j] = sums[host], weights[host]
     return len(empty)

@@ -36,6 +36,7 @@ def test_smoke_suite_writes_report(tmp_path):
     assert "failed:" not in report
 
 
+@pytest.mark.slow  # a bench subprocess that compiles on a cold cache: 3-27 s
 def test_smoke_skips_missing_peers(tmp_path):
     pytest.importorskip("sklearn")
     report = _bench(tmp_path, "--without", "faiss,pngquant", "--sections", "images")

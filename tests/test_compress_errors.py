@@ -170,3 +170,14 @@ def test_sample_errors(tmp_path):
 
 def test_k_empty_range(workdir):
     _fails(workdir, ["ok.png", "5-2"], 2, "empty range")
+
+
+def test_request_checked_before_the_image_is_read(workdir):
+    """A corrupt image is not even opened when the request itself is refused."""
+    (workdir / "taken.jpg").write_bytes(b"\xff\xd8 not really a JPEG")
+    (workdir / "taken-k4.png").write_bytes(b"precious")
+    _fails(workdir, ["taken.jpg", "4"], 1, "already exists")
+    _fails(workdir, ["taken.jpg", "4", "--elbow"], 2, "--elbow needs several k")
+    _fails(workdir, ["taken.jpg", "4", "5", "-o", "x.png"], 2, "names one file")
+    _fails(workdir, ["taken.jpg", "4", "--out-dir", "nowhere"], 1, "does not exist")
+    _fails(workdir, ["taken.jpg", "2", "5"], 1, "not an image file")  # then read

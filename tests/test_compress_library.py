@@ -264,3 +264,17 @@ def test_pixel_route_and_histogram_route_agree_on_quality():
     hist = FitInput(colors / 255.0, counts, inverse, colors.shape[0], 1.0, colors)
     by_hist = quantize(img, 6, prepared=hist)
     assert by_pixels.inertia == pytest.approx(by_hist.inertia, rel=0.05)
+
+
+@pytest.mark.parametrize("route", ["histogram", "pixels"])
+def test_palette_mse_equals_the_mse_of_the_drawn_image(route):
+    """QuantizeResult.mse (from the fit's rows) is metrics.mse of the images."""
+    img = noise_image(40, 50, seed=2) if route == "pixels" else blobs_image(noise=3)
+    prepared = prepare(img, ks=(7,))
+    assert (prepared.inverse is None) == (route == "pixels")
+    q = quantize(img, 7, prepared=prepared)
+    assert q.mse == mse(img, q.reconstruct())  # exact: integer sums
+    rgba = np.dstack([img, np.full(img.shape[:2], 200, np.uint8)])
+    rgba[::3, ::2, 3] = 7
+    q4 = quantize(rgba, 5)
+    assert q4.mse == mse(rgba, q4.reconstruct())

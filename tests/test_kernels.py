@@ -383,8 +383,8 @@ def test_relocation_never_empties_the_donor():
 
 
 def test_relocation_with_every_sample_on_its_centre():
-    # Two distinct points for three clusters: the empty one copies the cluster
-    # of the first sample, instead of staying at its old centre outside the data.
+    # Two distinct points for three clusters: the empty one copies the first
+    # cluster with samples, instead of staying at its old centre outside the data.
     X = np.array([[1.0], [1.0], [3.0]])
     w = np.ones(3)
     labels = np.array([0, 0, 1], dtype=np.int32)

@@ -98,3 +98,17 @@ def test_elbow_flag_before_the_k_values(tmp_path):
     assert {p.name for p in tmp_path.iterdir()} == {
         "img.png", "img-k2.png", "img-k3.png", "img-k4.png", "img-sheet.png",
         "img-elbow.png"}
+
+
+def test_console_script_is_the_same_program(tmp_path):
+    """``kmeans-compress`` (pip's wrapper around compress.cli:main) names itself."""
+    from helpers import cli_command
+
+    script = cli_command("script", tmp_path)
+    done = subprocess.run([*script, "--version"], capture_output=True, text=True,
+                          env=cli_env(), timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("kmeans-compress ")
+    done = subprocess.run([*script, "nope.png", "3"], capture_output=True, text=True,
+                          env=cli_env(), timeout=120, cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "kmeans-compress: error: nope.png: no such file.\n"
