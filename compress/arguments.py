@@ -105,6 +105,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="k-means runs per k, best kept (default: 1)")
     g.add_argument("--max-iter", type=_whole, default=300, metavar="N",
                    help="maximum Lloyd iterations (default: 300)")
+    g.add_argument("--space", choices=("rgb", "oklab"), default="rgb",
+                   help="colour space k-means fits in: rgb (default; best PSNR, "
+                        "the exercise's inertia) or oklab (perceptual: lower "
+                        "CIEDE2000, colours closer to what a person sees)")
 
 
 def _add_compress_options(p: argparse.ArgumentParser) -> None:
@@ -121,6 +125,10 @@ def _add_compress_options(p: argparse.ArgumentParser) -> None:
                    help="contact sheet file (default: IMAGE-sheet.png when "
                         "several k are given)")
     p.add_argument("--no-sheet", action="store_true", help="no contact sheet")
+    p.add_argument("--dither", action="store_true",
+                   help="damped Floyd-Steinberg error diffusion in the fitting "
+                        "space: no bands in skies and gradients, grainier and "
+                        "larger files")
     p.add_argument("--elbow", action="store_true",
                    help="also plot inertia, PSNR and size against the k of this "
                         "run (IMAGE-elbow.png) from the same fits")
@@ -249,7 +257,8 @@ def parse(prog: str, argv: Sequence[str]) -> Request | None:
         max_download_mb=args.max_download_mb, timeout=args.timeout,
         out_dir=args.out_dir, force=args.force, json=args.json, quiet=args.quiet,
         elbow_plot=args.elbow_plot,
-        fit=FitOptions(args.seed, args.n_init, args.max_iter))
+        fit=FitOptions(args.seed, args.n_init, args.max_iter, args.space,
+                       getattr(args, "dither", False)))
     if command == "elbow":
         req.show = args.show
         return req

@@ -73,7 +73,8 @@ def _choose_k(pixels: np.ndarray, prepared: FitInput, req: Request):
 
     def psnr_of(k: int) -> float:
         q = quantize(pixels, k, seed=fit.seed, n_init=fit.n_init,
-                     max_iter=fit.max_iter, prepared=prepared)
+                     max_iter=fit.max_iter, prepared=prepared, space=fit.space,
+                     dither=fit.dither)
         return psnr_from_mse(q.mse)
 
     k, tried = smallest_k_for_psnr(psnr_of, req.min_psnr, prepared.n_colors)
@@ -92,7 +93,8 @@ def _fit_all(pixels, prepared, ks, req, encoder, keep_panels: bool, err):
     progress = Progress(len(ks), "fitting", enabled=not req.quiet, stream=err)
     fit = req.fit
     results = quantize_each(pixels, ks, seed=fit.seed, n_init=fit.n_init,
-                            max_iter=fit.max_iter, prepared=prepared)
+                            max_iter=fit.max_iter, prepared=prepared,
+                            space=fit.space, dither=fit.dither)
     # Not enumerate(results): it keeps its last (i, q) tuple alive into the
     # next fit, and with it this k's labels and index map (+89 MB at 16.7 MP).
     for i in range(len(ks)):
@@ -105,8 +107,8 @@ def _fit_all(pixels, prepared, ks, req, encoder, keep_panels: bool, err):
             step = panel_stride(*q.index_map.shape)
             panel = q.palette[q.index_map[::step, ::step]]  # (h, w, C)
         fits.append((q.k, q.n_colors_out, q.inertia, int(q.fit.n_iter),
-                     bool(q.fit.converged), q.fit_seconds, q.exact, q.mse, bits,
-                     as_palette, png, panel))
+                     bool(q.fit.converged), q.fit_seconds, q.exact, q.mse,
+                     q.delta_e(pixels), q.dithered, bits, as_palette, png, panel))
         del q  # drop the index map before the next k
     progress.update(len(ks))
     progress.close()
@@ -114,8 +116,8 @@ def _fit_all(pixels, prepared, ks, req, encoder, keep_panels: bool, err):
 
 
 def _row(fit, image: LoadedImage, n_colors: int, output: str, req: Request):
-    (k, n_out, inertia, n_iter, converged, seconds, exact, error, bits,
-     as_palette, png, _) = fit
+    (k, n_out, inertia, n_iter, converged, seconds, exact, error,
+     (de_mean, de_p95), dithered, bits, as_palette, png, _) = fit
     data = png.result()
     notes = []
     if not as_palette and req.output_format == "auto":
@@ -127,7 +129,8 @@ def _row(fit, image: LoadedImage, n_colors: int, output: str, req: Request):
         input_bytes=image.file_bytes, output_bytes=len(data),
         raw_bytes=image.raw_bytes, mse=error, psnr_db=psnr_from_mse(error),
         inertia=inertia, n_iter=n_iter, converged=converged, fit_seconds=seconds,
-        exact=exact, notes=notes)
+        exact=exact, delta_e_mean=de_mean, delta_e_p95=de_p95, space=req.fit.space,
+        dithered=dithered, notes=notes)
     return row, data
 
 
@@ -174,7 +177,8 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
 
     pixels = image.pixels  # (H, W, C)
     ks = sorted(set(req.ks))
-    prepared = prepare(pixels, ks=[*ks, MAX_PALETTE] if req.min_psnr else ks)
+    prepared = prepare(pixels, ks=[*ks, MAX_PALETTE] if req.min_psnr else ks,
+                       space=req.fit.space, dither=req.fit.dither)
     chosen, tried = None, []
     if req.min_psnr is not None:
         chosen, tried = _choose_k(pixels, prepared, req)
@@ -229,7 +233,8 @@ def _figures(plan: Plan, source: Source, image, n_colors, rows, fits, knee, chos
             [r.k for r in rows], [r.inertia for r in rows],
             [r.psnr_db for r in rows], [r.output_bytes for r in rows],
             knee=knee, chosen=chosen, min_psnr=req.min_psnr,
-            input_bytes=image.file_bytes,
+            input_bytes=image.file_bytes, space=req.fit.space,
+            delta_e=[r.delta_e_mean for r in rows],
             title=f"{source.name} ({n_colors:,} colours)")
     if plan.sheet is not None:
         from .plots import contact_sheet

@@ -32,6 +32,8 @@ class FitOptions:
     seed: int = DEFAULT_SEED
     n_init: int = 1
     max_iter: int = 300
+    space: str = "rgb"  # fitting space: "rgb" or "oklab"
+    dither: bool = False  # damped Floyd-Steinberg in the fitting space
 
 
 @dataclass

@@ -219,6 +219,8 @@ def elbow_plot(
     chosen: int | None = None,
     min_psnr: float | None = None,
     input_bytes: int | None = None,
+    delta_e: Sequence[float] | None = None,
+    space: str = "rgb",
 ) -> bytes:
     """Two panels against k: inertia (the elbow) above, PSNR and PNG size below.
 
@@ -247,6 +249,11 @@ def elbow_plot(
         The PSNR asked for (a horizontal line).
     input_bytes : int, optional
         Size of the input file (a horizontal line on the size axis).
+    delta_e : sequence of float, optional
+        Mean CIEDE2000 for each k, drawn in the upper panel against a second
+        axis on the right.
+    space : {"rgb", "oklab"}, default="rgb"
+        Fitting space, for the inertia axis's units.
 
     Returns
     -------
@@ -257,8 +264,8 @@ def elbow_plot(
     top = fig.add_subplot(2, 1, 1)
     bottom = fig.add_subplot(2, 1, 2, sharex=top)
     top.plot(ks, inertias, "o-", color="tab:blue", markersize=4)
-    top.set_ylabel("inertia\n(sum of squared distances,\npixels in [0, 1])",
-                   fontsize=9)
+    units = "pixels in [0, 1]" if space == "rgb" else "weighted OKLab"
+    top.set_ylabel(f"inertia\n(sum of squared distances,\n{units})", fontsize=9)
     top.set_title(f"Elbow: {title}", fontsize=10)
     finite = [p for p in psnrs if math.isfinite(p)]
     ceiling = (max(finite) + 3.0) if finite else 60.0  # where "lossless" is drawn
@@ -298,9 +305,18 @@ def elbow_plot(
         bottom.text(0.97, 0.05, f"--min-psnr {min_psnr:g} dB: k = {chosen}{where}",
                     transform=bottom.transAxes, ha="right", va="bottom",
                     color="tab:purple")
+    axes = [top.yaxis, bottom.yaxis, size_ax.yaxis]
+    if delta_e is not None:
+        de_ax = top.twinx()
+        de_ax.plot(ks, delta_e, "s--", color="tab:brown", markersize=3,
+                   linewidth=1)
+        de_ax.set_ylabel("mean CIEDE2000\n(about 1 = just noticeable)",
+                         color="tab:brown", fontsize=9)
+        de_ax.set_ylim(bottom=0)
+        axes.append(de_ax.yaxis)
     top.set_xticks(k_ticks(ks))
     top.tick_params(labelbottom=False)
-    for axis in (top.yaxis, bottom.yaxis, size_ax.yaxis):
+    for axis in axes:
         _label_ticks(axis)
     if not all(math.isfinite(p) for p in psnrs):
         bottom.annotate("lossless", xy=(ks[shown.index(ceiling)], ceiling),

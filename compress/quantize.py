@@ -1,35 +1,31 @@
 """Colour quantization with k-means: :func:`quantize` and :func:`count_colors`.
 
-The fit runs on the exact colour histogram (:mod:`compress.histogram`):
-every distinct colour once, weighted by its pixel count, scaled to ``[0, 1]``
-as float64.  The weighted inertia therefore equals the inertia over all
-pixels in the units of the original exercise (pixels divided by 255).
+What the fit runs on (the exact colour histogram, or the pixels) is prepared
+once per image by :func:`compress.fit_input.prepare`.
 
-When most pixels have a colour of their own (noise, synthetic gradients, the
-image of all 2^24 colours) the histogram saves little work and costs memory:
-three arrays as long as the image (colours, counts, inverse index) and a
-float64 copy of the colours.  Then the fit runs on the uint8 pixels
-themselves, which the engine reads in place with unit weights (no copy at
-all); centres and inertia are scaled back to the exercise's units.  See
-:func:`prepare`.
+``space="oklab"`` fits the distinct colours in weighted OKLab instead
+(:mod:`compress.colour`): the histogram is still exact and in RGB, only the
+coordinates the fit sees change.  The palette comes back to 8-bit sRGB
+(clipped, rounded) and every colour takes the palette entry nearest to it in
+that space.  ``dither=True`` maps the pixels by damped error diffusion in
+the fitting space (:mod:`compress.dither`) instead of colour by colour.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from .histogram import color_histogram, count_distinct
-from .metrics import palette_mse
+from .colour import from_fit, to_fit
+from .fit_input import PIXEL_FIT_FRACTION, FitInput, as_pixels, prepare, rescaled
+from .histogram import count_distinct
+from .metrics import ERROR_CHUNK_ROWS, palette_mse
 
-# Fit on the pixels rather than on the histogram when the image has more than
-# this fraction of distinct colours per pixel (and the fit is not exact).
-# American Gothic has 0.12, a 24-megapixel photo 0.14, the all-colours image 1.
-PIXEL_FIT_FRACTION = 0.5
+__all__ = ["DEFAULT_SEED", "PIXEL_FIT_FRACTION", "FitInput", "QuantizeResult",
+           "count_colors", "inertia_curve", "prepare", "quantize", "quantize_each"]
 
 # Default seed: fixed so that reruns give identical palettes and files.
 DEFAULT_SEED = 0
@@ -57,26 +53,6 @@ def _index_dtype(n_colors: int) -> np.dtype:
     return np.dtype(np.uint64)
 
 
-def _as_pixels(image: np.ndarray) -> np.ndarray:
-    """Return ``image`` as an ``(H, W, C)`` uint8 array, refusing other input."""
-    image = np.asarray(image)
-    if image.dtype != np.uint8:
-        raise TypeError(
-            f"image must be uint8, got {image.dtype}; read files with "
-            "compress.load_image, or convert with np.clip(x, 0, 255).astype(np.uint8)."
-        )
-    if image.ndim == 2:
-        image = image[:, :, None]
-    if image.ndim != 3 or not 1 <= image.shape[2] <= 4:
-        raise ValueError(
-            "image must have shape (H, W) or (H, W, C) with C in 1..4, got "
-            f"{image.shape}."
-        )
-    if image.shape[0] == 0 or image.shape[1] == 0:
-        raise ValueError(f"image is empty: shape {image.shape}.")
-    return image
-
-
 def count_colors(image: np.ndarray) -> int:
     """Count the distinct colours (distinct pixel values) of an image.
 
@@ -92,79 +68,25 @@ def count_colors(image: np.ndarray) -> int:
         which counts the elements of the distinct *rows* of the H x W x 3
         array, not colours.
     """
-    pixels = _as_pixels(image)
+    pixels = as_pixels(image)
     return count_distinct(pixels.reshape(-1, pixels.shape[2]))
 
 
-@dataclass
-class FitInput:
-    """What k-means runs on for one image, prepared once for every k.
+def _index_map_mse(pixels: np.ndarray, index_map: np.ndarray,
+                   palette: np.ndarray) -> float:
+    """Mean squared error, in 8-bit units, of ``palette[index_map]`` (dithered).
 
-    Attributes
-    ----------
-    X : ndarray of shape (n_rows, n_channels)
-        Distinct colours scaled to [0, 1] (float64), or the pixels themselves
-        (uint8, read in place) when ``inverse`` is None.
-    weights : ndarray of shape (n_rows,) or None
-        Pixel count of each colour; None when every row is one pixel.
-    inverse : ndarray of shape (n_pixels,) or None
-        Row of ``X`` of every pixel; None when the rows are the pixels.
-    n_colors : int
-        Distinct colours of the image.
-    scale : float
-        ``X`` is the image in [0, 1] units times ``scale`` (1 or 255).
-    colors : ndarray of shape (n_rows, n_channels), uint8
-        The rows of ``X`` as 8-bit colours (``X`` itself on the pixel route),
-        to measure the error of a palette exactly.
+    Pixel by pixel, ``ERROR_CHUNK_ROWS`` pixels at a time; exact as in
+    :func:`compress.metrics.palette_mse`.
     """
-
-    X: np.ndarray
-    weights: np.ndarray | None
-    inverse: np.ndarray | None
-    n_colors: int
-    scale: float
-    colors: np.ndarray
-
-
-def prepare(image: np.ndarray, *, ks=()) -> FitInput:
-    """Choose and build what k-means runs on: histogram or pixels.
-
-    Parameters
-    ----------
-    image : ndarray of shape (H, W) or (H, W, C), uint8
-        The image (not copied: the pixel route reads it in place).
-    ks : iterable of int, default=()
-        The k that will be fitted.  The pixels are used only when every k is
-        below the number of colours (an exact result needs the colour list)
-        and more than ``PIXEL_FIT_FRACTION`` of the pixels have distinct
-        colours.
-
-    Returns
-    -------
-    fit_input : FitInput
-    """
-    pixels = _as_pixels(image)
-    rows = pixels.reshape(-1, pixels.shape[2])  # (n_pixels, C), a view
-    n_colors = count_distinct(rows)
-    k_max = max(ks, default=0)
-    if n_colors > PIXEL_FIT_FRACTION * rows.shape[0] and k_max < n_colors:
-        rows = np.ascontiguousarray(rows)
-        return FitInput(rows, None, None, n_colors, 255.0, rows)
-    colors, counts, inverse = color_histogram(rows)
-    X = colors.astype(np.float64) / 255.0  # (n_colors, C), exercise units
-    return FitInput(X, counts, inverse, n_colors, 1.0, colors)
-
-
-def _rescaled(fit, scale: float):
-    """``fit`` with centres and inertia in [0, 1] units (undo ``scale``)."""
-    if scale == 1.0:
-        return fit
-    sq = scale * scale
-    history = [dataclasses.replace(h, inertia=h.inertia / sq,
-                                   center_shift=h.center_shift / sq)
-               for h in fit.history]
-    return dataclasses.replace(fit, centers=fit.centers / scale,
-                               inertia=fit.inertia / sq, history=history)
+    rows = pixels.reshape(-1, pixels.shape[2])  # (n_pixels, C)
+    index = index_map.reshape(-1)
+    total = 0.0
+    for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
+        stop = start + ERROR_CHUNK_ROWS
+        diff = rows[start:stop].astype(np.float64) - palette[index[start:stop]]
+        total += float((diff * diff).sum())
+    return total / rows.size
 
 
 @dataclass
@@ -178,10 +100,11 @@ class QuantizeResult:
     index_map : ndarray of shape (H, W), smallest unsigned dtype
         Palette index of every pixel.
     fit : kmeans_core.KMeansResult
-        The engine's result (``inertia`` and ``centers`` in the exercise's
-        units, ``n_iter``, ``history``, ...), on the colour histogram or on the
-        pixels (see :func:`prepare`).  Its ``centers`` and ``labels`` are in
-        fit order, not palette order.
+        The engine's result (``inertia`` and ``centers`` in the fitting
+        space's units, for ``"rgb"`` the exercise's; ``n_iter``,
+        ``history``, ...), on the colour histogram or on the pixels (see
+        :func:`prepare`).  Its ``centers`` and ``labels`` are in fit order,
+        not palette order.
     k : int
         The number of colours asked for.
     n_colors_in : int
@@ -193,6 +116,10 @@ class QuantizeResult:
     mse : float
         Mean squared error of ``reconstruct()`` against the image, in 8-bit
         units (PSNR: :func:`compress.metrics.psnr_from_mse`).
+    space : {"rgb", "oklab"}
+        The fitting space.
+    dithered : bool
+        Whether the index map was made by error diffusion.
     """
 
     palette: np.ndarray
@@ -204,6 +131,11 @@ class QuantizeResult:
     exact: bool
     mse: float
     _grey2d: bool = False
+    space: str = "rgb"
+    dithered: bool = False
+    # (distinct colours, their palette index, their counts) when every pixel of
+    # a colour took the same entry: CIEDE2000 is then computed per colour.
+    _pairs: tuple | None = None
 
     @property
     def n_colors_out(self) -> int:
@@ -226,6 +158,28 @@ class QuantizeResult:
         out = self.palette[self.index_map]  # (H, W, C)
         return out[:, :, 0] if self._grey2d else out
 
+    def delta_e(self, image: np.ndarray) -> tuple[float, float]:
+        """Mean and 95th-percentile CIEDE2000 of the output against ``image``.
+
+        Parameters
+        ----------
+        image : ndarray
+            The image given to :func:`quantize`.
+
+        Returns
+        -------
+        mean, p95 : float
+            Over all pixels; alpha is ignored (colours compared as opaque).
+        """
+        from .delta_e import delta_e_to_palette
+
+        if self._pairs is not None:  # one ΔE per distinct colour, weighted
+            colors, index, counts = self._pairs
+            return delta_e_to_palette(colors, index, self.palette, counts)
+        pixels = as_pixels(image)
+        return delta_e_to_palette(pixels.reshape(-1, pixels.shape[2]),
+                                  self.index_map.reshape(-1), self.palette)
+
 
 def quantize(
     image: np.ndarray,
@@ -236,6 +190,8 @@ def quantize(
     max_iter: int = 300,
     tol: float = 1e-4,
     prepared: FitInput | None = None,
+    space: str = "rgb",
+    dither: bool = False,
 ) -> QuantizeResult:
     """Reduce an image to at most ``k`` colours with k-means.
 
@@ -257,8 +213,20 @@ def quantize(
     tol : float, default=1e-4
         Relative tolerance on the centre shift (see :func:`kmeans_core.kmeans`).
     prepared : FitInput, optional
-        ``prepare(image, ks=...)``, if already computed (e.g. to quantize one
-        image for several k).
+        ``prepare(image, ks=..., space=..., dither=...)``, if already computed
+        (e.g. to quantize one image for several k).
+    space : {"rgb", "oklab"}, default="rgb"
+        Where k-means measures distance.  ``"rgb"``: sRGB values over 255,
+        the exercise's objective (best PSNR).  ``"oklab"``: weighted OKLab
+        (:mod:`compress.colour`; lower CIEDE2000, what a person sees); grey
+        images fit on OKLab lightness, alpha stays an axis of its own.  The
+        inertia is in the units of the space.
+    dither : bool, default=False
+        Map the pixels by damped serpentine Floyd-Steinberg error diffusion in
+        the fitting space (:mod:`compress.dither`): no bands in smooth
+        gradients, at the price of grain and larger files.  With alpha, the
+        alpha error is diffused too (it is an axis of the fitting space).  Has
+        no effect when the result is exact.
 
     Returns
     -------
@@ -269,10 +237,15 @@ def quantize(
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be an integer >= 1, got {k!r}.")
     grey2d = np.asarray(image).ndim == 2
-    pixels = _as_pixels(image)
+    pixels = as_pixels(image)
     height, width, n_channels = pixels.shape
     if prepared is None:
-        prepared = prepare(pixels, ks=(k,))
+        prepared = prepare(pixels, ks=(k,), space=space, dither=dither)
+    if prepared.space != space or (dither and prepared.inverse is None):
+        raise ValueError(f"prepared is for space={prepared.space!r}"
+                         f"{'' if prepared.inverse is not None else ' on pixels'}; "
+                         f"call prepare(image, ks=..., space={space!r}, "
+                         f"dither={dither}).")
     n_colors_in = prepared.n_colors
 
     start = time.perf_counter()
@@ -287,36 +260,47 @@ def quantize(
         fit = kmeans(prepared.X, int(k), sample_weight=prepared.weights,
                      n_init=n_init, max_iter=max_iter, tol=tol, random_state=seed,
                      algorithm="auto")
-        fit = _rescaled(fit, prepared.scale)
+        fit = rescaled(fit, prepared.scale)
     # Without the first run's kernel compilation (kmeans_core measures it).
     fit_seconds = fit.seconds if not exact else time.perf_counter() - start
 
-    palette, rank = palette_and_rank(fit.centers)
-    row_index = rank.astype(_index_dtype(rank.size))[fit.labels]  # (n_rows,)
-    if prepared.inverse is not None:
-        row_index = row_index[prepared.inverse]  # rows are colours: to pixels
-    index_map = row_index.reshape(height, width)  # (H, W)
-    error = palette_mse(prepared.colors, prepared.weights, palette[rank],
-                        fit.labels)  # centres in fit order
-    return QuantizeResult(palette, index_map, fit, int(k), n_colors_in,
-                          fit_seconds, exact, error, grey2d)
-
-
-def palette_and_rank(centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """8-bit palette from fitted centres (in [0, 1]), sorted by luminance.
-
-    Returns
-    -------
-    palette : ndarray of shape (n_clusters, n_channels), uint8
-        The rounded centres in palette order.
-    rank : ndarray of shape (n_clusters,)
-        Palette slot of each fitted cluster.
-    """
-    centers = np.clip(np.rint(centers * 255.0), 0, 255).astype(np.uint8)
+    if exact:
+        centers = prepared.colors  # the colours themselves, not a round trip
+    else:
+        centers = from_fit(fit.centers, space)  # (k, C) uint8: clipped, rounded
     order = _luminance_order(centers)  # palette slot -> fit cluster
+    palette = centers[order]
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)  # fit cluster -> palette slot
-    return centers[order], rank
+    index_dtype = _index_dtype(order.size)
+    labels = fit.labels
+    sq_dist = None
+    if not exact and (space != "rgb" or dither):
+        # Each colour takes the entry nearest in the fitting space to the
+        # palette as stored (rounded), not to the unrounded centre.
+        from .dither import map_colors
+
+        labels, sq_dist = map_colors(prepared.X, to_fit(centers, space))
+    row_index = rank.astype(index_dtype)[labels]  # (n_rows,)
+    pairs = None
+    if not exact and dither:
+        from .dither import dither as diffuse
+
+        mean_sq = float(np.dot(sq_dist, prepared.weights) / prepared.weights.sum())
+        index_map = diffuse(prepared.X, prepared.inverse, (height, width),
+                            to_fit(palette, space), mean_sq_error=mean_sq,
+                            nearest=row_index).astype(index_dtype)  # (H, W)
+        error = _index_map_mse(pixels, index_map, palette)
+    else:
+        error = palette_mse(prepared.colors, prepared.weights, centers, labels)
+        if prepared.inverse is not None:
+            pairs = (prepared.colors, row_index, prepared.weights)
+            index_map = row_index[prepared.inverse].reshape(height, width)  # (H, W)
+        else:
+            index_map = row_index.reshape(height, width)  # rows are the pixels
+    return QuantizeResult(palette, index_map, fit, int(k), n_colors_in,
+                          fit_seconds, exact, error, grey2d, space,
+                          bool(dither and not exact), pairs)
 
 
 def _luminance_order(palette: np.ndarray) -> np.ndarray:
@@ -338,6 +322,8 @@ def quantize_each(
     max_iter: int = 300,
     tol: float = 1e-4,
     prepared: FitInput | None = None,
+    space: str = "rgb",
+    dither: bool = False,
 ) -> Iterator[QuantizeResult]:
     """Quantize one image for each k in turn, sharing one :func:`prepare`.
 
@@ -352,10 +338,11 @@ def quantize_each(
         The image.
     ks : iterable of int
         The values of k, fitted in the order given.
-    seed, n_init, max_iter, tol
+    seed, n_init, max_iter, tol, space, dither
         As in :func:`quantize`.
     prepared : FitInput, optional
-        ``prepare(image, ks=ks)``, if already computed.
+        ``prepare(image, ks=ks, space=space, dither=dither)``, if already
+        computed.
 
     Yields
     ------
@@ -364,10 +351,10 @@ def quantize_each(
     """
     ks = list(ks)
     if prepared is None:
-        prepared = prepare(image, ks=ks)
+        prepared = prepare(image, ks=ks, space=space, dither=dither)
     for k in ks:
         yield quantize(image, k, seed=seed, n_init=n_init, max_iter=max_iter,
-                       tol=tol, prepared=prepared)
+                       tol=tol, prepared=prepared, space=space, dither=dither)
 
 
 def inertia_curve(
@@ -378,6 +365,8 @@ def inertia_curve(
     n_init: int = 1,
     max_iter: int = 300,
     tol: float = 1e-4,
+    space: str = "rgb",
+    dither: bool = False,
 ) -> list[QuantizeResult]:
     """Quantize one image for each k: ``list(quantize_each(...))``.
 
@@ -387,7 +376,7 @@ def inertia_curve(
         The image.
     ks : iterable of int
         The values of k.
-    seed, n_init, max_iter, tol
+    seed, n_init, max_iter, tol, space, dither
         As in :func:`quantize`.
 
     Returns
@@ -397,4 +386,5 @@ def inertia_curve(
         of a large image, iterate :func:`quantize_each` instead).
     """
     return list(quantize_each(image, ks, seed=seed, n_init=n_init,
-                              max_iter=max_iter, tol=tol))
+                              max_iter=max_iter, tol=tol, space=space,
+                              dither=dither))

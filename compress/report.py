@@ -39,6 +39,13 @@ class Row:
         Wall time of the fit.
     exact : bool
         True when k >= the input's colours: the output is lossless.
+    delta_e_mean, delta_e_p95 : float
+        Mean and 95th-percentile CIEDE2000 colour difference against the
+        input over all pixels (about 1 is just noticeable; alpha ignored).
+    space : str
+        Fitting space, ``"rgb"`` or ``"oklab"`` (inertia is in its units).
+    dithered : bool
+        Whether the pixels were mapped by error diffusion.
     """
 
     k: int
@@ -57,6 +64,10 @@ class Row:
     converged: bool
     fit_seconds: float
     exact: bool
+    delta_e_mean: float = math.nan
+    delta_e_p95: float = math.nan
+    space: str = "rgb"
+    dithered: bool = False
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -112,9 +123,18 @@ def format_line(input_name: str, row: Row) -> str:
         f"{row.colors_out:,} colours, {row.bits_per_pixel} bits/px, "
         f"{row.input_bytes:,} -> {row.output_bytes:,} bytes ({row.to_input:.1%} of "
         f"input, {row.to_raw:.1%} of raw), {psnr_phrase(row.psnr_db)}, "
-        f"inertia {inertia_text(row.inertia)}, {row.n_iter} iterations, "
+        f"ΔE2000 mean {row.delta_e_mean:.2f} p95 {row.delta_e_p95:.2f}, "
+        f"{_space_text(row)}inertia {inertia_text(row.inertia)}, "
+        f"{row.n_iter} iterations, "
         f"{row.fit_seconds:.2f} s"
     )
+
+
+def _space_text(row: Row) -> str:
+    """``"oklab, dithered, "`` etc.: the non-default options of a row."""
+    parts = ([row.space] if row.space != "rgb" else []) + (
+        ["dithered"] if row.dithered else [])
+    return "".join(f"{p}, " for p in parts)
 
 
 _COLUMNS = (
@@ -128,6 +148,8 @@ _COLUMNS = (
     ("/input", 7, lambda r: f"{r.to_input:.1%}"),
     ("/raw", 6, lambda r: f"{r.to_raw:.1%}"),
     ("PSNR dB", 8, lambda r: psnr_text(r.psnr_db)),
+    ("ΔE00", 5, lambda r: f"{r.delta_e_mean:.2f}"),
+    ("p95", 5, lambda r: f"{r.delta_e_p95:.2f}"),
     ("inertia", 11, lambda r: inertia_text(r.inertia)),
     ("iters", 5, lambda r: f"{r.n_iter}"),
     ("fit s", 6, lambda r: f"{r.fit_seconds:.2f}"),
@@ -174,13 +196,14 @@ def to_json(input_info: dict, rows: list[Row], *, key: str = "results",
 def format_elbow(rows: list[Row], knee: int | None,
                  chosen: int | None = None) -> str:
     """Inertia, PSNR and PNG size against k; the knee and the chosen k marked."""
-    lines = [f"{'k':>4}  {'inertia':>13}  {'PSNR dB':>8}  {'PNG bytes':>11}  "
-             f"{'iters':>5}  {'fit s':>6}"]
+    lines = [f"{'k':>4}  {'inertia':>13}  {'PSNR dB':>8}  {'ΔE00':>5}  {'p95':>5}  "
+             f"{'PNG bytes':>11}  {'iters':>5}  {'fit s':>6}"]
     for r in rows:
         marks = [name for name, at in (("knee", knee), ("--min-psnr", chosen))
                  if at == r.k]
         mark = f"  <- {', '.join(marks)}" if marks else ""
         lines.append(f"{r.k:>4}  {inertia_text(r.inertia):>13}  "
-                     f"{psnr_text(r.psnr_db):>8}  {r.output_bytes:>11,}  "
+                     f"{psnr_text(r.psnr_db):>8}  {r.delta_e_mean:>5.2f}  "
+                     f"{r.delta_e_p95:>5.2f}  {r.output_bytes:>11,}  "
                      f"{r.n_iter:>5}  {r.fit_seconds:>6.2f}{mark}")
     return "\n".join(lines)

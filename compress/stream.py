@@ -35,12 +35,13 @@ from typing import TextIO
 import numpy as np
 
 from . import report
+from .colour import from_fit, to_fit
 from .errors import CompressError, UsageError
 from .histogram import color_histogram, pack_colors, unpack_colors
 from .io import DEFAULT_MAX_PIXELS, png_bit_depth
 from .metrics import psnr_from_mse
 from .png_stream import PalettePNGStream
-from .quantize import palette_and_rank
+from .quantize import _luminance_order
 
 # Stream TIFF/Zarr images above this many pixels: the largest image the
 # in-memory path accepts by default (its --max-pixels), about 89.5 megapixels.
@@ -265,17 +266,20 @@ def fit_histogram(colors: np.ndarray, counts: np.ndarray, k: int, fit_opts) -> _
     from kmeans_core import kmeans
 
     start = time.perf_counter()
-    X = colors.astype(np.float64) / 255.0  # (n_colors, C), exercise units
+    X = to_fit(colors, "rgb")  # (n_colors, C), exercise units, as in memory
     if k >= colors.shape[0]:  # every colour kept
-        centers, labels = X, np.arange(colors.shape[0])
+        centers, labels = colors, np.arange(colors.shape[0])
         inertia, n_iter, converged = 0.0, 0, True
     else:
         fit = kmeans(X, int(k), sample_weight=counts, n_init=fit_opts.n_init,
                      max_iter=fit_opts.max_iter, tol=1e-4,
                      random_state=fit_opts.seed, algorithm="auto")
-        centers, labels = fit.centers, fit.labels
+        centers, labels = from_fit(fit.centers, "rgb"), fit.labels  # (k, C) uint8
         inertia, n_iter, converged = fit.inertia, fit.n_iter, fit.converged
-    palette, rank = palette_and_rank(centers)
+    order = _luminance_order(centers)  # palette slot -> fit cluster
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)  # fit cluster -> palette slot
+    palette = centers[order]
     slots = rank.astype(np.uint8)[labels]  # (n_colors,)
     return _Fit(palette, slots, float(inertia), int(n_iter), bool(converged),
                 time.perf_counter() - start, k >= colors.shape[0])
@@ -356,6 +360,9 @@ def compress_stream(req, *, band_pixels: int = BAND_PIXELS,
     if req.min_psnr is not None or req.elbow or req.sheet is not None:
         raise UsageError("--min-psnr, --elbow and --sheet need the whole image in "
                          "memory; they are not available when streaming.")
+    if getattr(req, "space", "rgb") != "rgb" or getattr(req, "dither", False):
+        raise UsageError("streaming fits RGB without dithering: drop --space and "
+                         "--dither for images this large.")
     ks = sorted(set(req.ks))
     if req.output_format == "rgb" or ks[-1] > 256:
         raise UsageError("streamed images are written as palette PNGs: use k <= "

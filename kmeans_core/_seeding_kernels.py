@@ -148,7 +148,7 @@ def search_right(cumulative, n, v):
 
 @jit()
 def pick_by_weight(sample_weight, u):  # IN (n_samples,) float64; IN uniform
-    """The row drawn with probability ``w_i / sum w``, for uniform ``u``.
+    """Draw the row of probability ``w_i / sum w`` for the uniform ``u``.
 
     The first ``i`` whose running sum of weights exceeds ``u sum w`` (rows of
     zero weight are never drawn); two passes instead of a cumulative-sum array

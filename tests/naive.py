@@ -268,3 +268,44 @@ def png_filter_row(raw: bytes, previous: bytes) -> bytes:
         if cost < best_cost:
             best_kind, best, best_cost = kind, data, cost
     return bytes([best_kind] + best)
+
+
+# -- compress: palette mapping and dithering (compress._dither_kernel) ----------
+def local_contrast(image: np.ndarray) -> np.ndarray:
+    """Largest squared difference of each pixel to its 8 neighbours, (H, W, C) in."""
+    height, width, _ = image.shape
+    out = np.zeros((height, width))
+    for y in range(height):
+        for x in range(width):
+            for yy in range(max(y - 1, 0), min(y + 2, height)):
+                for xx in range(max(x - 1, 0), min(x + 2, width)):
+                    diff = image[y, x] - image[yy, xx]
+                    out[y, x] = max(out[y, x], float(diff @ diff))
+    return out
+
+
+def dither_serpentine(image, palette, strength, damping, clamp_sq, clamp_scale):
+    """Damped serpentine Floyd-Steinberg on an (H, W, C) float image, plainly.
+
+    One full-size error array; the FS weights 7, 3, 5, 1 (/16) are applied to
+    the neighbours inside the image, mirrored on odd rows.
+    """
+    height, width, _ = image.shape
+    error = np.zeros(image.shape)
+    index_map = np.zeros((height, width), dtype=np.int64)
+    for y in range(height):
+        step = 1 if y % 2 == 0 else -1
+        xs = range(width) if step == 1 else range(width - 1, -1, -1)
+        for x in xs:
+            received = damping * error[y, x]
+            if float(received @ received) > clamp_sq:
+                received = clamp_scale * received
+            target = image[y, x] + received
+            sq = ((palette - target) ** 2).sum(axis=1)
+            p = int(np.argmin(sq))
+            index_map[y, x] = p
+            e = strength[y, x] * (target - palette[p])
+            for dy, dx, w in ((0, step, 7), (1, -step, 3), (1, 0, 5), (1, step, 1)):
+                if 0 <= y + dy < height and 0 <= x + dx < width:
+                    error[y + dy, x + dx] += w / 16 * e
+    return index_map
