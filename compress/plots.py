@@ -296,7 +296,9 @@ def elbow_plot(
         y = inertias[ks.index(knee)]
         top.plot([knee], [y], "o", color="tab:red", markersize=8, fillstyle="none")
         top.annotate(f"knee (Kneedle): k = {knee}", xy=(knee, y), xytext=(12, 24),
-                     textcoords="offset points", color="tab:red")
+                     textcoords="offset points", color="tab:red",
+                     bbox=dict(facecolor="white", edgecolor="none", alpha=0.85,
+                               pad=1.5))  # readable over the ΔE line
     else:
         top.text(0.97, 0.95, "no clear knee", transform=top.transAxes, ha="right",
                  va="top", color="tab:red")
@@ -313,6 +315,9 @@ def elbow_plot(
         de_ax.set_ylabel("mean CIEDE2000\n(about 1 = just noticeable)",
                          color="tab:brown", fontsize=9)
         de_ax.set_ylim(bottom=0)
+        # Inertia and the knee's label in front of the ΔE line.
+        top.set_zorder(de_ax.get_zorder() + 1)
+        top.patch.set_visible(False)
         axes.append(de_ax.yaxis)
     top.set_xticks(k_ticks(ks))
     top.tick_params(labelbottom=False)
