@@ -84,46 +84,56 @@ def sklearn_sample(name: str, workdir: Path, shrink: int = 1) -> ImageCase | Non
 
 
 def photo_like(height: int, width: int, seed: int = GENERATED_SEED) -> np.ndarray:
-    """A deterministic photo-like RGB image: smooth light, shapes, grain.
+    """A deterministic photo-like RGB image (see :func:`photo_like_rows`)."""
+    return photo_like_rows(height, width, 0, height, seed)
+
+
+def photo_like_rows(height: int, width: int, y0: int, y1: int,
+                    seed: int = GENERATED_SEED) -> np.ndarray:
+    """Rows ``y0:y1`` of a deterministic photo-like ``height x width`` RGB image.
 
     Low-frequency cosine fields per channel (sky-like gradients), soft-edged
     ellipses of random colour (objects), a vignette and Gaussian sensor noise,
-    so that it has millions of distinct colours like a real photograph.
+    so that it has millions of distinct colours like a real photograph.  The
+    scene depends only on ``seed``; the grain of a band only on ``seed`` and
+    ``y0``, so an image too large to hold can be written band by band.
 
     Returns
     -------
-    pixels : ndarray of shape (height, width, 3), uint8
+    pixels : ndarray of shape (y1 - y0, width, 3), uint8
     """
-    rng = np.random.default_rng(seed)
-    y = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None]  # (H, 1)
+    rng = np.random.default_rng(seed)  # the same scene for every band
+    y = np.linspace(0.0, 1.0, height, dtype=np.float32)[y0:y1, None]  # (h, 1)
     x = np.linspace(0.0, 1.0, width, dtype=np.float32)[None, :]  # (1, W)
-    image = np.empty((height, width, 3), dtype=np.float32)
+    band = np.empty((y1 - y0, width, 3), dtype=np.float32)
     for c in range(3):
-        field = 40.0 * y + 20.0 * x * rng.uniform(-1, 1)  # (H, W) gradient
+        field = 40.0 * y + 20.0 * x * rng.uniform(-1, 1)  # (h, W) gradient
         for _ in range(4):
             fy, fx = rng.uniform(0.3, 3.0, size=2)
             phase = rng.uniform(0, 2 * np.pi)
             field = field + 25.0 * np.cos(2 * np.pi * (fy * y + fx * x) + phase)
-        image[:, :, c] = 110.0 + field
+        band[:, :, c] = 110.0 + field
     for _ in range(14):
         cy, cx = rng.uniform(0, 1, size=2)
         ry, rx = rng.uniform(0.04, 0.25, size=2)
         colour = rng.uniform(10, 245, size=3).astype(np.float32)
-        y0, y1 = int(max(cy - ry, 0) * height), int(min(cy + ry, 1) * height)
-        x0, x1 = int(max(cx - rx, 0) * width), int(min(cx + rx, 1) * width)
-        if y1 <= y0 or x1 <= x0:
+        # Only the rows and columns the ellipse covers, within this band.
+        r0 = max(int(max(cy - ry, 0) * height), y0) - y0
+        r1 = min(int(min(cy + ry, 1) * height), y1) - y0
+        c0, c1 = int(max(cx - rx, 0) * width), int(min(cx + rx, 1) * width)
+        if r1 <= r0 or c1 <= c0:
             continue
-        d = ((y[y0:y1] - cy) / ry) ** 2 + ((x[:, x0:x1] - cx) / rx) ** 2
+        d = ((y[r0:r1] - cy) / ry) ** 2 + ((x[:, c0:c1] - cx) / rx) ** 2
         alpha = np.clip((1.0 - d) * 8.0, 0.0, 1.0)[:, :, None]  # soft edge
         shade = 1.0 - 0.35 * d[:, :, None]  # rounded, lit from the centre
-        patch = image[y0:y1, x0:x1]
+        patch = band[r0:r1, c0:c1]
         patch += alpha * (colour * shade - patch)
-    vignette = 1.0 - 0.35 * ((y - 0.5) ** 2 + (x - 0.5) ** 2)  # (H, W)
-    image *= vignette[:, :, None]
+    band *= (1.0 - 0.35 * ((y - 0.5) ** 2 + (x - 0.5) ** 2))[:, :, None]  # vignette
+    grain = np.random.default_rng([seed, y0])  # this band's sensor noise
     for c in range(3):  # one channel at a time: keeps the noise buffer small
-        image[:, :, c] += rng.normal(0.0, 3.0, size=(height, width)).astype(
+        band[:, :, c] += grain.normal(0.0, 3.0, size=band.shape[:2]).astype(
             np.float32)
-    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+    return np.clip(np.rint(band), 0, 255).astype(np.uint8)
 
 
 def generated(workdir: Path, height: int, width: int) -> ImageCase:

@@ -1,9 +1,8 @@
 """Stream section: a TIFF larger than memory, quantized band by band by the CLI.
 
-A photo-like RGB TIFF is generated band by band (never whole in memory): the
-recipe of :func:`bench.images.photo_like` (cosine light fields, soft ellipses,
-vignette, sensor noise) evaluated on each band of rows, with the noise of a
-band drawn from its own seed.  Rows, per size: ``python -m compress IMG.tif K``
+A photo-like RGB TIFF is generated band by band (never whole in memory) by
+:func:`bench.images.photo_like_rows`, the generator of every synthetic photo
+in the suite.  Rows, per size: ``python -m compress IMG.tif K``
 streamed (``--stream-above 1``), and on the 24-megapixel image also the
 in-memory run (``--stream-above`` above its size), whose PNG must be the same
 bytes.  Each is a whole process; its peak RSS is the sum over processes when
@@ -18,46 +17,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import GENERATED_SEED, REPO
+from .images import REPO, photo_like_rows
 from .measure import Plan, Row, Timing, run_process
 from .peers import cli_argv
 
 STRIP_ROWS = 256
 
 
-def photo_like_band(height: int, width: int, y0: int, y1: int,
-                    seed: int = GENERATED_SEED) -> np.ndarray:
-    """Rows ``y0:y1`` of a photo-like ``height x width`` RGB image (uint8)."""
-    rng = np.random.default_rng(seed)  # the same scene for every band
-    y = np.linspace(0.0, 1.0, height, dtype=np.float32)[y0:y1, None]  # (h, 1)
-    x = np.linspace(0.0, 1.0, width, dtype=np.float32)[None, :]  # (1, W)
-    band = np.empty((y1 - y0, width, 3), dtype=np.float32)
-    for c in range(3):
-        field = 40.0 * y + 20.0 * x * rng.uniform(-1, 1)
-        for _ in range(4):
-            fy, fx = rng.uniform(0.3, 3.0, size=2)
-            phase = rng.uniform(0, 2 * np.pi)
-            field = field + 25.0 * np.cos(2 * np.pi * (fy * y + fx * x) + phase)
-        band[:, :, c] = 110.0 + field
-    for _ in range(14):
-        cy, cx = rng.uniform(0, 1, size=2)
-        ry, rx = rng.uniform(0.04, 0.25, size=2)
-        colour = rng.uniform(10, 245, size=3).astype(np.float32)
-        d = ((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2  # (h, W)
-        alpha = np.clip((1.0 - d) * 8.0, 0.0, 1.0)[:, :, None]
-        shade = 1.0 - 0.35 * d[:, :, None]
-        band += alpha * (colour * shade - band)
-    band *= (1.0 - 0.35 * ((y - 0.5) ** 2 + (x - 0.5) ** 2))[:, :, None]
-    noise = np.random.default_rng([seed, y0])  # this band's grain
-    band += noise.normal(0.0, 3.0, size=band.shape).astype(np.float32)
-    return np.clip(np.rint(band), 0, 255).astype(np.uint8)
-
-
 def write_photo_like_tiff(path: Path, height: int, width: int) -> Path:
     """Write the image as an uncompressed striped TIFF, one strip at a time."""
     import tifffile
 
-    strips = (photo_like_band(height, width, y, min(y + STRIP_ROWS, height))
+    strips = (photo_like_rows(height, width, y, min(y + STRIP_ROWS, height))
               for y in range(0, height, STRIP_ROWS))
     tifffile.imwrite(path, strips, shape=(height, width, 3), dtype=np.uint8,
                      rowsperstrip=STRIP_ROWS, photometric="rgb")

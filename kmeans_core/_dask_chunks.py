@@ -15,14 +15,14 @@ that the weighted sums are the in-memory ones.  ``w is None`` means unit
 weights (``w_exp`` is then 0).
 
 Threads: Dask runs one task per worker thread, so each task runs the kernels
-on one Numba thread (``numba.set_num_threads`` is per calling thread), and
-one task at a time per process (``_KERNEL_LOCK``).  The kernels reduce over
-fixed blocks, so the result does not depend on either.
+on one Numba thread (``numba.set_num_threads`` is per calling thread).  Tasks
+on several threads of one process are safe: the engine launches one parallel
+kernel at a time (:class:`kmeans_core._config.ParallelKernel`).  The kernels
+reduce over fixed blocks, so the result depends on neither.
 """
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -34,25 +34,16 @@ from . import _validation as V
 from ._assign import BlockBuffers, make_assigner
 from ._config import N_BLOCKS, center_dtype
 
-# One kernel call at a time per process.  Numba's workqueue threading layer
-# (the "forksafe" default without TBB, see kmeans_core._config) aborts the
-# process when parallel kernels are launched from two Python threads at once,
-# as Dask's threaded scheduler would do.  Worker processes with one thread each
-# (the recommended setup) never wait on it.  Drop it once the kernels are safe
-# to launch concurrently.
-_KERNEL_LOCK = threading.Lock()
-
 
 @contextmanager
 def one_numba_thread():
-    """Run this task's kernels on one thread (and alone), then restore."""
-    with _KERNEL_LOCK:
-        before = numba.get_num_threads()
-        numba.set_num_threads(1)
-        try:
-            yield
-        finally:
-            numba.set_num_threads(before)
+    """Run this task's kernels on one Numba thread, then restore."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def scaled_weights(w: np.ndarray | None, n_samples: int, w_exp: int) -> np.ndarray:
