@@ -191,6 +191,8 @@ def dither_serpentine(
     damping,  # IN float, rule 1
     clamp_sq,  # IN float, rule 2 threshold
     clamp_scale,  # IN float, rule 2 factor
+    y_start,  # IN int, image row of the first row here (serpentine parity)
+    carry,  # INOUT (width + 2, n_channels) float64, error into the first row
     index_map,  # OUT (height, width) integer, palette entry of every pixel
 ):
     """Damped serpentine Floyd-Steinberg error diffusion (module docstring).
@@ -202,17 +204,20 @@ def dither_serpentine(
         e  = s * (c + r' - palette_p)   -> 7/16, 3/16, 5/16, 1/16 onwards
 
     Sequential by nature (each pixel waits for its left neighbour's error),
-    and so the same bits on every run and any thread count.
+    and so the same bits on every run and any thread count.  A band of rows
+    continues the image where the previous band stopped: ``carry`` holds the
+    error the previous band passed down, and on return the error this band
+    passes to the next (a band boundary is a row boundary).
     """
     height, width = index_map.shape
     n_channels = palette.shape[1]
     # Two error rows with one pixel of padding each side: current and next.
-    here = np.zeros((width + 2, n_channels))  # (width + 2, n_channels)
+    here = carry.copy()  # (width + 2, n_channels)
     below = np.zeros((width + 2, n_channels))
     target = np.empty(n_channels)
     err = np.empty(n_channels)
     for y in range(height):
-        step = 1 if y % 2 == 0 else -1  # serpentine: even rows go right
+        step = 1 if (y_start + y) % 2 == 0 else -1  # serpentine: even rows go right
         x = 0 if step == 1 else width - 1
         for _ in range(width):
             col = x + 1  # column in the padded error rows
@@ -238,3 +243,4 @@ def dither_serpentine(
             x += step
         here, below = below, here
         below[:, :] = 0.0
+    carry[:, :] = here

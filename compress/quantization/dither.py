@@ -9,6 +9,8 @@ three damping rules.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 # The settings were chosen on ``python -m bench.perceptual --ablation`` (6
@@ -109,7 +111,8 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
            damping: float = DAMPING, clamp_ratio: float = CLAMP_RATIO,
            clamp_scale: float = CLAMP_SCALE,
            contrast_ratio: float = CONTRAST_RATIO,
-           nearest: np.ndarray | None = None) -> np.ndarray:
+           nearest: np.ndarray | None = None,
+           band: DitherBand | None = None) -> np.ndarray:
     """Palette index of every pixel by damped serpentine Floyd-Steinberg.
 
     Parameters
@@ -131,13 +134,20 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
     nearest : ndarray of shape (n_colors,), optional
         Entry nearest to each colour (:func:`map_colors`), if already known;
         each pixel's search starts there.
+    band : DitherBand, optional
+        When the pixels are one band of a taller image, read top to bottom:
+        ``inverse`` and ``shape`` then include the band's halo rows, and the
+        error carried from the band above is in ``band.carry``.  The bands'
+        index maps put together equal the whole image's, bit for bit.
 
     Returns
     -------
     index_map : ndarray of shape (height, width), int32
+        Without the halo rows when ``band`` is given.
     """
     k = _kernels()
     height, width = shape
+    band = band or DitherBand.whole(width, palette.shape[1])
     colors = np.ascontiguousarray(colors, dtype=np.float64)
     palette = np.ascontiguousarray(palette, dtype=np.float64)
     inverse = np.ascontiguousarray(inverse).reshape(-1)
@@ -151,9 +161,31 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
         strength = contrast_strength(contrast, mean_sq_error, contrast_ratio)
     else:
         strength = np.ones((height, width), dtype=np.float64)  # (H, W)
-    index_map = np.empty((height, width), dtype=np.int32)
-    k.dither_serpentine(colors, inverse, palette, guess, order, spread, strength,
-                        float(damping),
+    inner = slice(band.above, height - band.below)  # rows without the halo
+    index_map = np.empty((height - band.above - band.below, width), dtype=np.int32)
+    k.dither_serpentine(colors, inverse[inner.start * width: inner.stop * width],
+                        palette, guess, order, spread,
+                        np.ascontiguousarray(strength[inner]), float(damping),
                         float(clamp_ratio * mean_sq_error), float(clamp_scale),
-                        index_map)
+                        band.y_start, band.carry, index_map)
     return index_map
+
+
+@dataclass
+class DitherBand:
+    """Where a band of rows sits in its image, and the error it receives.
+
+    Rule 3 looks at each pixel's 8 neighbours, so a band is given with its
+    halo: ``above`` rows before it and ``below`` rows after it (0 or 1, none
+    at the image's edges), read but not dithered.
+    """
+
+    y_start: int  # image row of the band's first (non-halo) row
+    carry: np.ndarray  # (width + 2, n_channels) float64, updated in place
+    above: int = 0
+    below: int = 0
+
+    @classmethod
+    def whole(cls, width: int, n_channels: int) -> DitherBand:
+        """Return the first band of an image: row 0, no error received yet."""
+        return cls(0, np.zeros((width + 2, n_channels), dtype=np.float64))

@@ -63,7 +63,8 @@ def test_local_contrast_and_dither_kernel_match_naive():
                                            (15 / 16, 0.004, 0.75)):
         index_map = np.empty((23, 31), dtype=np.int32)
         kern.dither_serpentine(X, inverse, palette, guess, order, spread, strength,
-                               damping, clamp_sq, clamp_scale, index_map)
+                               damping, clamp_sq, clamp_scale, 0,
+                               np.zeros((31 + 2, X.shape[1])), index_map)
         expect = naive.dither_serpentine(image, palette, strength, damping,
                                          clamp_sq, clamp_scale)
         assert np.array_equal(index_map, expect)
@@ -276,3 +277,26 @@ def test_reported_mse_is_that_of_the_output(space, dither_on):
     image = _photo()
     q = quantize(image, 8, space=space, dither=dither_on)
     assert q.mse == pytest.approx(mse(image, q.reconstruct()), rel=1e-12)
+
+
+@pytest.mark.parametrize("band_rows", [1, 2, 5, 23])
+def test_dither_in_bands_equals_the_whole_image(band_rows):
+    """Bands with a one-row halo and the carried error: the same indices."""
+    from compress.quantization.dither import DitherBand, dither
+
+    rng = np.random.default_rng(3)
+    noise = rng.integers(-40, 41, (23, 31, 3))  # rows differ: the halo matters
+    image = np.clip(_gradient(23, 31) + noise, 0, 255).astype(np.uint8)
+    colors, _, inverse = color_histogram(image.reshape(-1, 3))
+    X = colour.to_fit(colors, "oklab")
+    palette = colour.to_fit(rng.integers(0, 256, (6, 3), dtype=np.uint8), "oklab")
+    whole = dither(X, inverse, (23, 31), palette, mean_sq_error=0.01)
+    band = DitherBand.whole(31, 3)
+    parts = []
+    for y0 in range(0, 23, band_rows):
+        y1 = min(y0 + band_rows, 23)
+        top, bottom = max(0, y0 - 1), min(23, y1 + 1)
+        band.y_start, band.above, band.below = y0, y0 - top, bottom - y1
+        parts.append(dither(X, inverse[top * 31: bottom * 31], (bottom - top, 31),
+                            palette, mean_sq_error=0.01, band=band))
+    assert np.array_equal(np.concatenate(parts), whole)
