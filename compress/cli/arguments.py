@@ -18,7 +18,7 @@ from ..commands.request import FitOptions, Request
 from ..errors import UsageError
 from ..io.fetch import sample_image_path
 from ..io.read import DEFAULT_MAX_PIXELS
-from ..quantization.quantizer import DEFAULT_SEED
+from ..quantization.palette import DEFAULT_SEED
 
 EXIT_CODES = """\
 exit codes: 0 success, 1 failure (bad or missing file, download failed,

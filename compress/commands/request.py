@@ -21,7 +21,7 @@ from ..errors import CompressError, UsageError
 from ..io.fetch import Source
 from ..io.png import MAX_PALETTE
 from ..io.read import DEFAULT_MAX_PIXELS
-from ..quantization.quantizer import DEFAULT_SEED
+from ..quantization.palette import DEFAULT_SEED
 
 
 @dataclass(frozen=True)

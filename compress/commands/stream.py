@@ -26,8 +26,8 @@ Dask cluster (``scheduler``) whose workers read the same file.
 from __future__ import annotations
 
 import functools
+import os
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,13 +36,17 @@ from typing import TextIO
 import numpy as np
 
 from ..errors import CompressError, UsageError
+from ..io.commit import commit_staged
 from ..io.png import png_bit_depth
 from ..io.png_stream import PalettePNGStream
 from ..io.read import DEFAULT_MAX_PIXELS
-from ..quantization.colour import from_fit, to_fit
+from ..quantization.colour import to_fit
+from ..quantization.dither import DitherBand
+from ..quantization.dither import dither as diffuse
+from ..quantization.fit_input import FitInput, from_histogram
 from ..quantization.histogram import color_histogram, pack_colors, unpack_colors
-from ..quantization.metrics import psnr_from_mse
-from ..quantization.quantizer import luminance_order
+from ..quantization.metrics import pair_counts, palette_mse, psnr_from_mse
+from ..quantization.palette import PaletteFit, fit_palette
 from . import report
 from .workers import connect, usable_cores
 
@@ -214,105 +218,125 @@ def image_histogram(src: Source, runner: Runner) -> tuple[np.ndarray, np.ndarray
     return unpack_colors(keys, src.channels), counts
 
 
-def band_indices(path: str, y0: int, y1: int, keys: np.ndarray | None,
-                 slots: np.ndarray) -> np.ndarray:
-    """Palette index of every pixel of a band, ``(h, width)`` uint8.
+def band_rows(path: str, y0: int, y1: int, keys: np.ndarray | None,
+              table: np.ndarray) -> np.ndarray:
+    """``table`` looked up for every pixel of rows ``y0:y1``: ``(h, width)``.
 
-    With ``keys`` None, ``slots`` is a lookup table indexed by the colour key;
-    otherwise ``slots[i]`` is the slot of colour key ``keys[i]`` (sorted).
+    With ``keys`` None, ``table`` is indexed by the colour key (a dense
+    lookup table); otherwise ``table[i]`` belongs to colour key ``keys[i]``
+    (sorted).  With the histogram rows as ``table``, the result is the
+    band's inverse index; with the palette entries, its index map.
     """
     rows = read_rows(path, y0, y1)  # (h, width, C)
     packed = pack_colors(rows.reshape(-1, rows.shape[2]))  # (h * width,)
-    index = slots[packed] if keys is None else slots[np.searchsorted(keys, packed)]
-    return index.reshape(rows.shape[:2])
+    found = table[packed] if keys is None else table[np.searchsorted(keys, packed)]
+    return found.reshape(rows.shape[:2])
 
 
-def squared_error(colors: np.ndarray, counts: np.ndarray, palette: np.ndarray,
-                  slots: np.ndarray) -> int:
-    """``sum_pixels ||x - palette[slot(x)]||^2`` from the histogram, exactly.
+def _band_rows_shared(path, y0, y1, shared):
+    keys, table = shared
+    return band_rows(path, y0, y1, keys, table)
 
-    Every pixel of colour ``u`` gets the same entry, so the sum over pixels is
-    ``sum_u n_u ||u - p(u)||^2`` over the distinct colours: no pass over pixels.
+
+def _band_args(src: Source, halo: int = 0) -> list[tuple]:
+    """Task arguments ``(path, y0, y1)`` of every band, widened by ``halo`` rows."""
+    return [(src.path, max(0, y0 - halo), min(src.height, y1 + halo))
+            for y0, y1 in src.bands]
+
+
+def _lookup(src: Source, keys: np.ndarray, values: np.ndarray, runner: Runner):
+    """Share a colour-key -> value table with the band tasks."""
+    if 8 * src.channels <= DENSE_MAX_BITS:
+        lut = np.zeros(1 << (8 * src.channels), dtype=values.dtype)
+        lut[keys] = values  # colour key -> value
+        return runner.share((None, lut))
+    return runner.share((keys, values))
+
+
+def _map_bands(src: Source, keys: np.ndarray, fitted: PaletteFit, X_palette,
+               prepared: FitInput, runner: Runner, png: PalettePNGStream,
+               dither: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Write every band's palette indices to ``png``; return the output's pairs.
+
+    Without dithering every pixel of a colour takes its colour's entry, so the
+    pairs are the histogram itself.  Dithering goes down the image band after
+    band on this thread, each band with one halo row above and below and the
+    error the band above passed down: the same indices as the whole image.
     """
-    diff = colors.astype(np.int64) - palette[slots].astype(np.int64)  # (n_colors, C)
-    return int(np.dot(counts, (diff * diff).sum(axis=1)))
-
-
-def _band_args(src: Source) -> list[tuple]:
-    return [(src.path, y0, y1) for y0, y1 in src.bands]
-
-
-@dataclass
-class _Fit:
-    palette: np.ndarray  # (n_out, C) uint8, luminance order
-    slot_of_color: np.ndarray  # (n_colors,) uint8 palette slot of every colour
-    inertia: float
-    n_iter: int
-    converged: bool
-    seconds: float
-    exact: bool
-
-
-def fit_histogram(colors: np.ndarray, counts: np.ndarray, k: int, fit_opts) -> _Fit:
-    """Fit as :func:`compress.quantize` does on a histogram; return the palette."""
-    from kmeans_core import kmeans
-
-    start = time.perf_counter()
-    X = to_fit(colors, "rgb")  # (n_colors, C), exercise units, as in memory
-    if k >= colors.shape[0]:  # every colour kept
-        centers, labels = colors, np.arange(colors.shape[0])
-        inertia, n_iter, converged = 0.0, 0, True
-    else:
-        fit = kmeans(X, int(k), sample_weight=counts, n_init=fit_opts.n_init,
-                     max_iter=fit_opts.max_iter, tol=1e-4,
-                     random_state=fit_opts.seed, algorithm="auto")
-        centers, labels = from_fit(fit.centers, "rgb"), fit.labels  # (k, C) uint8
-        inertia, n_iter, converged = fit.inertia, fit.n_iter, fit.converged
-    order = luminance_order(centers)  # palette slot -> fit cluster
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)  # fit cluster -> palette slot
-    palette = centers[order]
-    slots = rank.astype(np.uint8)[labels]  # (n_colors,)
-    return _Fit(palette, slots, float(inertia), int(n_iter), bool(converged),
-                time.perf_counter() - start, k >= colors.shape[0])
+    if not dither or fitted.exact:
+        shared = _lookup(src, keys, fitted.slots, runner)
+        for index in runner.map(_band_rows_shared, _band_args(src), shared):
+            png.write(index)
+        return prepared.colors, fitted.slots, prepared.weights
+    rows_of = np.arange(keys.size, dtype=np.int32 if keys.size < 2**31 else np.int64)
+    shared = _lookup(src, keys, rows_of, runner)
+    band = DitherBand.whole(src.width, prepared.X.shape[1])
+    pair_keys, pair_counts_ = [], []
+    n_out = fitted.palette.shape[0]
+    for (y0, y1), inverse in zip(src.bands,
+                                 runner.map(_band_rows_shared, _band_args(src, 1),
+                                            shared), strict=True):
+        band.y_start, band.above = y0, min(y0, 1)
+        band.below = min(src.height - y1, 1)
+        index = diffuse(prepared.X, inverse.reshape(-1), inverse.shape, X_palette,
+                        mean_sq_error=fitted.mean_sq_error, nearest=fitted.slots,
+                        band=band).astype(fitted.slots.dtype)  # (h, width)
+        png.write(index)
+        inner = inverse[band.above: inverse.shape[0] - band.below]
+        r, e, c = pair_counts(inner, index, n_out)
+        pair_keys.append(r * n_out + e)
+        pair_counts_.append(c)
+    merged, where = np.unique(np.concatenate(pair_keys), return_inverse=True)
+    counts = np.bincount(where, np.concatenate(pair_counts_)).astype(np.int64)
+    return (prepared.colors[merged // n_out],
+            (merged % n_out).astype(fitted.slots.dtype), counts)
 
 
 def quantize_stream(src: Source, ks: Sequence[int], targets: dict[int, Path],
-                    fit_opts, runner: Runner) -> tuple[int, list[report.Row]]:
-    """Histogram once, then per k: fit, label the bands, stream the PNG."""
+                    fit_opts, runner: Runner) -> tuple[int, list[report.Row],
+                                                       dict[Path, str]]:
+    """Histogram once, then per k: fit, map the bands, stream the PNG.
+
+    Returns the number of colours, one row per k and the staged PNGs (complete
+    temporary files, to be committed together).
+    """
+    from ..quantization.delta_e import delta_e_to_palette
+
     colors, counts = image_histogram(src, runner)
-    n_colors = colors.shape[0]
+    prepared = from_histogram(colors, counts, fit_opts.space)
     keys = pack_colors(colors)  # (n_colors,) sorted
     input_bytes = _input_bytes(Path(src.path))
-    rows = []
-    for k in ks:
-        fit = fit_histogram(colors, counts, k, fit_opts)
-        if 8 * src.channels <= DENSE_MAX_BITS:
-            lut = np.zeros(1 << (8 * src.channels), dtype=np.uint8)
-            lut[keys] = fit.slot_of_color  # colour key -> palette slot
-            shared = runner.share((None, lut))
-        else:
-            shared = runner.share((keys, fit.slot_of_color))
-        with PalettePNGStream(targets[k], src.width, src.height, fit.palette) as png:
-            for index in runner.map(_band_indices_packed, _band_args(src), shared):
-                png.write(index)
-        sse = squared_error(colors, counts, fit.palette, fit.slot_of_color)
-        error = sse / (src.n_pixels * src.channels)
-        n_out = fit.palette.shape[0]
-        rows.append(report.Row(
-            k=k, colors_in=n_colors, colors_out=n_out,
-            bits_per_pixel=png_bit_depth(n_out), output=str(targets[k]),
-            output_format="palette", input_bytes=input_bytes,
-            output_bytes=targets[k].stat().st_size,
-            raw_bytes=src.n_pixels * src.channels, mse=error,
-            psnr_db=psnr_from_mse(error), inertia=fit.inertia, n_iter=fit.n_iter,
-            converged=fit.converged, fit_seconds=fit.seconds, exact=fit.exact))
-    return n_colors, rows
-
-
-def _band_indices_packed(path, y0, y1, shared):
-    keys, slots = shared
-    return band_indices(path, y0, y1, keys, slots)
+    rows, staged = [], {}
+    try:
+        for k in ks:
+            fitted = fit_palette(prepared, k, seed=fit_opts.seed,
+                                 n_init=fit_opts.n_init, max_iter=fit_opts.max_iter,
+                                 dither=fit_opts.dither)
+            X_palette = to_fit(fitted.palette, fit_opts.space)
+            with PalettePNGStream(targets[k], src.width, src.height,
+                                  fitted.palette) as png:
+                pairs = _map_bands(src, keys, fitted, X_palette, prepared, runner,
+                                   png, fit_opts.dither)
+                staged[targets[k]] = png.finish()
+            error = palette_mse(pairs[0], pairs[2], fitted.palette, pairs[1])
+            de_mean, de_p95 = delta_e_to_palette(*pairs[:2], fitted.palette, pairs[2])
+            n_out = fitted.palette.shape[0]
+            rows.append(report.Row(
+                k=k, colors_in=prepared.n_colors, colors_out=n_out,
+                bits_per_pixel=png_bit_depth(n_out), output=str(targets[k]),
+                output_format="palette", input_bytes=input_bytes,
+                output_bytes=os.stat(staged[targets[k]]).st_size,
+                raw_bytes=src.n_pixels * src.channels, mse=error,
+                psnr_db=psnr_from_mse(error), inertia=float(fitted.fit.inertia),
+                n_iter=int(fitted.fit.n_iter), converged=bool(fitted.fit.converged),
+                fit_seconds=fitted.fit_seconds, exact=fitted.exact,
+                delta_e_mean=de_mean, delta_e_p95=de_p95, space=fit_opts.space,
+                dithered=bool(fit_opts.dither and not fitted.exact)))
+    except BaseException:
+        for tmp in staged.values():
+            os.unlink(tmp)
+        raise
+    return prepared.n_colors, rows, staged
 
 
 def _input_bytes(path: Path) -> int:
@@ -322,7 +346,7 @@ def _input_bytes(path: Path) -> int:
 
 
 # -- the command ---------------------------------------------------------------------
-def compress_stream(req, *, band_pixels: int = BAND_PIXELS,
+def compress_stream(req, *, band_pixels: int | None = None,
                     out: TextIO | None = None) -> list[report.Row]:
     """``python -m compress huge.tif K...`` in bounded memory (see the module doc).
 
@@ -352,14 +376,11 @@ def compress_stream(req, *, band_pixels: int = BAND_PIXELS,
     if req.min_psnr is not None or req.elbow or req.sheet is not None:
         raise UsageError("--min-psnr, --elbow and --sheet need the whole image in "
                          "memory; they are not available when streaming.")
-    if getattr(req, "space", "rgb") != "rgb" or getattr(req, "dither", False):
-        raise UsageError("streaming fits RGB without dithering: drop --space and "
-                         "--dither for images this large.")
     ks = sorted(set(req.ks))
     if req.output_format == "rgb" or ks[-1] > 256:
         raise UsageError("streamed images are written as palette PNGs: use k <= "
                          "256 and no --rgb.")
-    src = Source.open(input_path, band_pixels)
+    src = Source.open(input_path, band_pixels or BAND_PIXELS)
     directory = output_dir(req.out_dir if req.out_dir is not None
                            else req.default_dir or input_path.parent)
     stem = input_path.name.split(".")[0] if input_path.is_dir() else input_path.stem
@@ -369,9 +390,10 @@ def compress_stream(req, *, band_pixels: int = BAND_PIXELS,
     check_targets(list(targets.values()), Input.of(req.source), req.force)
     runner = Runner(req.scheduler)
     try:
-        n_colors, rows = quantize_stream(src, ks, targets, req.fit, runner)
+        n_colors, rows, staged = quantize_stream(src, ks, targets, req.fit, runner)
     finally:
         runner.close()
+    commit_staged(staged, overwrite=req.force)  # every PNG of the run, or none
     info = {"path": str(input_path), "bytes": rows[0].input_bytes, "width": src.width,
             "height": src.height, "channels": src.channels, "colors": n_colors,
             "raw_bytes": rows[0].raw_bytes, "streamed": True,

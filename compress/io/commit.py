@@ -112,13 +112,38 @@ def write_atomically(files: Mapping[Path, bytes], *, overwrite: bool = True) -> 
         content; temporary and backup files are removed.
     """
     mode = default_file_mode()
-    staged: list[tuple[str, Path]] = []
-    done: list[tuple[Path, str | None]] = []  # renamed targets and their backups
+    staged: dict[Path, str] = {}
     with interrupt.deferred():
         try:
             for target, data in files.items():
-                staged.append((_stage(Path(target), data, mode), Path(target)))
-            for tmp, target in staged:
+                staged[Path(target)] = _stage(Path(target), data, mode)
+        except BaseException:
+            for tmp in staged.values():
+                _remove(tmp)
+            raise
+        commit_staged(staged, overwrite=overwrite)
+
+
+def commit_staged(staged: Mapping[Path, str], *, overwrite: bool = True) -> None:
+    """Rename complete temporary files to their targets: all of them, or none.
+
+    Parameters
+    ----------
+    staged : mapping of Path to str
+        Target of each temporary file (written, flushed, beside its target).
+    overwrite : bool, default=True
+        As in :func:`write_atomically`.
+
+    Raises
+    ------
+    CompressError
+        As :func:`write_atomically`; the temporary files are removed in any case.
+    """
+    done: list[tuple[Path, str | None]] = []  # renamed targets and their backups
+    with interrupt.deferred():
+        try:
+            for target, tmp in staged.items():
+                target = Path(target)
                 backup = _backup(target) if overwrite else None
                 try:
                     _place(tmp, target, overwrite)
@@ -141,7 +166,7 @@ def write_atomically(files: Mapping[Path, bytes], *, overwrite: bool = True) -> 
                     f"{e.strerror or e}; nothing was written.") from None
             raise
         finally:
-            for tmp, _ in staged:
+            for tmp in staged.values():
                 _remove(tmp)
             for _, backup in done:
                 if backup is not None:

@@ -21,8 +21,9 @@ specification, sections 6 and 10; Pillow's ``ZipEncode.c``):
   (Pillow's encoder buffer), the last one shorter.
 
 The compressed streams go to temporary files beside the target; the target
-appears only when complete (atomic rename), as with
-:func:`compress.io.commit.write_atomically`.
+appears only when complete, renamed by :func:`compress.io.commit.commit_staged`
+(:meth:`PalettePNGStream.finish` leaves that to the caller, who commits every
+output of a run at once).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .commit import default_file_mode
+from .commit import commit_staged, default_file_mode
 from .png import png_bit_depth
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -119,7 +120,8 @@ class PalettePNGStream:
         As for :func:`compress.io.png.encode_palette_png` (grey entries written
         as ``(v, v, v)``, alpha as ``tRNS``).
 
-    Use as a context manager; leaving it by an exception removes everything.
+    Use as a context manager; leaving it by an exception removes everything,
+    leaving it normally puts the file in place unless :meth:`finish` was called.
     """
 
     def __init__(self, path: Path, width: int, height: int, palette: np.ndarray):
@@ -168,7 +170,15 @@ class PalettePNGStream:
         self.rows_written += raw.shape[0]
 
     def close(self) -> None:
-        """Finish the streams, keep the smallest, write the file atomically."""
+        """Finish the file and put it in place (:func:`commit_staged`)."""
+        commit_staged({self.path: self.finish()})
+
+    def finish(self) -> str:
+        """Finish the streams, keep the smallest; return the complete temporary file.
+
+        The file sits beside the target under a hidden name; commit it with
+        :func:`compress.io.commit.commit_staged` (with other outputs, all at once).
+        """
         if self.rows_written != self.height:
             raise ValueError(f"{self.rows_written} rows written, the image has "
                              f"{self.height}.")
@@ -191,12 +201,12 @@ class PalettePNGStream:
                 out.flush()
                 os.fsync(out.fileno())
             os.chmod(tmp, default_file_mode())
-            os.replace(tmp, self.path)
         except BaseException:
             os.unlink(tmp)
             raise
         finally:
             self._discard()
+        return tmp
 
     def _discard(self) -> None:
         for _, f in self._streams:
@@ -207,7 +217,7 @@ class PalettePNGStream:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
+        if exc_type is not None:
             self._discard()
+        elif self._streams:  # not finished by the caller: put it in place
+            self.close()

@@ -60,11 +60,12 @@ class FitInput:
     X : ndarray of shape (n_rows, n_channels)
         Distinct colours in the fitting space (float64; for ``"rgb"`` scaled
         to [0, 1]), or the pixels themselves (uint8, read in place) when
-        ``inverse`` is None.
+        ``weights`` is None.
     weights : ndarray of shape (n_rows,) or None
         Pixel count of each colour; None when every row is one pixel.
     inverse : ndarray of shape (n_pixels,) or None
-        Row of ``X`` of every pixel; None when the rows are the pixels.
+        Row of ``X`` of every pixel; None when the rows are the pixels, or
+        when the histogram was counted band by band (:func:`from_histogram`).
     n_colors : int
         Distinct colours of the image.
     scale : float
@@ -121,8 +122,29 @@ def prepare(image: np.ndarray, *, ks=(), space: str = "rgb",
         rows = np.ascontiguousarray(rows)
         return FitInput(rows, None, None, n_colors, 255.0, rows)
     colors, counts, inverse = color_histogram(rows)
+    return dataclasses.replace(from_histogram(colors, counts, space), inverse=inverse)
+
+
+def from_histogram(colors: np.ndarray, counts: np.ndarray,
+                   space: str = "rgb") -> FitInput:
+    """Build the fit input of a colour histogram counted elsewhere (by bands).
+
+    Parameters
+    ----------
+    colors : ndarray of shape (n_colors, n_channels), uint8
+        Distinct colours, sorted as :func:`color_histogram` sorts them.
+    counts : ndarray of shape (n_colors,), integer
+        Pixels of each colour.
+    space : {"rgb", "oklab"}, default="rgb"
+        Fitting space.
+
+    Returns
+    -------
+    fit_input : FitInput
+        Without ``inverse``: the caller maps its pixels to the rows itself.
+    """
     X = to_fit(colors, space)  # (n_colors, C); for rgb: exercise units
-    return FitInput(X, counts, inverse, n_colors, 1.0, colors, space)
+    return FitInput(X, counts, None, colors.shape[0], 1.0, colors, space)
 
 
 def rescaled(fit, scale: float):

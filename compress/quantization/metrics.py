@@ -105,3 +105,30 @@ def palette_mse(rows: np.ndarray, weights: np.ndarray | None, centers: np.ndarra
         total += float(sq.sum() if weights is None else sq @ weights[start:stop])
     n_pixels = rows.shape[0] if weights is None else int(weights.sum())
     return total / (n_pixels * rows.shape[1])
+
+
+def pair_counts(inverse: np.ndarray, index_map: np.ndarray,
+                n_entries: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (colour, palette entry) pairs of a mapped image, and their counts.
+
+    When dithering gives pixels of one colour different entries, the pairs
+    are the histogram of the output against the input: the errors (MSE,
+    CIEDE2000) follow from them exactly, without the pixels.
+
+    Parameters
+    ----------
+    inverse : ndarray of shape (n_pixels,), integer
+        Histogram row (distinct colour) of every pixel.
+    index_map : ndarray of n_pixels elements, integer
+        Palette entry of every pixel, in the same order.
+    n_entries : int
+        Palette size.
+
+    Returns
+    -------
+    rows, entries, counts : ndarray of shape (n_pairs,)
+        Colour row, palette entry and pixel count of each pair, sorted.
+    """
+    keys = inverse.reshape(-1).astype(np.int64) * n_entries + index_map.reshape(-1)
+    keys, counts = np.unique(keys, return_counts=True)
+    return keys // n_entries, (keys % n_entries).astype(index_map.dtype), counts

@@ -13,45 +13,19 @@ the fitting space (:mod:`compress.quantization.dither`) instead of colour by col
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from .colour import from_fit, to_fit
-from .fit_input import PIXEL_FIT_FRACTION, FitInput, as_pixels, prepare, rescaled
+from .colour import to_fit
+from .fit_input import PIXEL_FIT_FRACTION, FitInput, as_pixels, prepare
 from .histogram import count_distinct
-from .metrics import ERROR_CHUNK_ROWS, palette_mse
+from .metrics import pair_counts, palette_mse
+from .palette import DEFAULT_SEED, fit_palette
 
-__all__ = ["DEFAULT_SEED", "PIXEL_FIT_FRACTION", "FitInput", "QuantizeResult",
+__all__ = ["PIXEL_FIT_FRACTION", "FitInput", "QuantizeResult",
            "count_colors", "inertia_curve", "prepare", "quantize", "quantize_each"]
-
-# Default seed: fixed so that reruns give identical palettes and files.
-DEFAULT_SEED = 0
-
-# Palette order.  Entries are sorted by luminance (Rec. 601 luma, then alpha),
-# not by frequency or left in fit order.  Measured palette PNG bytes
-# (compress.io.png.encode_palette_png, Pillow 13), luminance / frequency / fit order:
-#   american_gothic.jpg k=5   107,861 / 128,622 / 121,686
-#                       k=16  251,854 / 285,403 / 299,253
-#                       k=64  446,800 / 446,773 / 446,966
-#   sklearn china.jpg   k=5    29,442 /  34,263 /  36,449
-#                       k=16   60,597 /  64,635 /  66,757
-#   grace_hopper.jpg    k=16   48,755 /  51,365 /  53,405
-# Luminance is 4-16% smaller for k <= 16 and ties (within 0.03%) at k = 64:
-# neighbouring pixels have similar brightness, so with luminance order their
-# indices are numerically close, which the packed sub-byte rows and zlib reward.
-_LUMA = np.array([0.299, 0.587, 0.114])
-
-
-def _index_dtype(n_colors: int) -> np.dtype:
-    """Smallest unsigned dtype that holds indices ``0 .. n_colors - 1``."""
-    for dtype in (np.uint8, np.uint16, np.uint32):
-        if n_colors - 1 <= np.iinfo(dtype).max:
-            return np.dtype(dtype)
-    return np.dtype(np.uint64)
-
 
 def count_colors(image: np.ndarray) -> int:
     """Count the distinct colours (distinct pixel values) of an image.
@@ -70,23 +44,6 @@ def count_colors(image: np.ndarray) -> int:
     """
     pixels = as_pixels(image)
     return count_distinct(pixels.reshape(-1, pixels.shape[2]))
-
-
-def _index_map_mse(pixels: np.ndarray, index_map: np.ndarray,
-                   palette: np.ndarray) -> float:
-    """Mean squared error, in 8-bit units, of ``palette[index_map]`` (dithered).
-
-    Pixel by pixel, ``ERROR_CHUNK_ROWS`` pixels at a time; exact as in
-    :func:`compress.quantization.metrics.palette_mse`.
-    """
-    rows = pixels.reshape(-1, pixels.shape[2])  # (n_pixels, C)
-    index = index_map.reshape(-1)
-    total = 0.0
-    for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
-        stop = start + ERROR_CHUNK_ROWS
-        diff = rows[start:stop].astype(np.float64) - palette[index[start:stop]]
-        total += float((diff * diff).sum())
-    return total / rows.size
 
 
 @dataclass
@@ -133,8 +90,9 @@ class QuantizeResult:
     _grey2d: bool = False
     space: str = "rgb"
     dithered: bool = False
-    # (distinct colours, their palette index, their counts) when every pixel of
-    # a colour took the same entry: CIEDE2000 is then computed per colour.
+    # (colours, their palette entries, their pixel counts or None for pixels):
+    # the output's histogram against the input, from which MSE and CIEDE2000
+    # are exact without the pixels.
     _pairs: tuple | None = None
 
     @property
@@ -164,7 +122,8 @@ class QuantizeResult:
         Parameters
         ----------
         image : ndarray
-            The image given to :func:`quantize`.
+            The image given to :func:`quantize`.  Not read: the result keeps
+            the output's histogram against it, from which the values follow.
 
         Returns
         -------
@@ -173,12 +132,8 @@ class QuantizeResult:
         """
         from .delta_e import delta_e_to_palette
 
-        if self._pairs is not None:  # one ΔE per distinct colour, weighted
-            colors, index, counts = self._pairs
-            return delta_e_to_palette(colors, index, self.palette, counts)
-        pixels = as_pixels(image)
-        return delta_e_to_palette(pixels.reshape(-1, pixels.shape[2]),
-                                  self.index_map.reshape(-1), self.palette)
+        colors, index, counts = self._pairs  # one ΔE per pair, weighted
+        return delta_e_to_palette(colors, index, self.palette, counts)
 
 
 def quantize(
@@ -232,8 +187,6 @@ def quantize(
     -------
     result : QuantizeResult
     """
-    from kmeans_core import KMeansResult, kmeans  # imports Numba: only when fitting
-
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be an integer >= 1, got {k!r}.")
     grey2d = np.asarray(image).ndim == 2
@@ -246,71 +199,30 @@ def quantize(
                          f"{'' if prepared.inverse is not None else ' on pixels'}; "
                          f"call prepare(image, ks=..., space={space!r}, "
                          f"dither={dither}).")
-    n_colors_in = prepared.n_colors
-
-    start = time.perf_counter()
-    exact = k >= n_colors_in
-    if exact and prepared.inverse is None:
+    if k >= prepared.n_colors and prepared.inverse is None:
         prepared = prepare(pixels, ks=(k,))  # an exact result lists the colours
-    if exact:
-        # Every colour is its own cluster: nothing to fit, inertia 0.
-        fit = KMeansResult(centers=prepared.X, inertia=0.0, n_iter=0, converged=True,
-                           labels=np.arange(n_colors_in, dtype=np.int32))
-    else:
-        fit = kmeans(prepared.X, int(k), sample_weight=prepared.weights,
-                     n_init=n_init, max_iter=max_iter, tol=tol, random_state=seed,
-                     algorithm="auto")
-        fit = rescaled(fit, prepared.scale)
-    # Without the first run's kernel compilation (kmeans_core measures it).
-    fit_seconds = fit.seconds if not exact else time.perf_counter() - start
-
-    if exact:
-        centers = prepared.colors  # the colours themselves, not a round trip
-    else:
-        centers = from_fit(fit.centers, space)  # (k, C) uint8: clipped, rounded
-    order = luminance_order(centers)  # palette slot -> fit cluster
-    palette = centers[order]
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)  # fit cluster -> palette slot
-    index_dtype = _index_dtype(order.size)
-    labels = fit.labels
-    sq_dist = None
-    if not exact and (space != "rgb" or dither):
-        # Each colour takes the entry nearest in the fitting space to the
-        # palette as stored (rounded), not to the unrounded centre.
-        from .dither import map_colors
-
-        labels, sq_dist = map_colors(prepared.X, to_fit(centers, space))
-    row_index = rank.astype(index_dtype)[labels]  # (n_rows,)
-    pairs = None
-    if not exact and dither:
+    fitted = fit_palette(prepared, k, seed=seed, n_init=n_init, max_iter=max_iter,
+                         tol=tol, dither=dither)
+    palette = fitted.palette
+    if dither and not fitted.exact:
         from .dither import dither as diffuse
 
-        mean_sq = float(np.dot(sq_dist, prepared.weights) / prepared.weights.sum())
         index_map = diffuse(prepared.X, prepared.inverse, (height, width),
-                            to_fit(palette, space), mean_sq_error=mean_sq,
-                            nearest=row_index).astype(index_dtype)  # (H, W)
-        error = _index_map_mse(pixels, index_map, palette)
+                            to_fit(palette, space), mean_sq_error=fitted.mean_sq_error,
+                            nearest=fitted.slots).astype(fitted.slots.dtype)  # (H, W)
+        rows, entries, counts = pair_counts(prepared.inverse, index_map,
+                                            palette.shape[0])
+        pairs = (prepared.colors[rows], entries, counts)
     else:
-        error = palette_mse(prepared.colors, prepared.weights, centers, labels)
+        pairs = (prepared.colors, fitted.slots, prepared.weights)
         if prepared.inverse is not None:
-            pairs = (prepared.colors, row_index, prepared.weights)
-            index_map = row_index[prepared.inverse].reshape(height, width)  # (H, W)
+            index_map = fitted.slots[prepared.inverse].reshape(height, width)  # (H, W)
         else:
-            index_map = row_index.reshape(height, width)  # rows are the pixels
-    return QuantizeResult(palette, index_map, fit, int(k), n_colors_in,
-                          fit_seconds, exact, error, grey2d, space,
-                          bool(dither and not exact), pairs)
-
-
-def luminance_order(palette: np.ndarray) -> np.ndarray:
-    """Return indices that sort palette entries by luma, then alpha, index."""
-    n_colors, n_channels = palette.shape
-    has_alpha = n_channels in (2, 4)
-    colour = palette[:, : n_channels - 1] if has_alpha else palette
-    luma = colour[:, 0].astype(np.float64) if colour.shape[1] == 1 else colour @ _LUMA
-    alpha = palette[:, -1] if has_alpha else np.zeros(n_colors)
-    return np.lexsort((np.arange(n_colors), alpha, luma)).astype(np.intp)
+            index_map = fitted.slots.reshape(height, width)  # rows are the pixels
+    error = palette_mse(pairs[0], pairs[2], palette, pairs[1])
+    return QuantizeResult(palette, index_map, fitted.fit, int(k), prepared.n_colors,
+                          fitted.fit_seconds, fitted.exact, error, grey2d, space,
+                          bool(dither and not fitted.exact), pairs)
 
 
 def quantize_each(

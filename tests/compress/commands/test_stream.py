@@ -216,3 +216,36 @@ def test_stream_on_a_dask_cluster(tmp_path, china):
         compress_stream(req, band_pixels=64 * 640, out=out)
         assert json.loads(out.getvalue())["input"]["band_rows"] == 64
     assert (tmp_path / "d.png").read_bytes() == mem.read_bytes()
+
+
+@pytest.mark.parametrize("options", [
+    ["--space", "oklab"], ["--space", "oklab", "--dither"], ["--dither"]],
+    ids=["oklab", "oklab-dither", "rgb-dither"])
+def test_streamed_png_is_byte_identical_to_in_memory(tmp_path, china, monkeypatch,
+                                                     capsys, options):
+    """k = 16 and 64 on a photo TIFF forced to stream, in bands of 64 rows."""
+    from compress import cli
+    from compress.commands import stream
+
+    monkeypatch.setattr(stream, "BAND_PIXELS", 64 * china.shape[1])  # 7 bands
+    tif = tmp_path / "photo.tif"
+    tifffile.imwrite(tif, china, rowsperstrip=16)
+    mem = tmp_path / "mem"
+    mem.mkdir()
+    assert cli.main([str(tif), "16", "64", *options, "--out-dir", str(mem),
+                     "--json"]) == 0
+    in_memory = json.loads(capsys.readouterr().out)
+    assert cli.main([str(tif), "16", "64", *options, "--stream-above", "1000",
+                     "--json"]) == 0
+    streamed = json.loads(capsys.readouterr().out)
+    assert streamed["input"]["streamed"] is True
+    assert streamed["input"]["band_rows"] == 64
+    for k, mem_row, row in zip((16, 64), in_memory["results"], streamed["results"],
+                               strict=True):
+        assert (tmp_path / f"photo-k{k}.png").read_bytes() == (
+            mem / f"photo-k{k}.png").read_bytes(), k
+        for field in ("mse", "psnr_db", "delta_e_mean", "delta_e_p95", "inertia"):
+            assert isinstance(row[field], float), (field, row[field])
+            assert row[field] == pytest.approx(mem_row[field], rel=1e-9), field
+        assert row["space"] == mem_row["space"]
+        assert row["dithered"] == mem_row["dithered"] == ("--dither" in options)
