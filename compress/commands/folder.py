@@ -176,7 +176,7 @@ class BatchResult:
 
 
 def compress_many(
-    inputs: Sequence[Path],
+    inputs: Sequence[str | os.PathLike],
     req: Request,
     *,
     n_jobs: int | None = None,
@@ -189,7 +189,7 @@ def compress_many(
 
     Parameters
     ----------
-    inputs : sequence of Path
+    inputs : sequence of str or Path
         Image files and directories (see :func:`find_images`).
     req : compress.commands.request.Request
         The request, as for one image (``-o``, ``--sheet FILE`` and
@@ -209,7 +209,7 @@ def compress_many(
     result : BatchResult
         Outcomes in input order; ``result.exit_code`` is 1 if any image failed.
     """
-    images = find_images(inputs)
+    images = find_images([Path(p) for p in inputs])
     check_batch_request(images, req)
     n_jobs = usable_cores() if n_jobs is None else n_jobs
     if n_jobs < 1:
@@ -258,8 +258,9 @@ def format_summary(result: BatchResult) -> str:
     for o in result.outcomes:
         name = Path(o.path).name[:28]
         if o.rows is None:
+            # the error itself was printed once, on stderr, as it happened
             lines.append(f"{name:<28} {'-':>4} {'-':>13} {'-':>8} {'-':>9} {'-':>7}"
-                         f"  failed: {o.error}")
+                         "  failed")
             continue
         for row in o.rows:
             lines.append(f"{name:<28} {row.k:>4} {row.output_bytes:>13,} "

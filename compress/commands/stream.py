@@ -1,26 +1,30 @@
 """Images larger than memory: quantize a TIFF or Zarr image band by band.
 
-``python -m compress huge.tif 64`` streams when the image has more than
-``STREAM_ABOVE_PIXELS`` pixels (or with ``--scheduler``): the image is never
-held whole, only a few bands of rows at a time.
+``python -m compress huge.tif 64`` streams when the image has more pixels
+than ``--stream-above`` (by default the in-memory path's ``--max-pixels``,
+about 89.5 megapixels) or with ``--scheduler``: the image is never held
+whole, only a few bands of rows at a time.  The pipeline is the in-memory
+one; only the reading, mapping and writing of pixels go by bands.
 
 1. **Histogram** as a reduction over bands: each band's distinct colours and
-   counts (:func:`compress.quantization.histogram.color_histogram`), added into one
-   table on the caller (a dense ``2^(8C)`` count table for up to 3 channels, 128 MiB for
-   RGB, one for the whole image; sorted-key merges for RGBA).  No per-band
-   dense tables.
-2. **Fit** on the merged weighted histogram (at most 16.7 M colours for RGB)
-   with the in-memory engine: the same call as :func:`compress.quantize`
-   makes, so the palette is the same.
-3. **Labels** per band: the palette slot of every pixel through a lookup table
-   of colour keys (the squared error for the PSNR comes from the histogram).
-4. **Output**: the rows go, in order, to
-:class:`compress.io.png_stream.PalettePNGStream`.
+   counts (:func:`~compress.quantization.histogram.color_histogram`), added
+   into one table on the caller (a dense ``2^(8C)`` count table for up to 3
+   channels, 128 MiB for RGB; sorted-key merges for RGBA).
+2. **Fit**: :func:`~compress.quantization.palette.fit_palette` on that
+   histogram, the one fit of the package, with ``--space``, ``--seed``,
+   ``--n-init`` as in memory: the same palette and entry of every colour.
+3. **Map** per band: each pixel's entry through a lookup table of colour keys,
+   in parallel; with ``--dither``, band after band on the caller, each with
+   one halo row and the error carried from the band above.
+4. **Write**: the rows go, in order, to
+   :class:`~compress.io.png_stream.PalettePNGStream`; MSE and CIEDE2000 come
+   exactly from the output's histogram; every PNG is committed at the end.
 
 For an image whose in-memory run fits the histogram (fewer than half of its
 pixels have a colour of their own: photos), the streamed PNG is byte-identical
-to the in-memory one (tested).  Bands run on local threads, or as tasks on a
-Dask cluster (``scheduler``) whose workers read the same file.
+to the in-memory one for RGB, OKLab and dithered runs (tested).  Bands run on
+local threads, or as tasks on a Dask cluster (``scheduler``) whose workers
+read the same file.
 """
 
 from __future__ import annotations
@@ -39,7 +43,6 @@ from ..errors import CompressError, UsageError
 from ..io.commit import commit_staged
 from ..io.png import png_bit_depth
 from ..io.png_stream import PalettePNGStream
-from ..io.read import DEFAULT_MAX_PIXELS
 from ..quantization.colour import to_fit
 from ..quantization.dither import DitherBand
 from ..quantization.dither import dither as diffuse
@@ -50,9 +53,6 @@ from ..quantization.palette import PaletteFit, fit_palette
 from . import report
 from .workers import connect, usable_cores
 
-# Stream TIFF/Zarr images above this many pixels: the largest image the
-# in-memory path accepts by default (its --max-pixels), about 89.5 megapixels.
-STREAM_ABOVE_PIXELS = DEFAULT_MAX_PIXELS
 # Pixels per band: 8 M pixels is 24 MiB of RGB, ~100 MiB with the band's
 # temporaries (keys, slots, the histogram's inverse index).
 BAND_PIXELS = 8 * 1024 * 1024

@@ -19,10 +19,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import __version__
 from ..errors import CompressError
 
 CHUNK_BYTES = 1 << 16  # read the body 64 KiB at a time, checking both limits
-USER_AGENT = "kmeans-compress/0.1 (Python urllib)"
+USER_AGENT = f"kmeans-compress/{__version__} (Python urllib)"
 
 
 def is_url(text: str) -> bool:

@@ -68,6 +68,7 @@ def test_rerun_skips_our_outputs_and_json_counts(photos, tmp_path):
     # Without --force every good image now fails (its output exists), one line each.
     proc = run_cli(photos, 3, "--jobs", "1", cwd=tmp_path, check_rc=1)
     assert proc.stderr.count("already exists") == 3
+    assert "already exists" not in proc.stdout  # each error shown once
     assert snapshot(photos) == before
     proc = run_cli(photos, 3, "--force", "--json", "--jobs", "2", cwd=tmp_path,
                    check_rc=1)
@@ -106,8 +107,8 @@ def test_requests_that_cannot_work_change_nothing(photos, tmp_path):
 def test_library_call_in_process(photos):
     (photos / "notes.jpg").unlink()
     out, err = io.StringIO(), io.StringIO()
-    result = compress_many([photos], Request("compress", "", ks=[6]), n_jobs=1, out=out,
-                           err=err)
+    result = compress_many([str(photos)], Request("compress", "", ks=[6]), n_jobs=1,
+                           out=out, err=err)  # str or Path
     assert result.exit_code == 0 and not result.failed
     assert [o.path.rsplit("/", 1)[1] for o in result.outcomes] == list(GOOD)
     assert "3 images: 3 written, 0 failed" in out.getvalue()
