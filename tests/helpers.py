@@ -77,6 +77,38 @@ def run_cli(*args, cwd: Path, check_rc: int | None = None,
     return proc
 
 
+def run_in_process(*args, cwd: Path, check_rc: int | None = None,
+                   **_ignored) -> subprocess.CompletedProcess:
+    """``compress.cli.main(ARGS)`` in this process, in ``cwd``: as :func:`run_cli`.
+
+    For request and usage errors, where starting Python, NumPy and Numba again
+    would cost far more than the run.  The program name is ``python -m
+    compress``; the Ctrl-C handler that ``main`` installs is removed again.
+    """
+    import contextlib
+    import signal
+
+    from compress.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    handler = signal.getsignal(signal.SIGINT)
+    argv0, here = sys.argv[0], os.getcwd()
+    try:
+        sys.argv[0] = "__main__.py"
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in args])
+    finally:
+        os.chdir(here)
+        sys.argv[0] = argv0
+        signal.signal(signal.SIGINT, handler)
+    proc = subprocess.CompletedProcess(["compress", *map(str, args)], code,
+                                       out.getvalue(), err.getvalue())
+    if check_rc is not None:
+        assert proc.returncode == check_rc, (proc.returncode, proc.stdout, proc.stderr)
+    return proc
+
+
 @dataclass
 class CliRun:
     """What one ``python -m compress`` subprocess did."""
@@ -262,8 +294,8 @@ def encode(im: Image.Image, fmt: str, **options) -> bytes:
 
 
 def run_json(*args, cwd: Path) -> dict:
-    """Run the CLI with ``--json`` and return the parsed report."""
-    proc = run_cli(*args, "--json", cwd=cwd, check_rc=0)
+    """Run the CLI (in this process) with ``--json``; return the parsed report."""
+    proc = run_in_process(*args, "--json", cwd=cwd, check_rc=0)
     return json.loads(proc.stdout)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -87,15 +88,25 @@ def _choose_k(pixels: np.ndarray, prepared: FitInput, req: Request):
     return k, tried
 
 
-def _fit_all(pixels, prepared, ks, req, encoder, keep_panels: bool, err):
-    """Fit every k once; per k a summary, the PNG being encoded, a small panel."""
-    fits = []
+@dataclass
+class _Fitted:
+    """One k, fitted: its report row (size pending), its PNG, its sheet panel."""
+
+    row: report.Row  # output_bytes filled in once the PNG is encoded
+    png: Future  # bytes of the PNG, encoded on the background thread
+    panel: np.ndarray | None  # (h, w, C) thumbnail for the contact sheet
+
+
+def _fit_all(image: LoadedImage, prepared: FitInput, ks: list[int], req: Request,
+             encoder, keep_panels: bool, err) -> list[_Fitted]:
+    """Fit every k once; per k a row, the PNG being encoded, a small panel."""
+    fitted = []
     progress = Progress(len(ks), "fitting", enabled=not req.quiet, stream=err)
     fit = req.fit
-    results = quantize_each(pixels, ks, seed=fit.seed, n_init=fit.n_init,
+    results = quantize_each(image.pixels, ks, seed=fit.seed, n_init=fit.n_init,
                             max_iter=fit.max_iter, prepared=prepared,
                             space=fit.space, dither=fit.dither)
-    # Not enumerate(results): it keeps its last (i, q) tuple alive into the
+    # Not enumerate(results): it keeps its last (i, q) pair alive into the
     # next fit, and with it this k's labels and index map (+89 MB at 16.7 MP).
     for i in range(len(ks)):
         progress.update(i, f"k={ks[i]}")
@@ -106,32 +117,25 @@ def _fit_all(pixels, prepared, ks, req, encoder, keep_panels: bool, err):
         if keep_panels:  # the sheet needs no more pixels than this
             step = panel_stride(*q.index_map.shape)
             panel = q.palette[q.index_map[::step, ::step]]  # (h, w, C)
-        fits.append((q.k, q.n_colors_out, q.inertia, int(q.fit.n_iter),
-                     bool(q.fit.converged), q.fit_seconds, q.exact, q.mse,
-                     q.delta_e(pixels), q.dithered, bits, as_palette, png, panel))
+        notes = []
+        if not as_palette and req.output_format == "auto":
+            notes.append(f"k={q.k}: more than {MAX_PALETTE} colours, wrote an RGB "
+                         "PNG (a palette holds at most 256).")
+        de_mean, de_p95 = q.delta_e(image.pixels)
+        row = report.Row(
+            k=q.k, colors_in=q.n_colors_in, colors_out=q.n_colors_out,
+            bits_per_pixel=bits, output="",
+            output_format="palette" if as_palette else "rgb",
+            input_bytes=image.file_bytes, output_bytes=0, raw_bytes=image.raw_bytes,
+            mse=q.mse, psnr_db=psnr_from_mse(q.mse), inertia=q.inertia,
+            n_iter=int(q.fit.n_iter), converged=bool(q.fit.converged),
+            fit_seconds=q.fit_seconds, exact=q.exact, delta_e_mean=de_mean,
+            delta_e_p95=de_p95, space=q.space, dithered=q.dithered, notes=notes)
+        fitted.append(_Fitted(row, png, panel))
         del q  # drop the index map before the next k
     progress.update(len(ks))
     progress.close()
-    return fits
-
-
-def _row(fit, image: LoadedImage, n_colors: int, output: str, req: Request):
-    (k, n_out, inertia, n_iter, converged, seconds, exact, error,
-     (de_mean, de_p95), dithered, bits, as_palette, png, _) = fit
-    data = png.result()
-    notes = []
-    if not as_palette and req.output_format == "auto":
-        notes.append(f"k={k}: more than {MAX_PALETTE} colours, wrote an RGB PNG "
-                     "(a palette holds at most 256).")
-    row = report.Row(
-        k=k, colors_in=n_colors, colors_out=n_out, bits_per_pixel=bits,
-        output=output, output_format="palette" if as_palette else "rgb",
-        input_bytes=image.file_bytes, output_bytes=len(data),
-        raw_bytes=image.raw_bytes, mse=error, psnr_db=psnr_from_mse(error),
-        inertia=inertia, n_iter=n_iter, converged=converged, fit_seconds=seconds,
-        exact=exact, delta_e_mean=de_mean, delta_e_p95=de_p95, space=req.fit.space,
-        dithered=dithered, notes=notes)
-    return row, data
+    return fitted
 
 
 def run(req: Request, *, before_fit: Callable[[], None] | None = None,
@@ -180,27 +184,27 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
     writes_pngs = req.command == "compress"
     files = {}
     with BackgroundEncoder() as encoder:
-        fits = _fit_all(pixels, prepared, ks, req, encoder,
-                        keep_panels=plan.sheet is not None, err=err)
+        fitted = _fit_all(image, prepared, ks, req, encoder,
+                          keep_panels=plan.sheet is not None, err=err)
         if plan.sheet is not None or plan.elbow_plot is not None:
             # The figures need every PNG's size: import matplotlib while the
             # last PNGs are still being compressed.
             from ..figures.plots import preload
 
             preload()
-        rows = []
-        for fit in fits:
-            output = str(plan.pngs[fit[0]]) if writes_pngs else ""
-            row, data = _row(fit, image, prepared.n_colors, output, req)
-            rows.append(row)
+        rows = [f.row for f in fitted]
+        for f in fitted:
+            data = f.png.result()
+            f.row.output_bytes = len(data)
             if writes_pngs:
-                files[plan.pngs[row.k]] = data
+                f.row.output = str(plan.pngs[f.row.k])
+                files[plan.pngs[f.row.k]] = data
     knee = None
     if len(ks) >= 3:
         knee_x = find_knee(ks, [row.inertia for row in rows])
         knee = None if knee_x is None else int(knee_x)
-    files.update(_figures(plan, source, image, prepared.n_colors, rows, fits, knee,
-                          chosen, req))
+    files.update(_figures(plan, source, image, prepared.n_colors, rows,
+                          [f.panel for f in fitted], knee, chosen, req))
     write_atomically(files, overwrite=req.force)
     _report(source, image, prepared.n_colors, rows, plan, knee, chosen, tried, req,
             out, err)
@@ -211,8 +215,8 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
     return Outcome(rows, knee, chosen, [str(p) for p in files])
 
 
-def _figures(plan: Plan, source: Source, image, n_colors, rows, fits, knee, chosen,
-             req) -> dict:
+def _figures(plan: Plan, source: Source, image, n_colors, rows, panels, knee,
+             chosen, req) -> dict:
     """Draw the contact sheet and the elbow plot; return PNG bytes by file."""
     files = {}
     if plan.elbow_plot is not None:
@@ -232,7 +236,6 @@ def _figures(plan: Plan, source: Source, image, n_colors, rows, fits, knee, chos
                     f"bit{'s' if row.bits_per_pixel > 1 else ''}/px\n"
                     f"{report.psnr_phrase(row.psnr_db)}, {row.output_bytes:,} B"
                     for row in rows]
-        panels = [fit[-1] for fit in fits]
         files[plan.sheet] = contact_sheet(
             image.pixels, list(zip(panels, captions, strict=True)),
             title=f"{source.name}: k-means colour quantization",

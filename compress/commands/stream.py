@@ -32,7 +32,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -51,7 +51,7 @@ from ..quantization.histogram import color_histogram, pack_colors, unpack_colors
 from ..quantization.metrics import pair_counts, palette_mse, psnr_from_mse
 from ..quantization.palette import PaletteFit, fit_palette
 from . import report
-from .workers import connect, usable_cores
+from .workers import Runner
 
 # Pixels per band: 8 M pixels is 24 MiB of RGB, ~100 MiB with the band's
 # temporaries (keys, slots, the histogram's inverse index).
@@ -143,55 +143,7 @@ def should_stream(req) -> bool:
     return int(shape[0]) * int(shape[1]) > req.stream_above
 
 
-# -- running band tasks in order, locally or on a cluster ---------------------------
-class Runner:
-    """Ordered map over bands with a bounded number of bands in flight."""
-
-    def __init__(self, scheduler: str | None = None, threads: int | None = None):
-        self.client = None
-        if scheduler is not None:
-            self.client = connect(scheduler)
-            self.workers = max(1, sum(self.client.nthreads().values()))
-        else:
-            self.workers = threads or usable_cores()
-        self.window = 2 * self.workers  # bands in flight: bounds the memory
-
-    def share(self, value):
-        """Make ``value`` available to every task (sent once per worker)."""
-        if self.client is None:
-            return value
-        return self.client.scatter(value, broadcast=True)
-
-    def map(self, fn: Callable, items: Sequence[tuple], *shared) -> Iterator:
-        """``fn(*item, *shared)`` for every item, results in item order."""
-        if self.client is not None:
-            submit = functools.partial(self.client.submit, pure=False)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(self.workers)
-            submit = pool.submit
-        pending = []
-        try:
-            for item in items:
-                pending.append(submit(fn, *item, *shared))
-                if len(pending) >= self.window:
-                    yield pending.pop(0).result()
-            while pending:
-                yield pending.pop(0).result()
-        finally:
-            for f in pending:
-                f.cancel()
-            if self.client is None:
-                pool.shutdown(wait=True)
-
-    def close(self) -> None:
-        """Disconnect from the cluster, if any."""
-        if self.client is not None:
-            self.client.close()
-
-
-# -- the three passes ------------------------------------------------------------
+# -- histogram, fit, map and write -------------------------------------------------
 def band_histogram(path: str, y0: int, y1: int) -> tuple[np.ndarray, np.ndarray]:
     """Distinct colour keys of one band (sorted) and their pixel counts."""
     rows = read_rows(path, y0, y1)

@@ -1,13 +1,15 @@
 """Where the work runs: this machine's cores, or a Dask cluster.
 
 Both the folder command (one task per image) and the streamed command (one
-task per band) ask here how many cores they may use and connect to the same
-Dask scheduler the same way.
+task per band, :class:`Runner`) ask here how many cores they may use and
+connect to the same Dask scheduler the same way.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable, Iterator, Sequence
 
 from ..errors import CompressError
 
@@ -39,3 +41,50 @@ def connect(address: str):
     except (OSError, TimeoutError, ValueError) as e:
         raise CompressError(f"cannot connect to the Dask scheduler at {address}: "
                             f"{e}") from None
+
+
+class Runner:
+    """Ordered map over bands with a bounded number of bands in flight."""
+
+    def __init__(self, scheduler: str | None = None, threads: int | None = None):
+        self.client = None
+        if scheduler is not None:
+            self.client = connect(scheduler)
+            self.workers = max(1, sum(self.client.nthreads().values()))
+        else:
+            self.workers = threads or usable_cores()
+        self.window = 2 * self.workers  # bands in flight: bounds the memory
+
+    def share(self, value):
+        """Make ``value`` available to every task (sent once per worker)."""
+        if self.client is None:
+            return value
+        return self.client.scatter(value, broadcast=True)
+
+    def map(self, fn: Callable, items: Sequence[tuple], *shared) -> Iterator:
+        """``fn(*item, *shared)`` for every item, results in item order."""
+        if self.client is not None:
+            submit = functools.partial(self.client.submit, pure=False)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(self.workers)
+            submit = pool.submit
+        pending = []
+        try:
+            for item in items:
+                pending.append(submit(fn, *item, *shared))
+                if len(pending) >= self.window:
+                    yield pending.pop(0).result()
+            while pending:
+                yield pending.pop(0).result()
+        finally:
+            for f in pending:
+                f.cancel()
+            if self.client is None:
+                pool.shutdown(wait=True)
+
+    def close(self) -> None:
+        """Disconnect from the cluster, if any."""
+        if self.client is not None:
+            self.client.close()

@@ -14,6 +14,7 @@ from helpers import (
     gradient_image,
     png_header,
     run_cli,
+    run_in_process,
     run_json,
     save,
 )
@@ -74,7 +75,7 @@ def test_china_one_k_palette_png_report_and_identical_reruns(tmp_path):
 
 def test_default_output_beside_input_and_one_line_report(tmp_path):
     src = save(tmp_path / "photo.png", gradient_image())
-    proc = run_cli("photo.png", 5, cwd=tmp_path, check_rc=0)
+    proc = run_in_process("photo.png", 5, cwd=tmp_path, check_rc=0)
     out = tmp_path / "photo-k5.png"
     assert out.exists()
     line, = proc.stdout.strip().splitlines()
@@ -87,7 +88,7 @@ def test_several_k_outputs_table_sheet_and_reruns(tmp_path):
     src = save(tmp_path / "img.png", gradient_image(96, 128))
     pixels = decode(src)
     ks = [1, 2, 3, 5, 20]
-    proc = run_cli("img.png", *ks, cwd=tmp_path, check_rc=0)
+    proc = run_in_process("img.png", *ks, cwd=tmp_path, check_rc=0)
     lines = proc.stdout.splitlines()
     assert "colours in" in lines[1] and "PSNR dB" in lines[1]
     assert len([ln for ln in lines if ln.strip().endswith(".png")
@@ -114,12 +115,12 @@ def test_several_k_outputs_table_sheet_and_reruns(tmp_path):
 def test_k_above_distinct_colours_writes_the_exact_image(tmp_path):
     img = blobs_image(20, 20, noise=0)  # 4 colours
     save(tmp_path / "four.png", img)
-    proc = run_cli("four.png", 9, cwd=tmp_path, check_rc=0)
+    proc = run_in_process("four.png", 9, cwd=tmp_path, check_rc=0)
     assert "lossless" in proc.stdout and "PSNR" not in proc.stdout
     assert "note: k=9: the image has only 4 distinct colours" in proc.stderr
     assert "exact image with 4 colours" in proc.stderr
     assert "LARGER than the input" in proc.stderr  # 127 bytes against 103
-    quiet = run_cli("four.png", 9, "-f", "-q", cwd=tmp_path, check_rc=0)
+    quiet = run_in_process("four.png", 9, "-f", "-q", cwd=tmp_path, check_rc=0)
     assert quiet.stderr == "" and "note" not in quiet.stdout
     out = tmp_path / "four-k9.png"
     np.testing.assert_array_equal(decode(out), img)
@@ -132,8 +133,8 @@ def test_grey_and_rgba_inputs(tmp_path):
                       .astype(np.uint8)[None, :].repeat(48, axis=0)])
     save(tmp_path / "g.png", grey)
     save(tmp_path / "a.png", rgba)
-    run_cli("g.png", 4, cwd=tmp_path, check_rc=0)
-    run_cli("a.png", 6, cwd=tmp_path, check_rc=0)
+    run_in_process("g.png", 4, cwd=tmp_path, check_rc=0)
+    run_in_process("a.png", 6, cwd=tmp_path, check_rc=0)
     g_index, g_palette = decode_palette_png(tmp_path / "g-k4.png")
     assert (g_palette[:, 0] == g_palette[:, 1]).all(), "grey palette"
     a_header = png_header(tmp_path / "a-k6.png")
@@ -150,7 +151,7 @@ def test_rgb_option_and_large_k(tmp_path):
     assert result["output_format"] == "rgb" and result["colors_out"] == 300
     assert png_header(tmp_path / "n-k300.png")["color_type"] == 2
     assert any("RGB PNG" in n for n in result["notes"])
-    run_cli("n.png", 8, "--rgb", "-o", "rgb8.png", cwd=tmp_path, check_rc=0)
+    run_in_process("n.png", 8, "--rgb", "-o", "rgb8.png", cwd=tmp_path, check_rc=0)
     header = png_header(tmp_path / "rgb8.png")
     assert header["color_type"] == 2 and header["bit_depth"] == 8
     assert len(np.unique(decode(tmp_path / "rgb8.png").reshape(-1, 3), axis=0)) <= 8
@@ -158,7 +159,7 @@ def test_rgb_option_and_large_k(tmp_path):
 
 def test_elbow_finds_four_blobs(tmp_path):
     save(tmp_path / "blobs.png", blobs_image())
-    proc = run_cli("elbow", "blobs.png", "--k", "1-10", cwd=tmp_path, check_rc=0)
+    proc = run_in_process("elbow", "blobs.png", "--k", "1-10", cwd=tmp_path, check_rc=0)
     assert "suggested k: 4" in proc.stdout
     plot = tmp_path / "blobs-elbow.png"
     with Image.open(plot) as im:
@@ -186,18 +187,19 @@ def test_several_k_with_elbow_reuses_the_fits(tmp_path):
                      cwd=tmp_path)
     assert [r["inertia"] for r in doc["results"]] == [
         r["inertia"] for r in alone["elbow"]]
-    proc = run_cli("blobs.png", "5", "--elbow", "--force", cwd=tmp_path, check_rc=2)
+    proc = run_in_process("blobs.png", "5", "--elbow", "--force", cwd=tmp_path,
+                          check_rc=2)
     assert "--elbow needs several k" in proc.stderr
 
 
 def test_elbow_says_when_there_is_no_clear_knee(tmp_path):
     save(tmp_path / "two.png", blobs_image(16, 16, noise=0)[:, :8])  # 2 colours
-    proc = run_cli("elbow", "two.png", "--k", "1-2", cwd=tmp_path, check_rc=0)
+    proc = run_in_process("elbow", "two.png", "--k", "1-2", cwd=tmp_path, check_rc=0)
     assert "no clear knee" in proc.stdout
 
 
 def test_sample_writes_to_current_directory(tmp_path):
-    proc = run_cli("sample", "8", cwd=tmp_path, check_rc=0)
+    proc = run_in_process("sample", "8", cwd=tmp_path, check_rc=0)
     out = tmp_path / "grace_hopper-k8.png"
     assert out.exists() and "grace_hopper.jpg -> " in proc.stdout
     assert png_header(out)["bit_depth"] == 4
@@ -205,7 +207,7 @@ def test_sample_writes_to_current_directory(tmp_path):
 
 
 def test_help_mentions_the_commands(tmp_path):
-    proc = run_cli("--help", cwd=tmp_path, check_rc=0)
+    proc = run_in_process("--help", cwd=tmp_path, check_rc=0)
     assert "elbow" in proc.stdout and "sample" in proc.stdout
     assert "exit codes" in proc.stdout
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import gradient_image, run_cli, save, snapshot
+from helpers import gradient_image, run_in_process, save, snapshot
 from PIL import Image
 
 
@@ -22,7 +22,7 @@ def workdir(tmp_path):
 def _fails(workdir: Path, args, code: int, *fragments: str) -> str:
     """Run the CLI, expect ``code``, one stderr line with ``fragments``, no change."""
     before = snapshot(workdir)
-    proc = run_cli(*args, cwd=workdir)
+    proc = run_in_process(*args, cwd=workdir)
     err = proc.stderr
     assert proc.returncode == code, (proc.returncode, proc.stdout, err)
     assert "Traceback" not in err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import decode, gradient_image, run_cli, run_json, save
+from helpers import decode, gradient_image, run_in_process, run_json, save
 
 from compress.commands import report
 from compress.quantization.delta_e import delta_e_stats
@@ -31,7 +31,7 @@ def test_space_and_dither_for_every_input_kind(tmp_path, mode):
 
 def test_default_is_rgb_undithered_and_text_report_shows_delta_e(tmp_path):
     source = save(tmp_path / "g.png", gradient_image(32, 48))
-    proc = run_cli(source, 4, "8", "-q", "--no-sheet", cwd=tmp_path, check_rc=0)
+    proc = run_in_process(source, 4, "8", "-q", "--no-sheet", cwd=tmp_path, check_rc=0)
     header = proc.stdout.splitlines()[1]
     assert "ΔE00" in header and "p95" in header
     doc = run_json(source, 4, "-q", "-f", cwd=tmp_path)
@@ -41,7 +41,7 @@ def test_default_is_rgb_undithered_and_text_report_shows_delta_e(tmp_path):
 
 def test_bad_space_is_a_one_line_usage_error(tmp_path):
     source = save(tmp_path / "g.png", gradient_image(8, 8))
-    proc = run_cli(source, 4, "--space", "lab", cwd=tmp_path, check_rc=2)
+    proc = run_in_process(source, 4, "--space", "lab", cwd=tmp_path, check_rc=2)
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "--space" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "g-k4.png").exists()
@@ -67,6 +67,6 @@ def test_elbow_in_oklab_and_compress_elbow_plot_with_delta_e(tmp_path):
     inertia_rgb = [row["inertia"] for row in rgb["elbow"]]
     assert inertia_lab == sorted(inertia_lab, reverse=True)
     assert inertia_lab != inertia_rgb  # a different space, different units
-    run_cli(source, "2-4", "--elbow", "--space", "oklab", "--dither", "-q",
+    run_in_process(source, "2-4", "--elbow", "--space", "oklab", "--dither", "-q",
             "--no-sheet", "-f", cwd=tmp_path, check_rc=0)
     assert decode(tmp_path / "g-elbow.png").shape[2] == 3

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from helpers import (
     blobs_image,
-    china_path,
     gradient_image,
     run_cli,
     save,
@@ -26,12 +25,11 @@ from compress.commands.request import Request
 
 
 @pytest.fixture()
-def photos(tmp_path):
+def photos(tmp_path, china):
     """Three images of different kinds, and a file that is not an image."""
     folder = tmp_path / "photos"
     folder.mkdir()
-    china = load_image(china_path()).pixels[::4, ::4]  # (107, 160, 3)
-    save(folder / "china.png", china)
+    save(folder / "china.png", china[::4, ::4])  # (107, 160, 3)
     save(folder / "gradient.jpg", gradient_image(40, 56), quality=90)
     save(folder / "blobs.bmp", blobs_image(30, 20))
     (folder / "notes.jpg").write_bytes(b"this is not a JPEG")

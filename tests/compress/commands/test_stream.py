@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 import pytest
-from helpers import blobs_image, china_path, decode, run_cli
+from helpers import blobs_image, china_path, decode, run_cli, run_in_process
 
 from compress import encode_palette_png, load_image, mse, quantize
 from compress.commands.request import Request
@@ -39,11 +39,6 @@ pytestmark = pytest.mark.skipif(
     not _pillow_uses_pythons_zlib(),
     reason="Pillow bundles a zlib whose output differs from Python's zlib module",
 )
-
-
-@pytest.fixture(scope="module")
-def china():
-    return load_image(china_path()).pixels  # (427, 640, 3)
 
 
 def _stream(path, index_map, palette, band):
@@ -140,17 +135,17 @@ def test_cli_streams_big_tiff_and_zarr_byte_identical(tmp_path, china):
     from PIL import Image
 
     Image.fromarray(pixels).save(source)
-    run_cli(source, 6, 40, "--out-dir", mem, cwd=tmp_path, check_rc=0)
+    run_in_process(source, 6, 40, "--out-dir", mem, cwd=tmp_path, check_rc=0)
     for path in _tiffs(tmp_path, pixels):
-        proc = run_cli(path, 6, 40, "--stream-above", 1000, "--json", cwd=tmp_path,
-                       check_rc=0)
+        proc = run_in_process(path, 6, 40, "--stream-above", 1000, "--json",
+                              cwd=tmp_path, check_rc=0)
         assert '"streamed": true' in proc.stdout
         stem = path.name.split(".")[0]
         for k in (6, 40):
             streamed = (tmp_path / f"{stem}-k{k}.png").read_bytes()
             assert streamed == (mem / f"same-k{k}.png").read_bytes(), (path, k)
     # Below the threshold the TIFF takes the in-memory path (no "streamed").
-    proc = run_cli(tmp_path / "tiled.tif", 6, "--force", "--json", cwd=tmp_path,
+    proc = run_in_process(tmp_path / "tiled.tif", 6, "--force", "--json", cwd=tmp_path,
                    check_rc=0)
     assert '"streamed"' not in proc.stdout
 
@@ -187,11 +182,11 @@ def test_library_rgba_grey_and_small_bands(tmp_path):
 def test_stream_errors_are_one_line(tmp_path, china):
     path = tmp_path / "a.tif"
     tifffile.imwrite(path, china[:40, :50])
-    proc = run_cli(path, 300, "--stream-above", 10, cwd=tmp_path, check_rc=2)
+    proc = run_in_process(path, 300, "--stream-above", 10, cwd=tmp_path, check_rc=2)
     assert "k <= 256" in proc.stderr and proc.stderr.count("\n") == 1
     deep = tmp_path / "deep.tif"
     tifffile.imwrite(deep, np.zeros((40, 50, 3), np.uint16))
-    proc = run_cli(deep, 4, "--stream-above", 10, cwd=tmp_path, check_rc=1)
+    proc = run_in_process(deep, 4, "--stream-above", 10, cwd=tmp_path, check_rc=1)
     assert "8-bit" in proc.stderr and "Traceback" not in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.tif", "deep.tif"]
 

@@ -6,7 +6,7 @@ import math
 import random
 
 import pytest
-from helpers import decode, gradient_image, run_cli, run_json, save, snapshot
+from helpers import decode, gradient_image, run_in_process, run_json, save, snapshot
 
 from compress import psnr, smallest_k_for_psnr
 
@@ -54,7 +54,7 @@ def test_cli_min_psnr_chooses_k_and_reports_the_search(tmp_path):
     assert tried[k] == pytest.approx(row["psnr_db"], abs=1e-9)
     assert tried[k - 1] < 30, "k - 1 was measured below the target"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["grad.png", out.name])
-    line = run_cli("grad.png", "--min-psnr", "30", "-o", "x.png", cwd=tmp_path,
+    line = run_in_process("grad.png", "--min-psnr", "30", "-o", "x.png", cwd=tmp_path,
                    check_rc=0).stdout
     assert f"k = {k} is the smallest k" in line
     assert (tmp_path / "x.png").read_bytes() == out.read_bytes()
@@ -63,12 +63,12 @@ def test_cli_min_psnr_chooses_k_and_reports_the_search(tmp_path):
 def test_cli_min_psnr_out_of_reach_is_one_line(tmp_path):
     save(tmp_path / "grad.png", gradient_image(48, 64))
     before = snapshot(tmp_path)
-    proc = run_cli("grad.png", "--min-psnr", "90", cwd=tmp_path)
+    proc = run_in_process("grad.png", "--min-psnr", "90", cwd=tmp_path)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1
     assert "even 256 colours reach only" in proc.stderr
     assert snapshot(tmp_path) == before
-    proc = run_cli("grad.png", "5", "--min-psnr", "30", cwd=tmp_path)
+    proc = run_in_process("grad.png", "5", "--min-psnr", "30", cwd=tmp_path)
     assert proc.returncode == 2 and "not both" in proc.stderr
 
 
