@@ -18,7 +18,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TextIO
@@ -28,7 +28,7 @@ from . import report
 from .image import run as run_image
 from .progress import Progress
 from .request import Request, check_request
-from .workers import connect, usable_cores
+from .workers import run_in_processes, run_on_dask, usable_cores
 
 # Files a directory scan takes (by suffix, case-insensitive), and our own
 # outputs, which a second run over the same folder must not take as inputs.
@@ -100,7 +100,7 @@ def compress_one(path: str, req: Request) -> ImageOutcome:
     start = time.perf_counter()
     rows, error = None, None
     try:
-        rows = run_image(_one(req, path), out=io.StringIO(), err=io.StringIO()).rows
+        rows = run_image(_one(req, path), out=io.StringIO(), err=io.StringIO())
     except CompressError as e:
         error = str(e)
     except MemoryError:
@@ -110,50 +110,6 @@ def compress_one(path: str, req: Request) -> ImageOutcome:
     if error is not None and path not in error:
         error = f"{path}: {error}"  # every error line names its image
     return ImageOutcome(path, rows, error, time.perf_counter() - start)
-
-
-def _init_worker(numba_threads: int) -> None:
-    """Give each of ``--jobs`` processes its share of the cores for the kernels.
-
-    A worker's stderr goes to /dev/null: its image's messages come back to
-    the parent, and on Ctrl-C only the parent prints its one line (a worker
-    inherits the command line's handler: it exits too, after any commit).
-    """
-    import numba
-
-    numba.set_num_threads(min(numba_threads, numba.config.NUMBA_NUM_THREADS))
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
-
-
-def _run_local(paths: list[str], req: Request, n_jobs: int) -> Iterator[ImageOutcome]:
-    """Outcomes as they finish, from ``n_jobs`` processes (or this one)."""
-    if n_jobs == 1 or len(paths) == 1:
-        for path in paths:
-            yield compress_one(path, req)
-        return
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    threads = max(1, usable_cores() // n_jobs)
-    with ProcessPoolExecutor(max_workers=min(n_jobs, len(paths)),
-                             initializer=_init_worker, initargs=(threads,)) as pool:
-        futures = [pool.submit(compress_one, p, req) for p in paths]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
-
-
-def _run_dask(paths: list[str], req: Request, address: str) -> Iterator[ImageOutcome]:
-    """Outcomes as they finish, one task per image on the cluster at ``address``."""
-    client = connect(address)
-    from distributed import as_completed
-
-    with client:
-        futures = client.map(compress_one, paths, req=req, pure=False)
-        for future in as_completed(futures):
-            yield future.result()
 
 
 @dataclass
@@ -218,11 +174,12 @@ def compress_many(
     per_image = req
     start = time.perf_counter()
     if scheduler is not None:
-        runner, workers = _run_dask(paths, per_image, scheduler), f"Dask at {scheduler}"
+        runner = run_on_dask(compress_one, paths, scheduler, req=per_image)
+        workers = f"Dask at {scheduler}"
     else:
         n = min(n_jobs, len(paths))
-        runner, workers = _run_local(paths, per_image, n), \
-            f"{n} process{'es' if n > 1 else ''}"
+        runner = run_in_processes(compress_one, paths, n, req=per_image)
+        workers = f"{n} process{'es' if n > 1 else ''}"
     progress = Progress(len(paths), "images", enabled=not req.quiet, stream=err)
     done: dict[str, ImageOutcome] = {}
     progress.update(0)

@@ -48,16 +48,6 @@ from .request import (
 )
 
 
-@dataclass
-class Outcome:
-    """What a run produced (for callers and tests; the CLI prints it)."""
-
-    rows: list[report.Row]
-    knee: int | None
-    chosen: int | None  # the k --min-psnr chose
-    files: list[str]
-
-
 def read_image(source: Source, req: Request) -> LoadedImage:
     """Read the image of ``source``: a local file, or a download."""
     if source.path is not None:
@@ -139,7 +129,7 @@ def _fit_all(image: LoadedImage, prepared: FitInput, ks: list[int], req: Request
 
 
 def run(req: Request, *, before_fit: Callable[[], None] | None = None,
-        out: TextIO | None = None, err: TextIO | None = None) -> Outcome:
+        out: TextIO | None = None, err: TextIO | None = None) -> list[report.Row]:
     """Do what ``req`` asks: check, read, fit, encode, commit, report.
 
     Parameters
@@ -154,7 +144,8 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
 
     Returns
     -------
-    outcome : Outcome
+    rows : list of report.Row
+        One per k fitted.
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -212,7 +203,7 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
         from PIL import Image
 
         Image.open(plan.elbow_plot).show()
-    return Outcome(rows, knee, chosen, [str(p) for p in files])
+    return rows
 
 
 def _figures(plan: Plan, source: Source, image, n_colors, rows, panels, knee,

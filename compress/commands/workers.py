@@ -43,6 +43,53 @@ def connect(address: str):
                             f"{e}") from None
 
 
+def _init_worker(numba_threads: int) -> None:
+    """Give each of ``--jobs`` processes its share of the cores for the kernels.
+
+    A worker's stderr goes to /dev/null: its task's messages come back to
+    the parent, and on Ctrl-C only the parent prints its one line (a worker
+    inherits the command line's handler: it exits too, after any commit).
+    """
+    import numba
+
+    numba.set_num_threads(min(numba_threads, numba.config.NUMBA_NUM_THREADS))
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+
+
+def run_in_processes(fn: Callable, items: Sequence, n_jobs: int,
+                     **kwargs) -> Iterator:
+    """``fn(item, **kwargs)`` for every item in ``n_jobs`` processes, as they finish.
+
+    With one job (or one item) everything runs in this process, in order.
+    """
+    if n_jobs == 1 or len(items) == 1:
+        for item in items:
+            yield fn(item, **kwargs)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    threads = max(1, usable_cores() // n_jobs)
+    with ProcessPoolExecutor(max_workers=min(n_jobs, len(items)),
+                             initializer=_init_worker, initargs=(threads,)) as pool:
+        futures = [pool.submit(fn, item, **kwargs) for item in items]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def run_on_dask(fn: Callable, items: Sequence, address: str, **kwargs) -> Iterator:
+    """``fn(item, **kwargs)`` for every item, on the Dask cluster at ``address``."""
+    client = connect(address)
+    from distributed import as_completed
+
+    with client:
+        for future in as_completed(client.map(fn, items, pure=False, **kwargs)):
+            yield future.result()
+
+
 class Runner:
     """Ordered map over bands with a bounded number of bands in flight."""
 
