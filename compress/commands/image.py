@@ -110,7 +110,7 @@ def _fit_all(image: LoadedImage, prepared: FitInput, ks: list[int], req: Request
         notes = []
         if not as_palette and req.output_format == "auto":
             notes.append(f"k={q.k}: more than {MAX_PALETTE} colours, wrote an RGB "
-                         "PNG (a palette holds at most 256).")
+                         f"PNG (a palette holds at most {MAX_PALETTE}).")
         de_mean, de_p95 = q.delta_e(image.pixels)
         row = report.Row(
             k=q.k, colors_in=q.n_colors_in, colors_out=q.n_colors_out,

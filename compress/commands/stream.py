@@ -41,7 +41,7 @@ import numpy as np
 
 from ..errors import CompressError, UsageError
 from ..io.commit import commit_staged
-from ..io.png import png_bit_depth
+from ..io.png import MAX_PALETTE, png_bit_depth
 from ..io.png_stream import PalettePNGStream
 from ..quantization.colour import to_fit
 from ..quantization.dither import DitherBand
@@ -329,9 +329,9 @@ def compress_stream(req, *, band_pixels: int | None = None,
         raise UsageError("--min-psnr, --elbow and --sheet need the whole image in "
                          "memory; they are not available when streaming.")
     ks = sorted(set(req.ks))
-    if req.output_format == "rgb" or ks[-1] > 256:
+    if req.output_format == "rgb" or ks[-1] > MAX_PALETTE:
         raise UsageError("streamed images are written as palette PNGs: use k <= "
-                         "256 and no --rgb.")
+                         f"{MAX_PALETTE} and no --rgb.")
     src = Source.open(input_path, band_pixels or BAND_PIXELS)
     directory = output_dir(req.out_dir if req.out_dir is not None
                            else req.default_dir or input_path.parent)

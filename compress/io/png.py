@@ -24,7 +24,8 @@ MAX_PALETTE = 256  # entries a PNG palette can hold
 def png_bit_depth(n_colors: int) -> int:
     """Smallest PNG palette bit depth (1, 2, 4 or 8) that holds ``n_colors``."""
     if not 1 <= n_colors <= MAX_PALETTE:
-        raise ValueError(f"a PNG palette holds 1 to 256 colours, not {n_colors}.")
+        raise ValueError(f"a PNG palette holds 1 to {MAX_PALETTE} colours, "
+                         f"not {n_colors}.")
     for bits in (1, 2, 4):
         if n_colors <= 1 << bits:
             return bits

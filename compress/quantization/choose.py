@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-MAX_K = 256  # a palette PNG holds at most 256 colours
+from ..io.png import MAX_PALETTE
 
 
 def smallest_k_for_psnr(
@@ -22,7 +22,7 @@ def smallest_k_for_psnr(
     target_db: float,
     n_colors: int,
     *,
-    k_max: int = MAX_K,
+    k_max: int = MAX_PALETTE,
 ) -> tuple[int | None, list[tuple[int, float]]]:
     """Bisect for the smallest ``k`` with ``psnr_of(k) >= target_db``.
 
