@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 import pytest
-from helpers import blobs_image, china_path, decode, run_cli, run_in_process
+from helpers import blobs_image, china_path, decode, run_cli, run_in_process, run_json
 
 from compress import encode_palette_png, load_image, mse, quantize
 from compress.commands.request import Request
@@ -217,9 +217,8 @@ def test_stream_on_a_dask_cluster(tmp_path, china):
     ["--space", "oklab"], ["--space", "oklab", "--dither"], ["--dither"]],
     ids=["oklab", "oklab-dither", "rgb-dither"])
 def test_streamed_png_is_byte_identical_to_in_memory(tmp_path, china, monkeypatch,
-                                                     capsys, options):
+                                                     options):
     """k = 16 and 64 on a photo TIFF forced to stream, in bands of 64 rows."""
-    from compress import cli
     from compress.commands import stream
 
     monkeypatch.setattr(stream, "BAND_PIXELS", 64 * china.shape[1])  # 7 bands
@@ -227,12 +226,8 @@ def test_streamed_png_is_byte_identical_to_in_memory(tmp_path, china, monkeypatc
     tifffile.imwrite(tif, china, rowsperstrip=16)
     mem = tmp_path / "mem"
     mem.mkdir()
-    assert cli.main([str(tif), "16", "64", *options, "--out-dir", str(mem),
-                     "--json"]) == 0
-    in_memory = json.loads(capsys.readouterr().out)
-    assert cli.main([str(tif), "16", "64", *options, "--stream-above", "1000",
-                     "--json"]) == 0
-    streamed = json.loads(capsys.readouterr().out)
+    in_memory = run_json(tif, 16, 64, *options, "--out-dir", mem, cwd=tmp_path)
+    streamed = run_json(tif, 16, 64, *options, "--stream-above", 1000, cwd=tmp_path)
     assert streamed["input"]["streamed"] is True
     assert streamed["input"]["band_rows"] == 64
     for k, mem_row, row in zip((16, 64), in_memory["results"], streamed["results"],
