@@ -9,8 +9,7 @@ chunk's sums.  Only ``(n_clusters, n_features)`` sums and the centres travel.
 Weights arrive unscaled; they are scaled by ``2**w_exp`` exactly as
 :func:`kmeans_core.kmeans` scales them in memory.  ``w is None`` means unit
 weights.  Dask runs one task per worker thread, so each task runs the kernels
-on one Numba thread (``numba.set_num_threads`` is per calling thread); the
-kernels reduce over fixed blocks, so the result does not depend on it.
+on one Numba thread (the kernels reduce over fixed blocks: the same bits).
 """
 
 from __future__ import annotations
@@ -91,11 +90,6 @@ def chunk_e_step(state: InMemory, centers, center_shift) -> InMemory:
     return state
 
 
-def state_labels(state: InMemory) -> np.ndarray:
-    """Return the chunk's labels (what the fit returns, without the bounds)."""
-    return state.labels()
-
-
 def merge_sums(*parts) -> ClusterSums:
     """Add the sums left to right: the caller passes them in chunk order."""
     parts = [p.last if isinstance(p, InMemory) else p for p in parts]
@@ -144,8 +138,7 @@ MIN_DIST_ROWS = 8192
 def chunk_min_sq_dist(x: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """``min_c ||x_i - c||^2`` in float64 for every row (k-means|| sampling).
 
-    From the engine's distances (``sqrt`` then squared again: within an ulp,
-    which is all a sampling probability needs), a block of rows at a time.
+    From the engine's distances (``sqrt`` then squared: within an ulp).
     """
     x = np.ascontiguousarray(x)
     out = np.empty(x.shape[0])

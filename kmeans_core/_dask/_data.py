@@ -11,6 +11,7 @@ whatever the number of workers or the order in which tasks finish.
 from __future__ import annotations
 
 import numbers
+from operator import methodcaller
 
 import dask
 import dask.array as da
@@ -22,9 +23,8 @@ from .._config import center_dtype
 from .._lloyd import ClusterSums, Farthest
 from . import _chunks as C
 
-# Partials merged per reduction task.  The tree's shape depends only on the
-# number of chunks, so the order of every addition is fixed; 16 keeps the
-# tree shallow (two levels up to 256 chunks) with small merge tasks.
+# Sums merged per reduction task: a tree of fixed shape, two levels up to 256
+# chunks, with small merge tasks.
 MERGE_FANIN = 16
 
 
@@ -136,8 +136,8 @@ class DaskData:
 
     def labels(self) -> da.Array:
         """Return the labels of the last E-step, persisted on the workers."""
-        labels = dask.persist(*[delayed(C.state_labels, pure=True)(st)
-                                for st in self.states])
+        labels = dask.persist(*[delayed(methodcaller("labels"), pure=True)(st)
+                                for st in self.states])  # without the bounds
         return da.concatenate([
             da.from_delayed(lab, shape=(int(n),), dtype=np.int32)
             for lab, n in zip(labels, np.diff(self.offsets), strict=True)])
@@ -164,8 +164,7 @@ class DaskData:
         return da.bincount(labels, minlength=n_clusters).compute()
 
     def distinct_points(self) -> None:
-        """Not counted on Dask data (it would take a shuffle)."""
-        return None
+        """Return None: not counted on Dask data (it would take a shuffle)."""
 
 
 def kernel_dtype(dtype: np.dtype, name: str = "X") -> np.dtype:

@@ -37,8 +37,7 @@ ROUNDS = 5
 def _weighted_pick(cumulative: np.ndarray, u: float) -> int:
     """Index drawn with probability proportional to its increment of ``cumulative``.
 
-    ``u`` is uniform on [0, 1); ``side="right"`` never returns an entry of
-    zero mass.
+    ``u`` is uniform on [0, 1); ``side="right"`` never picks zero mass.
     """
     i = int(np.searchsorted(cumulative, u * cumulative[-1], side="right"))
     return min(i, cumulative.shape[0] - 1)
@@ -69,12 +68,11 @@ def _pick_in_chunk(x, w, u):
 
 
 def _random_keys(x, w, k, seed):
-    """Keep the chunk's ``k`` rows of largest key ``log(u) / w`` (Efraimidis-Spirakis).
+    """Keep the chunk's ``k`` rows of largest key ``log(u) / w``.
 
-    Keeping the ``k`` largest keys ``log(u_i) / w_i`` draws ``k`` distinct rows
-    with probability proportional to weight, without replacement (Efraimidis &
-    Spirakis 2006, "Weighted random sampling with a reservoir", IPL 97(5)).
-    Zero-weight rows come last, in random order.
+    That draws ``k`` distinct rows with probability proportional to weight
+    (Efraimidis & Spirakis 2006, "Weighted random sampling with a reservoir",
+    IPL 97(5)); zero-weight rows come last, in random order.
     """
     rng = np.random.default_rng(seed)
     u, tie = rng.random(x.shape[0]), rng.random(x.shape[0])

@@ -20,7 +20,7 @@ import kmeans_core
 from kmeans_core import KMeans, KMeansWarning, kmeans
 
 ALGORITHMS = ["lloyd", "hamerly", "blas", "auto"]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # -- every centre is a weighted mean of samples --------------------------------

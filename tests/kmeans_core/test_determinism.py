@@ -75,7 +75,7 @@ def run_pool(method: str, warm: bool, timeout: float = 60.0, **env: str):
         capture_output=True, text=True, timeout=timeout + 60,
         # -P and the repository first: tests/kmeans_core must not shadow kmeans_core
         env={**os.environ, **env, "PYTHONPATH": os.pathsep.join(
-            [str(Path(__file__).parents[1]), str(Path(__file__).parent)])})
+            [str(Path(__file__).parents[2]), str(Path(__file__).parents[1])])})
 
 
 @pytest.mark.parametrize("method, warm", [("fork", False), ("spawn", True)])
