@@ -90,9 +90,8 @@ def chunk_e_step(state: InMemory, centers, center_shift) -> InMemory:
     return state
 
 
-def merge_sums(*parts) -> ClusterSums:
+def merge_sums(*parts: ClusterSums) -> ClusterSums:
     """Add the sums left to right: the caller passes them in chunk order."""
-    parts = [p.last if isinstance(p, InMemory) else p for p in parts]
     sums, weights = parts[0].sums.copy(), parts[0].weights.copy()
     inertia, changed = parts[0].inertia, parts[0].changed
     for p in parts[1:]:
@@ -123,8 +122,8 @@ def merge_farthest(found: list[Farthest], m: int) -> Farthest:
 
 def chunk_resum(state: InMemory, moves: dict[int, int], offset: int) -> ClusterSums:
     """Sum the chunk again, with its moved samples in their new clusters."""
-    n = state.shape[0]
-    mine = {i - offset: j for i, j in moves.items() if offset <= i < offset + n}
+    mine = {i - offset: j for i, j in moves.items()
+            if offset <= i < offset + state.shape[0]}
     state = state.fork()
     with one_numba_thread():
         return state.resum(mine)
@@ -167,10 +166,9 @@ def chunk_labels(x: np.ndarray, w, centers: np.ndarray) -> tuple[np.ndarray, flo
     x = finite(x)
     labels = np.full(x.shape[0], -1, dtype=np.int32)
     inertia = np.empty(N_BLOCKS)
-    changed = np.empty(N_BLOCKS, dtype=np.int64)
     with one_numba_thread():
         K.assign_labels(x, scaled_weights(w, x.shape[0], 0), centers, labels,
-                        inertia, changed)
+                        inertia, np.empty(N_BLOCKS, dtype=np.int64))
     return labels, float(inertia.sum())
 
 

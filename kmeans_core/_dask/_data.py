@@ -11,7 +11,7 @@ whatever the number of workers or the order in which tasks finish.
 from __future__ import annotations
 
 import numbers
-from operator import methodcaller
+from operator import attrgetter, methodcaller
 
 import dask
 import dask.array as da
@@ -112,7 +112,9 @@ class DaskData:
         c, shift = delayed(centers), delayed(center_shift)
         states = [delayed(C.chunk_e_step, pure=True)(st, c, shift)
                   for st in self.states]
-        self.states, total = dask.persist(states, ordered_sum(states))
+        sums = [delayed(attrgetter("last"), pure=True)(st)  # only the sums travel
+                for st in states]
+        self.states, total = dask.persist(states, ordered_sum(sums))
         return total.compute()
 
     def farthest(self, centers: np.ndarray) -> Farthest:
