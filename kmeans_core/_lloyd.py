@@ -114,6 +114,7 @@ class ClusterSums:
     weights: np.ndarray  # (n_clusters,) sum_{l_i = j} w_i
     inertia: float  # sum_i w_i ||x_i - c_{l_i}||^2
     changed: int  # labels that differ from the previous E-step
+    counts: np.ndarray | None = None  # (n_clusters,) samples per cluster, Dask only
 
 
 @dataclass

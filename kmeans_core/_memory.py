@@ -134,6 +134,16 @@ class InMemory:
         return np.unique(self.X[self.w > 0], axis=0).shape[0]
 
     # -- for Dask chunks --------------------------------------------------------
+    def __sizeof__(self) -> int:
+        """Bytes held: Dask's scheduler weighs moving a chunk's state by this.
+
+        Without it (``sys.getsizeof`` of a plain object is ~50 bytes) tasks
+        were moved away from their state, which then travelled: 2x slower.
+        """
+        lower = getattr(getattr(self, "assign", None), "lower", None)
+        return (self.X.nbytes + self.w.nbytes + self._labels.nbytes
+                + (0 if lower is None else lower.nbytes))
+
     def fork(self) -> InMemory:
         """Copy, so that labels and bounds can change without changing these."""
         other = copy.copy(self)

@@ -87,19 +87,21 @@ def chunk_e_step(state: InMemory, centers, center_shift) -> InMemory:
     state = state.fork()
     with one_numba_thread():
         state.last = state.e_step(centers, center_shift)
+    state.last.counts = np.bincount(state.labels(), minlength=centers.shape[0])
     return state
 
 
 def merge_sums(*parts: ClusterSums) -> ClusterSums:
     """Add the sums left to right: the caller passes them in chunk order."""
     sums, weights = parts[0].sums.copy(), parts[0].weights.copy()
-    inertia, changed = parts[0].inertia, parts[0].changed
+    inertia, changed, counts = parts[0].inertia, parts[0].changed, parts[0].counts
     for p in parts[1:]:
         sums += p.sums
         weights += p.weights
         inertia += p.inertia
         changed += p.changed
-    return ClusterSums(sums, weights, inertia, changed)
+        counts = None if counts is None else counts + p.counts
+    return ClusterSums(sums, weights, inertia, changed, counts)
 
 
 def chunk_farthest(state: InMemory, centers, offset: int) -> Farthest:

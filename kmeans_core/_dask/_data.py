@@ -61,6 +61,7 @@ class DaskData:
             [s["total"] * (s["var"] + (s["mean"] - mean) ** 2) for s in stats],
             axis=0) / total).mean())
         self.states: list = []
+        self.counts: dict = {}  # labels' name -> samples per cluster
 
     @classmethod
     def from_input(cls, X: da.Array, sample_weight) -> DaskData:
@@ -71,7 +72,7 @@ class DaskData:
         runs on the same per-chunk keys as the fit's passes, so data that is
         not persisted is computed the same way in every pass.
         """
-        X = as_rows(X, kernel_dtype(X.dtype))
+        X = as_rows(X, V.kernel_dtype(X.dtype))
         w = dask_weights(sample_weight, X)
         w_parts = ([None] * X.numblocks[0] if w is None
                    else w.to_delayed(optimize_graph=False).ravel())
@@ -115,7 +116,8 @@ class DaskData:
         sums = [delayed(attrgetter("last"), pure=True)(st)  # only the sums travel
                 for st in states]
         self.states, total = dask.persist(states, ordered_sum(sums))
-        return total.compute()
+        self.last = total.compute()
+        return self.last
 
     def farthest(self, centers: np.ndarray) -> Farthest:
         """Every chunk proposes its ``n_clusters`` farthest; keep the farthest of all.
@@ -140,9 +142,11 @@ class DaskData:
         """Return the labels of the last E-step, persisted on the workers."""
         labels = dask.persist(*[delayed(methodcaller("labels"), pure=True)(st)
                                 for st in self.states])  # without the bounds
-        return da.concatenate([
+        array = da.concatenate([
             da.from_delayed(lab, shape=(int(n),), dtype=np.int32)
             for lab, n in zip(labels, np.diff(self.offsets), strict=True)])
+        self.counts[array.name] = self.last.counts
+        return array
 
     # -- what kmeans() calls --------------------------------------------------
     def weighted_tolerance(self, tol: float) -> float:
@@ -162,24 +166,11 @@ class DaskData:
         return random_centers(self, n_clusters, rng)
 
     def cluster_sizes(self, labels: da.Array, n_clusters: int) -> np.ndarray:
-        """Count the samples per cluster (zero weights included)."""
-        return da.bincount(labels, minlength=n_clusters).compute()
+        """Count the samples per cluster (from the E-step that made ``labels``)."""
+        return self.counts[labels.name]
 
     def distinct_points(self) -> None:
         """Return None: not counted on Dask data (it would take a shuffle)."""
-
-
-def kernel_dtype(dtype: np.dtype, name: str = "X") -> np.dtype:
-    """Return the dtype ``check_array`` gives data of ``dtype`` (or raise)."""
-    if dtype.kind == "c":
-        raise ValueError(f"Complex data not supported: {name} has dtype {dtype}; "
-                         "k-means needs real numbers.")
-    if dtype.kind not in "fiub":
-        raise TypeError(f"{name} must hold numbers, got dtype {dtype}; convert it "
-                        "to a numeric array first.")
-    if dtype == np.float16:
-        return np.dtype(np.float32)
-    return dtype if dtype in V.KEPT_DTYPES else np.dtype(np.float64)
 
 
 def as_rows(X: da.Array, dtype: np.dtype, name: str = "X") -> da.Array:
@@ -218,7 +209,7 @@ def dask_weights(sample_weight, X: da.Array) -> da.Array | None:
 
 def rows_as(X, centers: np.ndarray, owner: str = "KMeans") -> da.Array:
     """``X`` checked against fitted ``centers``, in their dtype (for predict)."""
-    kernel_dtype(X.dtype)  # refuses non-numeric data
+    V.kernel_dtype(X.dtype)  # refuses non-numeric data
     X = as_rows(X, centers.dtype)
     V.check_n_features(X, centers.shape[1], owner)
     return X
