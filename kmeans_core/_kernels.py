@@ -59,7 +59,7 @@ def sq_dist(X, i, Y, j):
     keeps the row in registers (measured on 966,600 RGB pixels, k = 20, one
     thread: a Lloyd E-step 30 -> 19 ms, a Hamerly one 4.6 -> 4.5 ms).  The
     terms are added in the same order as the loop and no fused multiply-add
-    is allowed, so both give the same bits (``tests/test_kernels.py`` checks
+    is allowed, so both give the same bits (``tests/kmeans_core/test_kernels.py`` checks
     it).
     """
     if X.shape[1] == 3:

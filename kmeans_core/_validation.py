@@ -147,6 +147,19 @@ def _check_magnitude(arr: np.ndarray, big: float, name: str) -> None:
         )
 
 
+def kernel_dtype(dtype: np.dtype, name: str = "X") -> np.dtype:
+    """Return the dtype ``check_array`` gives data of ``dtype`` (or raise)."""
+    if dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {dtype}; "
+                         "k-means needs real numbers.")
+    if dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold numbers, got dtype {dtype}; convert it "
+                        "to a numeric array first.")
+    if dtype == np.float16:
+        return np.dtype(np.float32)
+    return dtype if dtype in KEPT_DTYPES else np.dtype(np.float64)
+
+
 def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     """Return weights as a float64 array of shape ``(n_samples,)``.
 

@@ -234,3 +234,22 @@ def test_threaded_scheduler_does_not_crash_and_agrees():
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["True", "True", "True"]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_one_checking_pass_gives_the_weighted_tolerance(weighted):
+    """The chunks' moments, merged, give the in-memory weighted variance."""
+    from kmeans_core._dask import DaskData
+    from kmeans_core._memory import InMemory
+
+    rng = np.random.default_rng(4)
+    X = (rng.normal(size=(5000, 3)) * [1.0, 100.0, 1e-3] + 7.0).astype(np.float32)
+    w = rng.uniform(0.0, 1e-6, 5000) if weighted else None
+    mem = InMemory.from_input(X, w)
+    dd = _synchronous(lambda: DaskData.from_input(
+        da.from_array(X, chunks=(777, 3)),
+        None if w is None else da.from_array(w, chunks=500)))
+    assert dd.w_exp == mem.w_exp
+    assert dd.weighted_tolerance(1e-4) == pytest.approx(
+        mem.weighted_tolerance(1e-4), rel=1e-12)
+    assert dd.weighted_tolerance(0.0) == 0.0

@@ -23,7 +23,7 @@ EXPECTED_FAILED_CHECKS = {
     "check_sample_weight_equivalence_on_dense_data": (
         "the check shuffles the weighted rows but not the repeated ones, so "
         "k-means++ draws different rows; scikit-learn's KMeans is marked xfail "
-        "here for the same reason.  tests/test_properties.py checks the "
+        "here for the same reason.  tests/kmeans_core/test_properties.py checks the "
         "equivalence with rows in matching order"
     ),
 }
