@@ -181,10 +181,12 @@ def encodings(result, quick: bool) -> list[tuple[str, Callable[[], bytes]]]:
     for lv in range(1, 7 if not quick else 5):
         ways.append((f"oxipng level {lv}",
                      lambda lv=lv: oxipng.optimize_from_memory(today, level=lv)))
-    ways.append(("oxipng level 2, filters none+paeth+minsum+bigrams",
-                 lambda: oxipng.optimize_from_memory(today, level=2, filter={
-                     oxipng.RowFilter.NoOp, oxipng.RowFilter.Paeth,
-                     oxipng.RowFilter.MinSum, oxipng.RowFilter.Bigrams})))
+    f = oxipng.RowFilter
+    for lv, filters in ((3, [f.Entropy]), (4, [f.BigEnt]), (3, [f.NoOp, f.Entropy])):
+        names = "+".join(str(x).rsplit(".", 1)[-1] for x in filters)
+        ways.append((f"oxipng level {lv}, filters {names}",
+                     lambda lv=lv, fs=filters: oxipng.optimize_from_memory(
+                         today, level=lv, filter=fs)))
     if not quick:
         import zopfli.png
 
