@@ -60,13 +60,20 @@ class BackgroundEncoder:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _encode_rgb(palette: np.ndarray, index_map: np.ndarray) -> bytes:
+def _encode_rgb(palette: np.ndarray, index_map: np.ndarray, optimize: bool) -> bytes:
     """RGB PNG of ``palette[index_map]``, built here so no full image waits."""
-    return encode_png(palette[index_map])
+    return encode_png(palette[index_map], optimize=optimize)
+
+
+def _encode_palette(index_map: np.ndarray, palette: np.ndarray,
+                    optimize: bool) -> bytes:
+    """Palette PNG; a function, as the encoder thread takes positional arguments."""
+    return encode_palette_png(index_map, palette, optimize=optimize)
 
 
 def submit_png(encoder: BackgroundEncoder, palette: np.ndarray,
-               index_map: np.ndarray, output_format: str) -> tuple[Future, int, bool]:
+               index_map: np.ndarray, output_format: str,
+               optimize: bool = False) -> tuple[Future, int, bool]:
     """Queue the PNG of one quantized image.
 
     Parameters
@@ -76,6 +83,8 @@ def submit_png(encoder: BackgroundEncoder, palette: np.ndarray,
     index_map : ndarray of shape (height, width)
     output_format : {"auto", "palette", "rgb"}
         ``"auto"``: a palette PNG when the palette fits one (<= 256 entries).
+    optimize : bool, default=False
+        Recompress with oxipng (:func:`compress.io.optimize_png`).
 
     Returns
     -------
@@ -89,6 +98,7 @@ def submit_png(encoder: BackgroundEncoder, palette: np.ndarray,
     n_colors, n_channels = palette.shape
     as_palette = output_format != "rgb" and n_colors <= MAX_PALETTE
     if as_palette:
-        return (encoder.submit(encode_palette_png, index_map, palette),
+        return (encoder.submit(_encode_palette, index_map, palette, optimize),
                 png_bit_depth(n_colors), True)
-    return encoder.submit(_encode_rgb, palette, index_map), 8 * n_channels, False
+    return (encoder.submit(_encode_rgb, palette, index_map, optimize),
+            8 * n_channels, False)

@@ -303,7 +303,8 @@ _PALETTE_PNG_OPTIONS = {
 }
 
 
-def encode_palette_png(index_map: np.ndarray, palette: np.ndarray) -> bytes:
+def encode_palette_png(index_map: np.ndarray, palette: np.ndarray, *,
+                       optimize: bool = False) -> bytes:
     """Encode an indexed image as a palette PNG at the smallest bit depth.
 
     Parameters
@@ -314,12 +315,18 @@ def encode_palette_png(index_map: np.ndarray, palette: np.ndarray) -> bytes:
         ``n_colors <= 256``; channels as in :class:`LoadedImage`.  Grey
         palettes are written as ``(v, v, v)`` entries; an alpha channel
         becomes the PNG ``tRNS`` chunk.
+    optimize : bool, default=False
+        Also recompress the file with oxipng (:func:`optimize_png`): the same
+        pixels in 7-13 % fewer bytes, in 0.2-0.7 s for a 1-megapixel image.
+        Needs the ``optimize`` extra (``pip install 'kmeans-compress[optimize]'``).
 
     Returns
     -------
     png : bytes
         The smallest of the encodings in ``_PALETTE_PNG_OPTIONS`` (Pillow,
         zlib level 9); the first one wins ties, so output is deterministic.
+        With ``optimize``, that file recompressed; the palette order in the
+        file may then differ from ``palette`` (the pixels do not).
     """
     n_colors, n_channels = palette.shape
     bits = png_bit_depth(n_colors)
@@ -338,15 +345,17 @@ def encode_palette_png(index_map: np.ndarray, palette: np.ndarray) -> bytes:
         im.save(buf, format="PNG", **common, **options)
         if not best or len(buf.getvalue()) < len(best):
             best = buf.getvalue()
-    return best
+    return optimize_png(best) if optimize else best
 
 
-def encode_png(pixels: np.ndarray) -> bytes:
+def encode_png(pixels: np.ndarray, *, optimize: bool = False) -> bytes:
     """Encode an ``(H, W, C)`` uint8 array as a grey, grey+alpha, RGB or RGBA PNG.
 
     Parameters
     ----------
     pixels : ndarray of shape (height, width, n_channels), uint8
+    optimize : bool, default=False
+        Also recompress the file with oxipng, as :func:`encode_palette_png`.
 
     Returns
     -------
@@ -360,4 +369,59 @@ def encode_png(pixels: np.ndarray) -> bytes:
         raise ValueError(f"cannot write {n_channels}-channel pixels as PNG.")
     buf = io.BytesIO()
     im.save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
+    return optimize_png(buf.getvalue()) if optimize else buf.getvalue()
+
+
+# --optimize: the PNG written above, recompressed losslessly by oxipng (a Rust
+# PNG optimiser; the pyoxipng wheel): it reorders the palette, filters rows and
+# deflates with libdeflate at its strongest.  Two row-filter strategies are
+# tried and the smaller file kept (the first on ties): oxipng's per-row
+# entropy choice, and no filter.  Given both at once, oxipng's own trial kept
+# the unfiltered rows on china k=64, 3 % larger than the entropy choice.
+# Measured by python -m bench.png_size (bytes / `pngquant --nofs` bytes at the
+# same k, higher PSNR than pngquant in every case; seconds of the
+# recompression, 2 cores, host shared), today's file / oxipng level 4 / this:
+#   american_gothic k=64   0.972 / 0.857 in 0.88 s / 0.860 in 0.66 s
+#                   k=256  0.959 / 0.843 in 0.53 s / 0.838 in 0.33 s
+#   china           k=64   0.988 / 0.943 in 0.27 s / 0.917 in 0.18 s
+#                   k=256  0.975 / 0.901 in 0.25 s / 0.901 in 0.17 s
+#   flower          k=64   0.971 / 0.884 in 0.37 s / 0.884 in 0.25 s
+#                   k=256  0.932 / 0.847 in 0.34 s / 0.847 in 0.20 s
+# zopfli (0.84-0.93 in 0.7-2.3 s) and libdeflate 12 without filters (0.85-0.94)
+# were larger; PNG filters without a better palette order made files larger.
+OXIPNG_LEVEL = 3
+OXIPNG_FILTERS = ("Entropy", "NoOp")  # tried one at a time, in this order
+
+
+def optimize_png(png: bytes) -> bytes:
+    """Recompress a PNG losslessly with oxipng; the pixels stay the same.
+
+    Parameters
+    ----------
+    png : bytes
+        A PNG file.
+
+    Returns
+    -------
+    png : bytes
+        The smallest of oxipng's outputs with each of ``OXIPNG_FILTERS``, or
+        ``png`` itself when none is smaller.
+
+    Raises
+    ------
+    CompressError
+        When pyoxipng is not installed.
+    """
+    try:
+        import oxipng
+    except ImportError:
+        raise CompressError("optimize needs pyoxipng: pip install "
+                            "'kmeans-compress[optimize]' (or pip install "
+                            "pyoxipng).") from None
+    best = png
+    for name in OXIPNG_FILTERS:
+        out = oxipng.optimize_from_memory(png, level=OXIPNG_LEVEL,
+                                          filter=[getattr(oxipng.RowFilter, name)])
+        if len(out) < len(best):
+            best = out
+    return best

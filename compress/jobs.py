@@ -101,7 +101,7 @@ def _fit_all(pixels, prepared, ks, req, encoder, keep_panels: bool, err):
         progress.update(i, f"k={ks[i]}")
         q = next(results)
         png, bits, as_palette = submit_png(encoder, q.palette, q.index_map,
-                                           req.output_format)
+                                           req.output_format, req.optimize)
         panel = None
         if keep_panels:  # the sheet needs no more pixels than this
             step = panel_stride(*q.index_map.shape)

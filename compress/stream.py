@@ -360,6 +360,9 @@ def compress_stream(req, *, band_pixels: int = BAND_PIXELS,
     if req.min_psnr is not None or req.elbow or req.sheet is not None:
         raise UsageError("--min-psnr, --elbow and --sheet need the whole image in "
                          "memory; they are not available when streaming.")
+    if req.optimize:
+        raise UsageError("--optimize recompresses the whole file in memory; it is "
+                         "not available when streaming.")
     if getattr(req, "space", "rgb") != "rgb" or getattr(req, "dither", False):
         raise UsageError("streaming fits RGB without dithering: drop --space and "
                          "--dither for images this large.")
