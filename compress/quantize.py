@@ -20,7 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .colour import from_fit, to_fit
-from .fit_input import PIXEL_FIT_FRACTION, FitInput, as_pixels, prepare, rescaled
+from .fit_input import (
+    PIXEL_FIT_FRACTION,
+    FitInput,
+    as_pixels,
+    engine_tolerance,
+    prepare,
+    rescaled,
+)
 from .histogram import count_distinct
 from .metrics import ERROR_CHUNK_ROWS, palette_mse
 
@@ -211,7 +218,9 @@ def quantize(
     max_iter : int, default=300
         Maximum Lloyd iterations per run.
     tol : float, default=1e-4
-        Relative tolerance on the centre shift (see :func:`kmeans_core.kmeans`).
+        Relative tolerance on the centre shift (see :func:`kmeans_core.kmeans`)
+        of an ``"rgb"`` fit; other spaces stop at the same shift counted in
+        sRGB steps (:func:`compress.fit_input.engine_tolerance`).
     prepared : FitInput, optional
         ``prepare(image, ks=..., space=..., dither=...)``, if already computed
         (e.g. to quantize one image for several k).
@@ -258,7 +267,8 @@ def quantize(
                            labels=np.arange(n_colors_in, dtype=np.int32))
     else:
         fit = kmeans(prepared.X, int(k), sample_weight=prepared.weights,
-                     n_init=n_init, max_iter=max_iter, tol=tol, random_state=seed,
+                     n_init=n_init, max_iter=max_iter,
+                     tol=engine_tolerance(prepared, tol), random_state=seed,
                      algorithm="auto")
         fit = rescaled(fit, prepared.scale)
     # Without the first run's kernel compilation (kmeans_core measures it).
