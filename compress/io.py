@@ -292,14 +292,23 @@ def png_bit_depth(n_colors: int) -> int:
 # vs 32,091 bytes with Z_RLE) and it is the slow one (0.3 s at k=5 against
 # 8 ms for Z_RLE or Z_HUFFMAN_ONLY), so sub-byte palettes try the two fast
 # strategies.  8-bit palettes are not filtered by
-# Pillow and optimize=True is best there (american_gothic k=64: 446,800 vs
-# 528,350 with Z_RLE; k=20: 282,200 vs 338,224), so they use it alone.
+# Pillow and the default strategy is best there (american_gothic k=64: 446,800
+# vs 528,350 with Z_RLE; k=20: 282,200 vs 338,224), so they use it alone, at
+# zlib level 7: level 9 searched 1.0-4.5x as long for 0-2.5 % fewer bytes
+# (python -m bench.png_size and Pillow levels 6-9 at k = 20, 32, 64, 256 on
+# american_gothic, china, flower; bytes level 7 / level 9, seconds):
+#   american_gothic k=20  287,543 / 282,200  0.11 / 0.49 s
+#                   k=64  447,010 / 446,727  0.09 / 0.13 s
+#                   k=256 671,405 / 671,415  0.04 / 0.04 s
+#   flower          k=20   31,678 /  30,905  0.009 / 0.050 s
+# The smallest files are --optimize's (:func:`optimize_png`).
+PALETTE_8BIT_LEVEL = 7
 _PALETTE_PNG_OPTIONS = {
     "sub-byte": (
         {"compress_level": 9, "compress_type": 3},  # zlib.Z_RLE
         {"compress_level": 9, "compress_type": 2},  # zlib.Z_HUFFMAN_ONLY
     ),
-    "8-bit": ({"optimize": True},),
+    "8-bit": ({"compress_level": PALETTE_8BIT_LEVEL},),
 }
 
 
@@ -324,7 +333,7 @@ def encode_palette_png(index_map: np.ndarray, palette: np.ndarray, *,
     -------
     png : bytes
         The smallest of the encodings in ``_PALETTE_PNG_OPTIONS`` (Pillow,
-        zlib level 9); the first one wins ties, so output is deterministic.
+        zlib); the first one wins ties, so output is deterministic.
         With ``optimize``, that file recompressed; the palette order in the
         file may then differ from ``palette`` (the pixels do not).
     """
