@@ -4,7 +4,8 @@
 [--out FILE.md]`` quantizes each image once per k (``compress.quantize``,
 defaults) and encodes the same palette and index map many ways, one run each:
 
-* **today**: :func:`compress.io.encode_palette_png` (Pillow, ``optimize=True``);
+* **default** and **--optimize**: :func:`compress.io.encode_palette_png`
+  (Pillow at zlib level 7 for 8-bit palettes), and with ``optimize=True``;
 * **Pillow level L**: Pillow's writer at zlib levels 1, 3, 6, 9;
 * **filter F + deflater**: a plain PNG writer (``compress.png_stream`` chunks)
   with every row filtered by one PNG filter (none, Sub, Up, Average, Paeth,
@@ -12,9 +13,9 @@ defaults) and encodes the same palette and index map many ways, one run each:
   libdeflate 12 (``deflate`` package);
 * **palette order O**: the same writer with the palette in luminance
   (today's), fit, frequency or nearest-neighbour-chain order;
-* **oxipng L**: ``pyoxipng`` level 1-6 on today's bytes (lossless: the same
+* **oxipng L**: ``pyoxipng`` level 1-6 on the default bytes (lossless: the same
   pixels; it reorders the palette and picks filters itself);
-* **zopfli**: ``zopfli.png.optimize`` on today's bytes (slow);
+* **zopfli**: ``zopfli.png.optimize`` on the default bytes (slow);
 * **pngquant --nofs K** on a lossless copy of the image, whole process.
 
 Each row has bytes, ratio to pngquant's bytes and seconds; the PSNR of our
@@ -162,7 +163,10 @@ def encodings(result, quick: bool) -> list[tuple[str, Callable[[], bytes]]]:
 
     ix, pal = result.index_map, result.palette
     today = encode_palette_png(ix, pal)
-    ways = [("today: Pillow optimize=True", lambda: encode_palette_png(ix, pal))]
+    ways = [("default: compress.io.encode_palette_png",
+             lambda: encode_palette_png(ix, pal)),
+            ("--optimize: encode_palette_png(..., optimize=True)",
+             lambda: encode_palette_png(ix, pal, optimize=True))]
     ways += [(f"Pillow level {lv}", lambda lv=lv: _pillow(ix, pal, lv))
              for lv in (1, 3, 6, 9)]
     for kind in ("none", "sub", "up", "average", "paeth", "minsum"):
