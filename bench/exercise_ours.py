@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from compress import encode_palette_png, find_knee, inertia_curve, load_image
-from compress.metrics import psnr_from_mse
-from compress.plots import elbow_plot
+from compress.figures.plots import elbow_plot
+from compress.quantization.metrics import psnr_from_mse
 
 KS = (1, 2, 3, 5, 10, 15, 20)
 

@@ -8,8 +8,9 @@ processes; then the floor of any Numba program here (interpreter, NumPy,
 Numba, the first kernel loaded from the disk cache) and the whole CLI run
 ``python -m compress IMAGE 1 2 3 5 10 15 20 --elbow-plot ...`` and the
 scikit-learn script for scale.  Serial phases: the CLI overlaps the PNG
-encoding and the matplotlib import with the fits (``compress.encoder``), so
-its wall time is below the sum.  About 1 minute with ``--runs 5``.
+encoding and the matplotlib import with the fits
+(``compress.io.png.BackgroundEncoder``), so its wall time is below the sum.
+About 1 minute with ``--runs 5``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import numba
 mark("import numba")
 import compress
 from compress import encode_palette_png, load_image, quantize_each
-from compress.fit_input import prepare
+from compress.quantization.fit_input import prepare
 mark("import compress")
 pixels = load_image(sys.argv[1]).pixels
 mark("read the JPEG")
@@ -53,7 +54,7 @@ for q in results:
 mark("7 x CIEDE2000")
 sizes = [len(encode_palette_png(q.index_map, q.palette)) for q in results]
 mark("7 PNG encodes")
-from compress.plots import elbow_plot, preload
+from compress.figures.plots import elbow_plot, preload
 preload()
 mark("import matplotlib")
 png = elbow_plot(list(KS), [q.fit.inertia for q in results], [30.0] * len(KS),

@@ -41,15 +41,16 @@ def ours(space: str, dither: bool) -> Callable:
 
 
 def ours_dither_variant(**options) -> Callable:
-    """Weighted-OKLab palette, dithered with :func:`compress.dither.dither` options.
+    """Weighted-OKLab palette, dithered with
+    :func:`compress.quantization.dither.dither` options.
 
     The same steps as ``quantize(..., space="oklab", dither=True)``, with the
     damping rules' settings (``damping``, ``clamp_scale``, ``contrast_ratio``)
-    given: the ablation of :mod:`compress._dither_kernel`'s rules.
+    given: the ablation of :mod:`compress.quantization._dither_kernel`'s rules.
     """
-    from compress.colour import to_fit
-    from compress.dither import dither, map_colors
-    from compress.quantize import prepare
+    from compress.quantization.colour import to_fit
+    from compress.quantization.dither import dither, map_colors
+    from compress.quantization.fit_input import prepare
 
     def run(pixels: np.ndarray, k: int, workdir: Path) -> tuple[np.ndarray, int]:
         prepared = prepare(pixels, ks=(k,), space="oklab", dither=True)
@@ -104,8 +105,8 @@ def methods(with_pngquant: bool) -> dict[str, Callable]:
     return table
 
 
-# The damping rules one at a time (compress._dither_kernel): same space, same
-# palette; only the diffusion differs.
+# The damping rules one at a time (compress.quantization._dither_kernel): same space,
+# same palette; only the diffusion differs.
 _OFF = float("inf")
 ABLATION = {
     "FS, undamped": ours_dither_variant(damping=1.0, clamp_scale=1.0,

@@ -4,10 +4,10 @@
 [--out FILE.md]`` quantizes each image once per k (``compress.quantize``,
 defaults) and encodes the same palette and index map many ways, one run each:
 
-* **default** and **--optimize**: :func:`compress.io.encode_palette_png`
+* **default** and **--optimize**: :func:`compress.io.png.encode_palette_png`
   (Pillow at zlib level 7 for 8-bit palettes), and with ``optimize=True``;
 * **Pillow level L**: Pillow's writer at zlib levels 1, 3, 6, 9;
-* **filter F + deflater**: a plain PNG writer (``compress.png_stream`` chunks)
+* **filter F + deflater**: a plain PNG writer (``compress.io.png_stream`` chunks)
   with every row filtered by one PNG filter (none, Sub, Up, Average, Paeth,
   or Pillow's per-row minimum-sum choice) and deflated by zlib 9 or
   libdeflate 12 (``deflate`` package);
@@ -42,11 +42,11 @@ import numpy as np
 from PIL import Image
 
 from compress import quantize
-from compress.colour import from_fit
-from compress.io import encode_palette_png
-from compress.metrics import psnr
-from compress.png_stream import PNG_SIGNATURE, chunk, filter_rows
-from compress.quantize import _luminance_order
+from compress.io.png import encode_palette_png
+from compress.io.png_stream import PNG_SIGNATURE, chunk, filter_rows
+from compress.quantization.colour import from_fit
+from compress.quantization.metrics import psnr
+from compress.quantization.quantizer import luminance_order
 
 from . import images
 
@@ -130,7 +130,7 @@ def orders(result) -> dict[str, np.ndarray]:
     index_map, palette = result.index_map, result.palette
     counts = np.bincount(index_map.ravel(), minlength=len(palette))
     # fit order: new slot j holds cluster j, which is at rank[j] today
-    fit = np.argsort(_luminance_order(from_fit(result.fit.centers, result.space)))
+    fit = np.argsort(luminance_order(from_fit(result.fit.centers, result.space)))
     return {"luminance (today)": np.arange(len(palette)),
             "frequency": np.argsort(-counts, kind="stable"),
             "nearest-neighbour chain": _chain_order(palette),
@@ -163,7 +163,7 @@ def encodings(result, quick: bool) -> list[tuple[str, Callable[[], bytes]]]:
 
     ix, pal = result.index_map, result.palette
     today = encode_palette_png(ix, pal)
-    ways = [("default: compress.io.encode_palette_png",
+    ways = [("default: compress.io.png.encode_palette_png",
              lambda: encode_palette_png(ix, pal)),
             ("--optimize: encode_palette_png(..., optimize=True)",
              lambda: encode_palette_png(ix, pal, optimize=True))]

@@ -1,6 +1,6 @@
 """What a person sees: CIEDE2000, SSIM and CIEDE2000 after a 1-pixel blur.
 
-* ΔE2000 mean and p95: :func:`compress.delta_e.delta_e_stats`, per pixel.
+* ΔE2000 mean and p95: :func:`compress.quantization.delta_e.delta_e_stats`, per pixel.
 * SSIM (Wang, Bovik, Sheikh & Simoncelli 2004), scikit-image's
   ``structural_similarity`` with the paper's settings: Gaussian window of
   sigma 1.5, no sample-covariance correction, 8-bit data range, the mean over
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from compress.colour import linear_to_cielab, srgb8_to_linear
-from compress.delta_e import ciede2000, delta_e_stats
+from compress.quantization.colour import linear_to_cielab, srgb8_to_linear
+from compress.quantization.delta_e import ciede2000, delta_e_stats
 
 BLUR_SIGMA = 1.0  # pixels
 

@@ -22,8 +22,6 @@ the command line's start-up stay cheap until NumPy or Numba is needed.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
 __version__ = "0.2.0"
 
@@ -31,24 +29,24 @@ __version__ = "0.2.0"
 _EXPORTS = {
     "CompressError": "errors",
     "UsageError": "errors",
-    "color_histogram": "histogram",
-    "LoadedImage": "io",
-    "decode_image": "io",
-    "encode_palette_png": "io",
-    "encode_png": "io",
-    "load_image": "io",
-    "png_bit_depth": "io",
-    "write_atomically": "commit",
-    "fetch_url": "fetch",
-    "find_knee": "knee",
-    "mse": "metrics",
-    "psnr": "metrics",
-    "QuantizeResult": "quantize",
-    "count_colors": "quantize",
-    "inertia_curve": "quantize",
-    "quantize": "quantize",
-    "quantize_each": "quantize",
-    "smallest_k_for_psnr": "choose",
+    "LoadedImage": "io.read",
+    "decode_image": "io.read",
+    "load_image": "io.read",
+    "encode_palette_png": "io.png",
+    "encode_png": "io.png",
+    "png_bit_depth": "io.png",
+    "write_atomically": "io.commit",
+    "fetch_url": "io.fetch",
+    "color_histogram": "quantization.histogram",
+    "find_knee": "quantization.knee",
+    "mse": "quantization.metrics",
+    "psnr": "quantization.metrics",
+    "QuantizeResult": "quantization.quantizer",
+    "count_colors": "quantization.quantizer",
+    "inertia_curve": "quantization.quantizer",
+    "quantize": "quantization.quantizer",
+    "quantize_each": "quantization.quantizer",
+    "smallest_k_for_psnr": "quantization.choose",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -56,39 +54,13 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str):
     """Import a public name from its submodule on first use."""
-    if name == "_quantize_function":  # see _Package
-        return importlib.import_module(".quantize", __name__).quantize
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'compress' has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
-    if name != "quantize":
-        globals()[name] = value
+    globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
-
-
-class _Package(types.ModuleType):
-    """Module type of the package: keeps ``compress.quantize`` the function.
-
-    Importing the submodule ``compress.quantize`` makes the import system set
-    the package attribute ``quantize`` to that module, which would hide the
-    function of the same name (an eager ``from .quantize import quantize``
-    used to rebind it).  The property returns the function and ignores that
-    assignment; ``from compress.quantize import ...`` is unaffected.
-    """
-
-    @property
-    def quantize(self):
-        """The function :func:`compress.quantize.quantize`."""
-        return __getattr__("_quantize_function")
-
-    @quantize.setter
-    def quantize(self, value) -> None:
-        pass  # the import system binding the submodule: keep the function
-
-
-sys.modules[__name__].__class__ = _Package

@@ -1,7 +1,7 @@
 """Ctrl-C on the command line: stop at once, except while outputs are committed.
 
 Every output of a run is computed in memory and put in place at the end by
-:func:`compress.commit.write_atomically`.  Until then nothing under an output
+:func:`compress.io.commit.write_atomically`.  Until then nothing under an output
 name exists, so an interrupt may end the process on the spot: the handler
 installed by :func:`exit_on_interrupt` prints one line and calls
 ``os._exit(130)`` (no exception unwinds through NumPy, Numba or Pillow, so

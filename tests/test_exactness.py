@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_sample_image, make_blobs
 
-from compress.histogram import color_histogram
+from compress.quantization.histogram import color_histogram
 from kmeans_core import kmeans, kmeans_plusplus
 
 

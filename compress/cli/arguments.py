@@ -1,0 +1,288 @@
+"""Command-line arguments: three forms, parsed into one :class:`Request`.
+
+``python -m compress IMAGE K...``, ``python -m compress elbow IMAGE`` and
+``python -m compress sample [K...]``; IMAGE is a file or an http(s) URL.
+This module parses and nothing else: checks that need more than one
+argument are in :func:`compress.commands.request.check_request`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import __version__
+from ..commands.request import FitOptions, Request
+from ..errors import UsageError
+from ..io.fetch import sample_image_path
+from ..io.read import DEFAULT_MAX_PIXELS
+from ..quantization.quantizer import DEFAULT_SEED
+
+EXIT_CODES = """\
+exit codes: 0 success, 1 failure (bad or missing file, download failed,
+output exists, ...), 2 usage error (bad k, conflicting options), 130
+interrupted (Ctrl-C).  Errors are one line on stderr, and nothing is created
+or changed when a run fails."""
+
+
+def _usage(prog: str) -> str:
+    return (f"{prog} IMAGE|URL K... [options]\n"
+            f"       {prog} IMAGE|URL --min-psnr DB [options]\n"
+            f"       {prog} elbow IMAGE|URL [--k KS] [options]\n"
+            f"       {prog} sample [K...] [options]\n"
+            f"       {prog} --version")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, raised as UsageError."""
+
+    def error(self, message: str):  # noqa: D102 - argparse hook
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def k_values(text: str) -> list[int]:
+    """Parse ``5``, ``1-20`` or ``2,4,8`` into a list of k >= 1."""
+    ks: list[int] = []
+    for part in text.split(","):
+        if re.fullmatch(r"\s*-\d+\s*", part):  # "-3": a number, but negative
+            raise argparse.ArgumentTypeError(f"k must be >= 1, got {text!r}")
+        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if match is None:
+            raise argparse.ArgumentTypeError(
+                f"k must be a whole number >= 1 (or a range like 1-20), got {text!r}")
+        lo = int(match[1])
+        hi = int(match[2]) if match[2] is not None else lo
+        if lo < 1:
+            raise argparse.ArgumentTypeError(f"k must be >= 1, got {text!r}")
+        if hi < lo:
+            raise argparse.ArgumentTypeError(
+                f"empty range {part!r}: write it low-high, e.g. 1-20")
+        ks.extend(range(lo, hi + 1))
+    return ks
+
+
+def _number(kind, minimum, what: str):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not value >= minimum:  # also refuses NaN
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {text}")
+        return value
+
+    return parse
+
+
+_whole = _number(int, 1, "a whole number")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--min-psnr", type=_number(float, 0.0, "a number of dB"),
+                   metavar="DB", help="choose k: the smallest k (1-256) whose "
+                   "result reaches this PSNR, found by bisection")
+    p.add_argument("--out-dir", type=Path, metavar="DIR",
+                   help="write outputs to DIR (must exist)")
+    p.add_argument("-f", "--force", action="store_true",
+                   help="overwrite outputs that already exist")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bar and no notes on stderr")
+    g = p.add_argument_group("input")
+    g.add_argument("--max-pixels", type=_whole, default=DEFAULT_MAX_PIXELS,
+                   metavar="N", help="refuse larger images (decompression-bomb "
+                                     f"guard, default: {DEFAULT_MAX_PIXELS:,})")
+    g.add_argument("--max-download-mb", type=_number(float, 0.001, "a number"),
+                   default=100.0, metavar="MB",
+                   help="refuse downloads larger than this (default: 100)")
+    g.add_argument("--timeout", type=_number(float, 0.001, "seconds"), default=30.0,
+                   metavar="S", help="seconds for a whole download (default: 30)")
+    g = p.add_argument_group("k-means")
+    g.add_argument("--seed", type=_number(int, 0, "a whole number"),
+                   default=DEFAULT_SEED, help=f"random seed; fixed by default "
+                   f"({DEFAULT_SEED}) so reruns give identical files")
+    g.add_argument("--n-init", type=_whole, default=1, metavar="N",
+                   help="k-means runs per k, best kept (default: 1)")
+    g.add_argument("--max-iter", type=_whole, default=300, metavar="N",
+                   help="maximum Lloyd iterations (default: 300)")
+    g.add_argument("--space", choices=("rgb", "oklab"), default="rgb",
+                   help="colour space k-means fits in: rgb (default; best PSNR, "
+                        "the exercise's inertia) or oklab (perceptual: lower "
+                        "CIEDE2000, colours closer to what a person sees)")
+
+
+def _add_compress_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="output file (one k only); default IMAGE-kK.png beside "
+                        "IMAGE (in the current directory for a URL)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--rgb", dest="output_format", action="store_const",
+                     const="rgb", help="write a normal RGB PNG, not a palette PNG")
+    fmt.add_argument("--palette", dest="output_format", action="store_const",
+                     const="palette", help="insist on a palette PNG (k <= 256)")
+    p.set_defaults(output_format="auto")
+    p.add_argument("--optimize", action="store_true",
+                   help="smallest PNGs: recompress each with oxipng, lossless, "
+                        "7-13%% fewer bytes for 0.2-0.7 s a megapixel (pip "
+                        "install 'kmeans-compress[optimize]')")
+    p.add_argument("--sheet", type=Path, metavar="FILE",
+                   help="contact sheet file (default: IMAGE-sheet.png when "
+                        "several k are given)")
+    p.add_argument("--no-sheet", action="store_true", help="no contact sheet")
+    p.add_argument("--dither", action="store_true",
+                   help="damped Floyd-Steinberg error diffusion in the fitting "
+                        "space: no bands in skies and gradients, grainier and "
+                        "larger files")
+    p.add_argument("--elbow", action="store_true",
+                   help="also plot inertia, PSNR and size against the k of this "
+                        "run (IMAGE-elbow.png) from the same fits")
+    p.add_argument("--elbow-plot", type=Path, metavar="FILE",
+                   help="file of the elbow plot (implies --elbow)")
+    _add_common(p)
+
+
+def _parser(prog: str, command: str) -> argparse.ArgumentParser:
+    if command == "elbow":
+        p = _Parser(prog=f"{prog} elbow", usage=_usage(prog), epilog=EXIT_CODES,
+                    description="Fit k-means for a range of k, plot inertia, PSNR "
+                    "and PNG size against k, and suggest the k at the knee "
+                    "(Kneedle).  Writes only the plot.")
+        p.add_argument("image", metavar="IMAGE|URL")
+        p.add_argument("--k", type=k_values, default=list(range(1, 11)), dest="ks",
+                       metavar="KS", help="values of k: 1-20 or 1,2,3,5,10 "
+                                          "(default: 1-10)")
+        p.add_argument("--plot", type=Path, metavar="FILE", dest="elbow_plot",
+                       help="plot file (default: IMAGE-elbow.png beside IMAGE)")
+        p.add_argument("--show", action="store_true",
+                       help="also open the plot in the system image viewer")
+        _add_common(p)
+        return p
+    if command == "sample":
+        p = _Parser(prog=f"{prog} sample", usage=_usage(prog), epilog=EXIT_CODES,
+                    description="Compress matplotlib's sample photo (Grace "
+                    "Hopper) into the current directory: nothing to download.")
+        p.add_argument("ks", type=k_values, nargs="*", default=[], metavar="K",
+                       help="number of colours (default: 16)")
+    else:
+        p = _Parser(prog=prog, usage=_usage(prog), epilog=EXIT_CODES,
+                    description="Reduce an image to k colours with k-means and "
+                    "write a palette PNG (IMAGE-kK.png), with a report of size "
+                    f"and quality.  Other commands: '{prog} elbow IMAGE' (inertia, "
+                    f"PSNR and size against k, suggested k) and '{prog} sample "
+                    "[K...]' (a photo shipped with matplotlib).")
+        p.add_argument("image", metavar="IMAGE|URL",
+                       help="JPEG, PNG, BMP, TIFF, WebP or GIF file, or an "
+                            "http(s) URL of one")
+        p.add_argument("ks", type=k_values, nargs="*", default=[], metavar="K",
+                       help="number of colours: 5, 1-20 or 2,4,8; several allowed")
+        p.add_argument("--version", action="version",
+                       version=f"kmeans-compress {__version__}")
+        _add_scale_options(p)
+    _add_compress_options(p)
+    return p
+
+
+# -- several images (compress.commands.folder), images larger than memory
+# (compress.commands.stream)
+def _add_scale_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "several images (a directory, or several files before the k values) and "
+        "images larger than memory")
+    g.add_argument("--jobs", type=_whole, metavar="N",
+                   help="images processed at once, in N local processes "
+                        "(default: the usable cores)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the images (or the bands of one streamed TIFF/Zarr "
+                        "image) on the Dask cluster at ADDRESS (tcp://host:8786); "
+                        "its workers must see the files")
+    g.add_argument("--stream-above", type=_whole, metavar="PIXELS",
+                   default=DEFAULT_MAX_PIXELS,
+                   help="stream TIFF and Zarr images with more pixels than this, "
+                        "in bands, in bounded memory (default: "
+                        f"{DEFAULT_MAX_PIXELS:,})")
+
+
+def _batch_inputs(prog: str, args_in: list[str]):
+    """Return ``(inputs, args)`` when ``args_in`` asks for several images.
+
+    The positionals are the inputs up to the first k value, then the k values.
+    A batch is several inputs, a directory (not a Zarr image), or ``--jobs``
+    or ``--scheduler`` with a file that is not TIFF/Zarr; anything else (and
+    any malformed request) is left to the one-image parser.
+    """
+    p = _Parser(prog=prog, add_help=False)
+    p.add_argument("items", nargs="+")
+    _add_scale_options(p)
+    _add_compress_options(p)
+    try:
+        args = p.parse_intermixed_args(args_in)
+        first_k = next((i for i, item in enumerate(args.items)
+                        if re.fullmatch(r"[\d\s,-]+", item)), len(args.items))
+        args.ks = [k_values(item) for item in args.items[first_k:]]
+    except (UsageError, argparse.ArgumentTypeError, SystemExit):
+        return None
+    inputs = args.items[:first_k]
+    if not inputs or (not args.ks and args.min_psnr is None):
+        return None  # no k at all: the one-image parser says what is wrong
+    streamable = Path(inputs[0]).suffix.lower() in (".tif", ".tiff", ".zarr")
+    if len(inputs) == 1 and (streamable or (
+            not Path(inputs[0]).is_dir()
+            and args.jobs is None and args.scheduler is None)):
+        return None
+    return inputs, args
+
+
+def parse(prog: str, argv: Sequence[str]) -> Request | None:
+    """Parse ``argv`` into a Request; None after ``--help`` or ``--version``.
+
+    Raises
+    ------
+    UsageError
+        For arguments that do not parse.
+    """
+    argv = list(argv)
+    command = argv[0] if argv and argv[0] in ("elbow", "sample") else "compress"
+    args_in = argv[1:] if command != "compress" else argv
+    batch = _batch_inputs(prog, args_in) if command == "compress" else None
+    try:
+        args = batch[1] if batch else _parser(prog, command).parse_intermixed_args(
+            args_in)
+    except SystemExit as e:  # --help, --version: printed by argparse
+        if e.code in (0, None):
+            return None
+        raise
+    if batch:
+        args.image = ""
+    ks = [k for group in getattr(args, "ks", []) for k in group] \
+        if command != "elbow" else args.ks
+    req = Request(
+        command="elbow" if command == "elbow" else "compress",
+        source=str(args.image) if command != "sample" else "",
+        ks=ks, min_psnr=args.min_psnr, max_pixels=args.max_pixels,
+        max_download_mb=args.max_download_mb, timeout=args.timeout,
+        out_dir=args.out_dir, force=args.force, json=args.json, quiet=args.quiet,
+        elbow_plot=args.elbow_plot,
+        fit=FitOptions(args.seed, args.n_init, args.max_iter, args.space,
+                       getattr(args, "dither", False)))
+    if command == "elbow":
+        req.show = args.show
+        return req
+    req.output = args.output
+    req.output_format = args.output_format
+    req.optimize = args.optimize
+    req.sheet = args.sheet
+    req.make_sheet = not args.no_sheet
+    req.elbow = args.elbow or args.elbow_plot is not None
+    if command == "compress":
+        req.jobs, req.scheduler = args.jobs, args.scheduler
+        req.stream_above = args.stream_above
+    if batch:  # several images: compress.commands.folder runs each as one request
+        req.command, req.source, req.inputs = "batch", "", batch[0]
+    if command == "sample":
+        req.source = str(sample_image_path())
+        req.default_dir = Path(".")
+        if not req.ks and req.min_psnr is None:
+            req.ks = [16]
+    return req

@@ -1,0 +1,285 @@
+"""Whole folders: many images, each exactly as a single-image run, in parallel.
+
+``python -m compress photos/ 16`` (a directory, or several images before the
+k values) runs :func:`compress.commands.image.run` on every image, in
+``--jobs N`` local processes (default: the usable cores) or on a Dask cluster
+(``--scheduler ADDRESS``).  Each image is an independent job, so each output
+is byte-identical to ``python -m compress IMAGE K...`` on that image.  A file
+that fails is reported in one line and the others finish; the run exits with
+1 if any failed.  A warm worker process pays its start-up (imports, loading
+the compiled kernels: about 1 s here) once for all its images.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import TextIO
+
+from ..errors import CompressError, UsageError
+from . import report
+from .image import run as run_image
+from .progress import Progress
+from .request import Request, check_request
+from .workers import connect, usable_cores
+
+# Files a directory scan takes (by suffix, case-insensitive), and our own
+# outputs, which a second run over the same folder must not take as inputs.
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff",
+                            ".webp", ".gif"})
+OUR_OUTPUT = re.compile(r".+-(k\d+|sheet|elbow)\.png", re.IGNORECASE)
+
+
+@dataclass
+class ImageOutcome:
+    """What happened to one image of a batch."""
+
+    path: str
+    rows: list[report.Row] | None  # one per k; None when it failed
+    error: str | None  # the one-line message when it failed
+    seconds: float  # wall time of this image in its worker
+
+
+def find_images(inputs: Sequence[Path]) -> list[Path]:
+    """List the images to process: files as given, directories scanned (flat).
+
+    A directory contributes its files with an image suffix, sorted by name,
+    except our own outputs (``*-kK.png``, ``*-sheet.png``, ``*-elbow.png``).
+    A file given by name is kept whatever it is: if it is not an image, its
+    job fails with one line like any other bad file.
+    """
+    found: list[Path] = []
+    for path in inputs:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir()
+                            if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                            and not OUR_OUTPUT.fullmatch(p.name))
+        else:
+            found.append(path)
+    if not found:
+        what = (f"{inputs[0]} is a directory with no images" if len(inputs) == 1
+                else f"no images in {', '.join(map(str, inputs))}")
+        raise CompressError(f"{what} (files ending in "
+                            f"{', '.join(sorted(IMAGE_SUFFIXES))}).")
+    return found
+
+
+def check_batch_request(images: list[Path], req: Request) -> None:
+    """Refuse options that name one file, and outputs that two images share."""
+    for given, flag in ((req.output, "-o/--output"), (req.sheet, "--sheet"),
+                        (req.elbow_plot, "--elbow-plot")):
+        if given is not None:
+            raise UsageError(f"{flag} names one file, but several images were "
+                             "given; outputs go beside each image or to --out-dir.")
+    check_request(_one(req, str(images[0])))  # what every image's run would check
+    owner: dict[tuple[Path, str], Path] = {}
+    for image in images:
+        directory = req.out_dir if req.out_dir is not None else image.parent
+        key = (directory.resolve(), image.stem)  # outputs are STEM-kK.png
+        if key in owner and owner[key] != image:
+            raise UsageError(f"{owner[key]} and {image} would both write "
+                             f"{image.stem}-k*.png; rename one or run them apart.")
+        owner[key] = image
+
+
+def _one(req: Request, path: str) -> Request:
+    """Return the request of one image of the batch, as if run alone (quietly)."""
+    return replace(req, command="compress", source=path, inputs=[], jobs=None,
+                   scheduler=None, quiet=True, json=False)
+
+
+def compress_one(path: str, req: Request) -> ImageOutcome:
+    """Run one image as the single-image command does; never raises for bad input."""
+    start = time.perf_counter()
+    rows, error = None, None
+    try:
+        rows = run_image(_one(req, path), out=io.StringIO(), err=io.StringIO()).rows
+    except CompressError as e:
+        error = str(e)
+    except MemoryError:
+        error = "out of memory; try a smaller image."
+    except Exception as e:  # one bad image must not stop the others
+        error = f"{type(e).__name__}: {e}"
+    if error is not None and path not in error:
+        error = f"{path}: {error}"  # every error line names its image
+    return ImageOutcome(path, rows, error, time.perf_counter() - start)
+
+
+def _init_worker(numba_threads: int) -> None:
+    """Give each of ``--jobs`` processes its share of the cores for the kernels.
+
+    A worker's stderr goes to /dev/null: its image's messages come back to
+    the parent, and on Ctrl-C only the parent prints its one line (a worker
+    inherits the command line's handler: it exits too, after any commit).
+    """
+    import numba
+
+    numba.set_num_threads(min(numba_threads, numba.config.NUMBA_NUM_THREADS))
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+
+
+def _run_local(paths: list[str], req: Request, n_jobs: int) -> Iterator[ImageOutcome]:
+    """Outcomes as they finish, from ``n_jobs`` processes (or this one)."""
+    if n_jobs == 1 or len(paths) == 1:
+        for path in paths:
+            yield compress_one(path, req)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    threads = max(1, usable_cores() // n_jobs)
+    with ProcessPoolExecutor(max_workers=min(n_jobs, len(paths)),
+                             initializer=_init_worker, initargs=(threads,)) as pool:
+        futures = [pool.submit(compress_one, p, req) for p in paths]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _run_dask(paths: list[str], req: Request, address: str) -> Iterator[ImageOutcome]:
+    """Outcomes as they finish, one task per image on the cluster at ``address``."""
+    client = connect(address)
+    from distributed import as_completed
+
+    with client:
+        futures = client.map(compress_one, paths, req=req, pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+
+
+@dataclass
+class BatchResult:
+    """Every image's outcome, in input order, and the run's totals."""
+
+    outcomes: list[ImageOutcome]
+    seconds: float
+    workers: str  # "2 processes", "Dask at tcp://..."
+
+    @property
+    def failed(self) -> list[ImageOutcome]:
+        """Images whose job failed."""
+        return [o for o in self.outcomes if o.error is not None]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every image was written, 1 otherwise."""
+        return 1 if self.failed else 0
+
+
+def compress_many(
+    inputs: Sequence[Path],
+    req: Request,
+    *,
+    n_jobs: int | None = None,
+    scheduler: str | None = None,
+    prog: str = "python -m compress",
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> BatchResult:
+    """Quantize every image of ``inputs`` for every k of ``req``; report once.
+
+    Parameters
+    ----------
+    inputs : sequence of Path
+        Image files and directories (see :func:`find_images`).
+    req : compress.commands.request.Request
+        The request, as for one image (``-o``, ``--sheet FILE`` and
+        ``--elbow-plot FILE`` are refused: they name one file).
+    n_jobs : int, optional
+        Local worker processes; the usable cores when None.
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:8786``) to run the images on
+        instead; its workers must see the same files.
+    prog : str
+        Program name for error lines.
+    out, err : file
+        Streams for the summary (table or JSON) and for errors and progress.
+
+    Returns
+    -------
+    result : BatchResult
+        Outcomes in input order; ``result.exit_code`` is 1 if any image failed.
+    """
+    images = find_images(inputs)
+    check_batch_request(images, req)
+    n_jobs = usable_cores() if n_jobs is None else n_jobs
+    if n_jobs < 1:
+        raise UsageError(f"--jobs must be >= 1, got {n_jobs}.")
+    paths = [str(p) for p in images]
+    per_image = req
+    start = time.perf_counter()
+    if scheduler is not None:
+        runner, workers = _run_dask(paths, per_image, scheduler), f"Dask at {scheduler}"
+    else:
+        n = min(n_jobs, len(paths))
+        runner, workers = _run_local(paths, per_image, n), \
+            f"{n} process{'es' if n > 1 else ''}"
+    progress = Progress(len(paths), "images", enabled=not req.quiet, stream=err)
+    done: dict[str, ImageOutcome] = {}
+    progress.update(0)
+    for outcome in runner:
+        done[outcome.path] = outcome
+        if outcome.error is not None:
+            progress.close()
+            print(f"{prog}: error: {outcome.error}", file=err)
+        progress.update(len(done), Path(outcome.path).name)
+    progress.close()
+    result = BatchResult([done[p] for p in paths], time.perf_counter() - start,
+                         workers)
+    print(to_json(result) if req.json else format_summary(result), file=out)
+    return result
+
+
+def run_batch(req: Request, *, out: TextIO | None = None,
+              prog: str = "python -m compress", err: TextIO | None = None) -> None:
+    """:func:`compress_many` for the command line; raise at the end if any failed."""
+    result = compress_many([Path(p) for p in req.inputs], req, n_jobs=req.jobs,
+                           scheduler=req.scheduler, prog=prog,
+                           out=out or sys.stdout, err=err or sys.stderr)
+    if result.failed:
+        raise CompressError(f"{len(result.failed)} of {len(result.outcomes)} images "
+                            "failed (see the lines above).")
+
+
+def format_summary(result: BatchResult) -> str:
+    """One table over all images and k, then the counts."""
+    header = (f"{'image':<28} {'k':>4} {'output bytes':>13} {'x input':>8} "
+              f"{'PSNR dB':>9} {'fit s':>7}  status")
+    lines = [header, "-" * len(header)]
+    for o in result.outcomes:
+        name = Path(o.path).name[:28]
+        if o.rows is None:
+            lines.append(f"{name:<28} {'-':>4} {'-':>13} {'-':>8} {'-':>9} {'-':>7}"
+                         f"  failed: {o.error}")
+            continue
+        for row in o.rows:
+            lines.append(f"{name:<28} {row.k:>4} {row.output_bytes:>13,} "
+                         f"{row.to_input:>8.2f} {report.psnr_text(row.psnr_db):>9} "
+                         f"{row.fit_seconds:>7.2f}  ok")
+    n_failed = len(result.failed)
+    lines.append(f"{len(result.outcomes)} images: {len(result.outcomes) - n_failed} "
+                 f"written, {n_failed} failed, in {result.seconds:.1f} s on "
+                 f"{result.workers}.")
+    return "\n".join(lines)
+
+
+def to_json(result: BatchResult) -> str:
+    """Return the summary as JSON: every image with its rows or error, and counts."""
+    images = [{"input": o.path, "ok": o.error is None, "error": o.error,
+               "seconds": o.seconds,
+               "rows": None if o.rows is None else [
+                   {key: report.jsonable(v) for key, v in asdict(r).items()}
+                   for r in o.rows]}
+              for o in result.outcomes]
+    return json.dumps({"images": images, "written": len(images) - len(result.failed),
+                       "failed": len(result.failed), "seconds": result.seconds,
+                       "workers": result.workers}, indent=2)

@@ -1,0 +1,298 @@
+"""The work behind the command line, in the order it happens.
+
+:func:`run` takes a :class:`~compress.commands.request.Request` and
+
+1. checks it (:func:`~compress.commands.request.check_request`) and plans every
+   output against the file system (:func:`~compress.commands.request.plan_outputs`)
+   before the image is read;
+2. reads the image, from a file or a URL;
+3. chooses k if ``--min-psnr`` asks for it (:mod:`compress.quantization.choose`);
+4. fits each k once (:func:`~compress.quantization.quantizer.quantize_each`), encoding
+each
+   PNG on a background thread and keeping only a summary per k;
+5. draws the figures (contact sheet, elbow plot), commits every file at once
+   (:func:`~compress.io.commit.write_atomically`: all or nothing), and reports.
+
+A failure raises :class:`~compress.errors.CompressError` and leaves the file
+system as it was; :func:`compress.cli.main` turns it into one line.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+import numpy as np
+
+from ..errors import CompressError
+from ..figures.plots import panel_stride
+from ..io.commit import write_atomically
+from ..io.fetch import Source, fetch_url
+from ..io.png import MAX_PALETTE, BackgroundEncoder, submit_png
+from ..io.read import LoadedImage, decode_image, load_image
+from ..quantization.choose import smallest_k_for_psnr
+from ..quantization.knee import find_knee
+from ..quantization.metrics import psnr_from_mse
+from ..quantization.quantizer import FitInput, prepare, quantize, quantize_each
+from . import report
+from .progress import Progress
+from .request import (
+    Plan,
+    Request,
+    check_request,
+    check_targets,
+    plan_outputs,
+)
+
+
+@dataclass
+class Outcome:
+    """What a run produced (for callers and tests; the CLI prints it)."""
+
+    rows: list[report.Row]
+    knee: int | None
+    chosen: int | None  # the k --min-psnr chose
+    files: list[str]
+
+
+def read_image(source: Source, req: Request) -> LoadedImage:
+    """Read the image of ``source``: a local file, or a download."""
+    if source.path is not None:
+        return load_image(source.path, max_pixels=req.max_pixels)
+    body, content_type = fetch_url(source.text, timeout=req.timeout,
+                                   max_bytes=int(req.max_download_mb * 2**20))
+    return decode_image(body, source.text, max_pixels=req.max_pixels,
+                        content_type=content_type)
+
+
+def _choose_k(pixels: np.ndarray, prepared: FitInput, req: Request):
+    """Find the smallest k reaching ``req.min_psnr``; return it and the tries."""
+    fit = req.fit
+
+    def psnr_of(k: int) -> float:
+        q = quantize(pixels, k, seed=fit.seed, n_init=fit.n_init,
+                     max_iter=fit.max_iter, prepared=prepared, space=fit.space,
+                     dither=fit.dither)
+        return psnr_from_mse(q.mse)
+
+    k, tried = smallest_k_for_psnr(psnr_of, req.min_psnr, prepared.n_colors)
+    if k is None:
+        best_k, best = tried[-1]
+        raise CompressError(
+            f"even {best_k} colours reach only {best:.2f} dB, below --min-psnr "
+            f"{req.min_psnr:g}; a palette PNG holds at most {MAX_PALETTE} "
+            "colours: ask for less, or keep the original.")
+    return k, tried
+
+
+def _fit_all(pixels, prepared, ks, req, encoder, keep_panels: bool, err):
+    """Fit every k once; per k a summary, the PNG being encoded, a small panel."""
+    fits = []
+    progress = Progress(len(ks), "fitting", enabled=not req.quiet, stream=err)
+    fit = req.fit
+    results = quantize_each(pixels, ks, seed=fit.seed, n_init=fit.n_init,
+                            max_iter=fit.max_iter, prepared=prepared,
+                            space=fit.space, dither=fit.dither)
+    # Not enumerate(results): it keeps its last (i, q) tuple alive into the
+    # next fit, and with it this k's labels and index map (+89 MB at 16.7 MP).
+    for i in range(len(ks)):
+        progress.update(i, f"k={ks[i]}")
+        q = next(results)
+        png, bits, as_palette = submit_png(encoder, q.palette, q.index_map,
+                                           req.output_format, req.optimize)
+        panel = None
+        if keep_panels:  # the sheet needs no more pixels than this
+            step = panel_stride(*q.index_map.shape)
+            panel = q.palette[q.index_map[::step, ::step]]  # (h, w, C)
+        fits.append((q.k, q.n_colors_out, q.inertia, int(q.fit.n_iter),
+                     bool(q.fit.converged), q.fit_seconds, q.exact, q.mse,
+                     q.delta_e(pixels), q.dithered, bits, as_palette, png, panel))
+        del q  # drop the index map before the next k
+    progress.update(len(ks))
+    progress.close()
+    return fits
+
+
+def _row(fit, image: LoadedImage, n_colors: int, output: str, req: Request):
+    (k, n_out, inertia, n_iter, converged, seconds, exact, error,
+     (de_mean, de_p95), dithered, bits, as_palette, png, _) = fit
+    data = png.result()
+    notes = []
+    if not as_palette and req.output_format == "auto":
+        notes.append(f"k={k}: more than {MAX_PALETTE} colours, wrote an RGB PNG "
+                     "(a palette holds at most 256).")
+    row = report.Row(
+        k=k, colors_in=n_colors, colors_out=n_out, bits_per_pixel=bits,
+        output=output, output_format="palette" if as_palette else "rgb",
+        input_bytes=image.file_bytes, output_bytes=len(data),
+        raw_bytes=image.raw_bytes, mse=error, psnr_db=psnr_from_mse(error),
+        inertia=inertia, n_iter=n_iter, converged=converged, fit_seconds=seconds,
+        exact=exact, delta_e_mean=de_mean, delta_e_p95=de_p95, space=req.fit.space,
+        dithered=dithered, notes=notes)
+    return row, data
+
+
+def run(req: Request, *, before_fit: Callable[[], None] | None = None,
+        out: TextIO | None = None, err: TextIO | None = None) -> Outcome:
+    """Do what ``req`` asks: check, read, fit, encode, commit, report.
+
+    Parameters
+    ----------
+    req : Request
+        The request.
+    before_fit : callable, optional
+        Called once the image is read, before the first Numba kernel runs
+        (the CLI skips Numba's SciPy probe there).
+    out, err : file, optional
+        Report and notes/progress streams (stdout, stderr).
+
+    Returns
+    -------
+    outcome : Outcome
+    """
+    out = out or sys.stdout
+    err = err or sys.stderr
+    check_request(req)
+    source = Source.of(req.source)
+    plan = plan_outputs(req, source)
+    image = read_image(source, req)
+    if req.notes_on:
+        for note in image.notes:
+            print(f"note: {note}", file=err)
+    if before_fit is not None:
+        before_fit()
+
+    pixels = image.pixels  # (H, W, C)
+    ks = sorted(set(req.ks))
+    prepared = prepare(pixels, ks=[*ks, MAX_PALETTE] if req.min_psnr else ks,
+                       space=req.fit.space, dither=req.fit.dither)
+    chosen, tried = None, []
+    if req.min_psnr is not None:
+        chosen, tried = _choose_k(pixels, prepared, req)
+        if req.command == "compress":
+            ks = [chosen]
+            plan.pngs = {chosen: plan.png_for(chosen, req.output)}
+            if req.output is None:
+                check_targets(list(plan.pngs.values()), source, req.force)
+
+    writes_pngs = req.command == "compress"
+    files = {}
+    with BackgroundEncoder() as encoder:
+        fits = _fit_all(pixels, prepared, ks, req, encoder,
+                        keep_panels=plan.sheet is not None, err=err)
+        if plan.sheet is not None or plan.elbow_plot is not None:
+            # The figures need every PNG's size: import matplotlib while the
+            # last PNGs are still being compressed.
+            from ..figures.plots import preload
+
+            preload()
+        rows = []
+        for fit in fits:
+            output = str(plan.pngs[fit[0]]) if writes_pngs else ""
+            row, data = _row(fit, image, prepared.n_colors, output, req)
+            rows.append(row)
+            if writes_pngs:
+                files[plan.pngs[row.k]] = data
+    knee = None
+    if len(ks) >= 3:
+        knee_x = find_knee(ks, [row.inertia for row in rows])
+        knee = None if knee_x is None else int(knee_x)
+    files.update(_figures(plan, source, image, prepared.n_colors, rows, fits, knee,
+                          chosen, req))
+    write_atomically(files, overwrite=req.force)
+    _report(source, image, prepared.n_colors, rows, plan, knee, chosen, tried, req,
+            out, err)
+    if req.show and plan.elbow_plot is not None:
+        from PIL import Image
+
+        Image.open(plan.elbow_plot).show()
+    return Outcome(rows, knee, chosen, [str(p) for p in files])
+
+
+def _figures(plan: Plan, source: Source, image, n_colors, rows, fits, knee, chosen,
+             req) -> dict:
+    """Draw the contact sheet and the elbow plot; return PNG bytes by file."""
+    files = {}
+    if plan.elbow_plot is not None:
+        from ..figures.plots import elbow_plot  # matplotlib only when drawing
+
+        files[plan.elbow_plot] = elbow_plot(
+            [r.k for r in rows], [r.inertia for r in rows],
+            [r.psnr_db for r in rows], [r.output_bytes for r in rows],
+            knee=knee, chosen=chosen, min_psnr=req.min_psnr,
+            input_bytes=image.file_bytes, space=req.fit.space,
+            delta_e=[r.delta_e_mean for r in rows],
+            title=f"{source.name} ({n_colors:,} colours)")
+    if plan.sheet is not None:
+        from ..figures.plots import contact_sheet
+
+        captions = [f"k={row.k}, {row.bits_per_pixel} "
+                    f"bit{'s' if row.bits_per_pixel > 1 else ''}/px\n"
+                    f"{report.psnr_phrase(row.psnr_db)}, {row.output_bytes:,} B"
+                    for row in rows]
+        panels = [fit[-1] for fit in fits]
+        files[plan.sheet] = contact_sheet(
+            image.pixels, list(zip(panels, captions, strict=True)),
+            title=f"{source.name}: k-means colour quantization",
+            original_caption=f"original, {n_colors:,} colours\n"
+                             f"{image.file_bytes:,} B")
+    return files
+
+
+def _input_info(source: Source, image: LoadedImage, n_colors: int) -> dict:
+    height, width, n_channels = image.pixels.shape
+    return {
+        "path": source.text, "bytes": image.file_bytes, "width": width,
+        "height": height, "channels": n_channels, "mode": image.mode,
+        "colors": n_colors, "raw_bytes": image.raw_bytes, "notes": image.notes,
+    }
+
+
+def _report(source, image, n_colors, rows, plan, knee, chosen, tried, req, out,
+            err) -> None:
+    """Print the report (a line, a table, or JSON) and the notes."""
+    search = None
+    if req.min_psnr is not None:
+        search = {"target_db": req.min_psnr, "k": chosen,
+                  "tried": [{"k": k, "psnr_db": report.jsonable(p)}
+                            for k, p in tried]}
+    if req.json:
+        extra = {"knee": knee, "min_psnr": search}
+        if req.command == "elbow":
+            extra["plot"] = str(plan.elbow_plot)
+        else:
+            extra["sheet"] = str(plan.sheet) if plan.sheet else None
+            if plan.elbow_plot is not None:
+                extra["elbow_plot"] = str(plan.elbow_plot)
+        key = "elbow" if req.command == "elbow" else "results"
+        print(report.to_json(_input_info(source, image, n_colors), rows, key=key,
+                             extra=extra), file=out)
+        return
+    if chosen is not None:
+        print(f"--min-psnr {req.min_psnr:g}: k = {chosen} is the smallest k "
+              f"reaching it (bisection over 1-{MAX_PALETTE}, {len(tried)} fits)",
+              file=out)
+    if req.command == "elbow":
+        print(report.format_elbow(rows, knee, chosen), file=out)
+    elif len(rows) == 1:
+        print(report.format_line(source.name, rows[0]), file=out)
+    else:
+        height, width, _ = image.pixels.shape
+        print(f"{source.name}: {width} x {height} {image.mode}, {n_colors:,} "
+              f"distinct colours, {image.file_bytes:,} bytes (raw "
+              f"{image.raw_bytes:,})", file=out)
+        print(report.format_table(rows), file=out)
+        if plan.sheet is not None:
+            print(f"contact sheet: {plan.sheet}", file=out)
+    if plan.elbow_plot is not None:
+        ks = [r.k for r in rows]
+        print(f"elbow plot: {plan.elbow_plot}; " + (
+            f"suggested k: {knee} (knee of the inertia curve, Kneedle)"
+            if knee is not None else f"no clear knee for k in {ks[0]}..{ks[-1]}: "
+            "pick k by the PSNR or size you need (--min-psnr)"), file=out)
+    if req.notes_on:
+        for row in rows:
+            for note in report.row_notes(row, written=req.command == "compress"):
+                print(f"note: {note}", file=err)

@@ -1,0 +1,148 @@
+"""Putting outputs in place: all of them, complete, or none.
+
+A run computes every output in memory, then :func:`write_atomically` commits
+them in two phases:
+
+1. stage: each file is written to a temporary file in its target directory
+   and flushed to disk (``.NAME.XXXX.tmp``);
+2. rename: each temporary file takes its final name (``os.replace``, atomic on
+   POSIX and Windows).  A file that existed before is first kept under a
+   backup name (a hard link), so that if a later rename fails every target
+   can be put back as it was: new files are removed, old ones restored.
+
+Without ``overwrite`` a target is linked into place with ``os.link``, which
+fails if the name exists: a file created meanwhile by another process is
+never replaced.  Ctrl-C is held back during the commit
+(:func:`compress.interrupt.deferred`; only on the command line).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from .. import interrupt
+from ..errors import CompressError
+
+
+def default_file_mode() -> int:
+    """``0o666`` minus the umask: the mode ``open()`` would give a new file."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _stage(target: Path, data: bytes, mode: int) -> str:
+    """Write ``data`` to a flushed temporary file beside ``target``; return it."""
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.",
+                                   suffix=".tmp")
+    except OSError as e:
+        raise CompressError(f"cannot write to {directory}: {e.strerror}.") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+    except OSError as e:
+        _remove(tmp)
+        raise CompressError(f"cannot write {target}: {e.strerror}.") from None
+    return tmp
+
+
+def _remove(path) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def _backup(target: Path) -> str | None:
+    """Hard-link an existing ``target`` to a fresh name; None if there is none."""
+    if not os.path.lexists(target):
+        return None
+    for _ in range(100):
+        name = str(target.parent / f".{target.name}.{os.urandom(4).hex()}.bak")
+        try:
+            os.link(target, name, follow_symlinks=False)
+            return name
+        except FileExistsError:
+            continue
+    raise CompressError(f"cannot back up {target} before replacing it.")
+
+
+def _place(tmp: str, target: Path, overwrite: bool) -> None:
+    """Give ``tmp`` the name ``target``; never replace a file unless ``overwrite``."""
+    if overwrite:
+        os.replace(tmp, target)
+        return
+    try:
+        os.link(tmp, target)  # fails if target exists: no clobbering
+    except FileExistsError:
+        raise CompressError(f"output {target} already exists (created meanwhile?); "
+                            "pass --force to overwrite it.") from None
+    except OSError:  # a file system without hard links
+        if os.path.lexists(target):
+            raise CompressError(f"output {target} already exists; pass --force "
+                                "to overwrite it.") from None
+        os.replace(tmp, target)
+        return
+    os.unlink(tmp)
+
+
+def write_atomically(files: Mapping[Path, bytes], *, overwrite: bool = True) -> None:
+    """Write several files so that all appear complete, or none changes.
+
+    Parameters
+    ----------
+    files : mapping of Path to bytes
+        Target path and content of each file.
+    overwrite : bool, default=True
+        Replace files that exist.  When False an existing target is an error
+        and nothing is written.
+
+    Raises
+    ------
+    CompressError
+        If a file cannot be staged or renamed (one line).  Targets renamed
+        before the failure are removed again, or restored to their former
+        content; temporary and backup files are removed.
+    """
+    mode = default_file_mode()
+    staged: list[tuple[str, Path]] = []
+    done: list[tuple[Path, str | None]] = []  # renamed targets and their backups
+    with interrupt.deferred():
+        try:
+            for target, data in files.items():
+                staged.append((_stage(Path(target), data, mode), Path(target)))
+            for tmp, target in staged:
+                backup = _backup(target) if overwrite else None
+                try:
+                    _place(tmp, target, overwrite)
+                except BaseException:
+                    if backup is not None:
+                        _remove(backup)
+                    raise
+                done.append((target, backup))
+        except BaseException as e:
+            for target, backup in reversed(done):  # undo, newest first
+                if backup is not None:
+                    with contextlib.suppress(OSError):
+                        os.replace(backup, target)
+                else:
+                    _remove(target)
+            done.clear()
+            if isinstance(e, OSError):
+                raise CompressError(
+                    f"cannot write {e.filename or 'the outputs'}: "
+                    f"{e.strerror or e}; nothing was written.") from None
+            raise
+        finally:
+            for tmp, _ in staged:
+                _remove(tmp)
+            for _, backup in done:
+                if backup is not None:
+                    _remove(backup)

@@ -1,0 +1,215 @@
+"""A palette PNG written as a stream of rows, byte-identical to Pillow's.
+
+:func:`compress.io.png.encode_palette_png` needs the whole index map in memory
+(Pillow encodes an ``Image``).  For images larger than memory the rows come
+band by band; this writer filters and deflates them as they arrive and
+produces the same bytes as that function, so that a streamed output equals the
+in-memory one.  It reproduces what Pillow's PNG writer does (PNG 1.2
+specification, sections 6 and 10; Pillow's ``ZipEncode.c``):
+
+* chunks ``IHDR``, ``PLTE``, ``tRNS`` (alpha), ``IDAT``..., ``IEND``; the bit
+  depth is the smallest of 1, 2, 4, 8 that holds the palette, pixels packed
+  most significant bits first;
+* 8-bit palettes: rows unfiltered, zlib level
+  :data:`compress.io.png.PALETTE_8BIT_LEVEL`, default strategy;
+* 1/2/4-bit palettes: per row the filter of least ``sum_i min(v_i, 256 - v_i)``
+  over the filtered bytes, tried in the order none, Up, Sub, Paeth, a later
+  one only when strictly better (and none tried after a sum of 0); zlib level
+  9 with ``Z_RLE`` and with ``Z_HUFFMAN_ONLY``, the smaller file kept, ``Z_RLE``
+  on ties (the strategies of ``compress.io.png._PALETTE_PNG_OPTIONS``);
+* the zlib stream cut into ``IDAT`` chunks of ``max(65536, 4 * width)`` bytes
+  (Pillow's encoder buffer), the last one shorter.
+
+The compressed streams go to temporary files beside the target; the target
+appears only when complete (atomic rename), as with
+:func:`compress.io.commit.write_atomically`.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from .commit import default_file_mode
+from .png import PALETTE_8BIT_LEVEL, png_bit_depth
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PILLOW_MAXBLOCK = 65536  # PIL.ImageFile.MAXBLOCK: the encoder's output buffer
+SUB_BYTE_STRATEGIES = (zlib.Z_RLE, zlib.Z_HUFFMAN_ONLY)  # first wins ties
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC-32 of type and data."""
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
+
+
+def pack_rows(index_rows: np.ndarray, bits: int) -> np.ndarray:
+    """Pack ``(h, width)`` indices into PNG row bytes, first pixel in the high bits."""
+    rows = np.ascontiguousarray(index_rows, dtype=np.uint8)
+    if bits == 8:
+        return rows
+    per_byte = 8 // bits
+    h, width = rows.shape
+    padded = np.zeros((h, -(-width // per_byte) * per_byte), dtype=np.uint8)
+    padded[:, :width] = rows
+    groups = padded.reshape(h, -1, per_byte)  # (h, row_bytes, per_byte)
+    shifts = (8 - bits * (1 + np.arange(per_byte))).astype(np.uint8)
+    return np.bitwise_or.reduce(groups << shifts, axis=2).astype(np.uint8)
+
+
+def _cost(v: np.ndarray) -> np.ndarray:
+    """Per row ``sum_i min(v_i, 256 - v_i)``: distance of the bytes from 0."""
+    v = v.astype(np.int64)
+    return np.where(v < 128, v, 256 - v).sum(axis=1)
+
+
+def filter_rows(raw: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """Filter packed rows (1 byte per pixel step) as Pillow chooses; prepend the type.
+
+    ``raw`` is ``(h, row_bytes)``, ``previous`` the raw row before it (zeros
+    above the first row).  Filters (PNG 1.2, sec. 6.3), with ``a`` the byte to
+    the left, ``b`` above, ``c`` above-left (0 outside the image), modulo 256:
+    Sub ``x - a``, Up ``x - b``, Paeth ``x - p`` where ``p`` is whichever of
+    ``a``, ``b``, ``c`` is nearest to ``a + b - c`` (ties in that order).
+    """
+    h, n = raw.shape
+    above = np.vstack([previous[None, :], raw[:-1]])  # (h, n) b
+    left = np.zeros_like(raw)
+    left[:, 1:] = raw[:, :-1]  # a
+    above_left = np.zeros_like(raw)
+    above_left[:, 1:] = above[:, :-1]  # c
+    up = raw - above  # uint8 arithmetic wraps modulo 256
+    sub = raw - left
+    a, b, c = (x.astype(np.int16) for x in (left, above, above_left))
+    pa, pb, pc = np.abs(b - c), np.abs(a - c), np.abs(a + b - 2 * c)
+    predictor = np.where((pa <= pb) & (pa <= pc), left,
+                         np.where(pb <= pc, above, above_left))
+    paeth = raw - predictor
+    kind = np.zeros(h, dtype=np.uint8)
+    best = _cost(raw)
+    for code, data in ((2, up), (1, sub), (4, paeth)):  # Pillow's order
+        cost = _cost(data)
+        better = (best > 0) & (cost < best)  # strictly better, and not yet 0
+        kind[better] = code
+        best = np.where(better, cost, best)
+    out = np.empty((h, n + 1), dtype=np.uint8)
+    out[:, 0] = kind
+    for code, data in ((0, raw), (2, up), (1, sub), (4, paeth)):
+        rows = kind == code
+        out[rows, 1:] = data[rows]
+    return out
+
+
+class PalettePNGStream:
+    """Write a palette PNG to ``path`` from bands of rows of palette indices.
+
+    Parameters
+    ----------
+    path : Path
+        The target; it appears when :meth:`close` succeeds, complete.
+    width, height : int
+        Image size in pixels.
+    palette : ndarray of shape (n_colors, n_channels), uint8
+        As for :func:`compress.io.png.encode_palette_png` (grey entries written
+        as ``(v, v, v)``, alpha as ``tRNS``).
+
+    Use as a context manager; leaving it by an exception removes everything.
+    """
+
+    def __init__(self, path: Path, width: int, height: int, palette: np.ndarray):
+        self.path = Path(path)
+        self.width, self.height = int(width), int(height)
+        n_colors, n_channels = palette.shape
+        self.bits = png_bit_depth(n_colors)
+        has_alpha = n_channels in (2, 4)
+        colour = palette[:, : n_channels - 1] if has_alpha else palette
+        if colour.shape[1] == 1:
+            colour = np.repeat(colour, 3, axis=1)
+        self.head = PNG_SIGNATURE + chunk(b"IHDR", struct.pack(
+            ">IIBBBBB", self.width, self.height, self.bits, 3, 0, 0, 0))
+        self.head += chunk(b"PLTE", colour.astype(np.uint8).tobytes())
+        if has_alpha:
+            self.head += chunk(b"tRNS", palette[:, -1].astype(np.uint8).tobytes())
+        strategies = ((zlib.Z_DEFAULT_STRATEGY,) if self.bits == 8
+                      else SUB_BYTE_STRATEGIES)
+        directory = self.path.parent if str(self.path.parent) else Path(".")
+        self._streams = []
+        for strategy in strategies:
+            f = tempfile.TemporaryFile(dir=directory)
+            level = PALETTE_8BIT_LEVEL if self.bits == 8 else 9
+            self._streams.append((zlib.compressobj(level, zlib.DEFLATED, 15, 9,
+                                                   strategy),
+                                  f))
+        self._previous = np.zeros(-(-self.width * self.bits // 8), dtype=np.uint8)
+        self.rows_written = 0
+
+    def write(self, index_rows: np.ndarray) -> None:
+        """Append ``(h, width)`` palette indices, the next ``h`` rows."""
+        if index_rows.ndim != 2 or index_rows.shape[1] != self.width:
+            raise ValueError(f"rows must have shape (h, {self.width}), got "
+                             f"{index_rows.shape}.")
+        if not index_rows.shape[0]:
+            return
+        raw = pack_rows(index_rows, self.bits)  # (h, row_bytes)
+        if self.bits == 8:  # palette rows unfiltered, as Pillow writes them
+            data = np.empty((raw.shape[0], raw.shape[1] + 1), dtype=np.uint8)
+            data[:, 0] = 0
+            data[:, 1:] = raw
+        else:
+            data = filter_rows(raw, self._previous)
+        self._previous = raw[-1].copy()
+        block = data.tobytes()
+        for compressor, f in self._streams:
+            f.write(compressor.compress(block))
+        self.rows_written += raw.shape[0]
+
+    def close(self) -> None:
+        """Finish the streams, keep the smallest, write the file atomically."""
+        if self.rows_written != self.height:
+            raise ValueError(f"{self.rows_written} rows written, the image has "
+                             f"{self.height}.")
+        sizes = []
+        for compressor, f in self._streams:
+            f.write(compressor.flush())
+            sizes.append(f.tell())
+        _, best = self._streams[int(np.argmin(sizes))]  # first wins ties
+        block_size = max(PILLOW_MAXBLOCK, 4 * self.width)
+        directory = self.path.parent if str(self.path.parent) else Path(".")
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.",
+                                   suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(self.head)
+                best.seek(0)
+                while data := best.read(block_size):
+                    out.write(chunk(b"IDAT", data))
+                out.write(chunk(b"IEND", b""))
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, default_file_mode())
+            os.replace(tmp, self.path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        finally:
+            self._discard()
+
+    def _discard(self) -> None:
+        for _, f in self._streams:
+            f.close()
+        self._streams = []
+
+    def __enter__(self) -> PalettePNGStream:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._discard()

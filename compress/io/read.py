@@ -1,0 +1,268 @@
+"""Reading images into 8-bit arrays.
+
+Reading (:func:`load_image`) turns every supported file into an ``(H, W, C)``
+uint8 array with ``C`` one of 1 (grey), 2 (grey + alpha), 3 (RGB) or
+4 (RGBA), and says in ``notes`` what it had to do on the way:
+
+* EXIF orientation is applied, so the array looks like the photo does;
+* palette images (GIF, palette PNG) are expanded to RGB, or RGBA if they have
+  a transparent entry; of an animated GIF or multi-page TIFF only the first
+  frame is used;
+* 16-bit greyscale is scaled to 8 bits with rounding (``round(v * 255 /
+  65535)``), not clipped as Pillow's ``convert("L")`` would; 16-bit colour is
+  reduced by Pillow to the high byte of each channel;
+* an alpha channel that is fully opaque everywhere is dropped.
+
+:func:`decode_image` does the same for an image held in memory (a download).
+Writing PNGs is :mod:`compress.io.png`; :mod:`compress.io.commit` puts the
+files in place.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..errors import CompressError
+
+# Pillow's own decompression-bomb limit (about 89.5 megapixels): a 1024 MiB
+# budget for a 4-byte-per-pixel image, divided by 3.
+DEFAULT_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
+
+SUPPORTED = "JPEG, PNG, BMP, TIFF, WebP or GIF"
+
+# Pillow modes reduced to the four layouts used here, with a note if lossy.
+_MODE_MAP = {
+    "1": ("L", None),
+    "L": ("L", None),
+    "LA": ("LA", None),
+    "La": ("LA", None),
+    "RGB": ("RGB", None),
+    "RGBA": ("RGBA", None),
+    "RGBa": ("RGBA", None),
+    "RGBX": ("RGB", None),
+    "CMYK": ("RGB", "CMYK converted to RGB"),
+    "YCbCr": ("RGB", None),
+    "LAB": ("RGB", "Lab converted to RGB"),
+    "HSV": ("RGB", "HSV converted to RGB"),
+}
+MODE_OF_CHANNELS = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
+
+
+@dataclass
+class LoadedImage:
+    """An image read by :func:`load_image`.
+
+    Attributes
+    ----------
+    pixels : ndarray of shape (height, width, n_channels), uint8
+        ``n_channels`` is 1 (grey), 2 (grey, alpha), 3 (RGB) or 4 (RGBA).
+    path : Path or None
+        Where it was read from.
+    file_bytes : int or None
+        Size of the file.
+    notes : list of str
+        What was done to the image on the way in (see the module docstring).
+    """
+
+    pixels: np.ndarray
+    path: Path | None = None
+    file_bytes: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def mode(self) -> str:
+        """Pillow name of the layout: ``"L"``, ``"LA"``, ``"RGB"`` or ``"RGBA"``."""
+        return MODE_OF_CHANNELS[self.pixels.shape[2]]
+
+    @property
+    def raw_bytes(self) -> int:
+        """Size of the pixels stored uncompressed at 8 bits per channel."""
+        return int(self.pixels.size)
+
+
+def _check_file(path: Path) -> int:
+    """Return the size of ``path``, or raise a one-line error saying why not."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise CompressError(f"{path}: no such file.") from None
+    except OSError as e:
+        raise CompressError(f"{path}: cannot read it ({e.strerror}).") from None
+    if path.is_dir():
+        raise CompressError(f"{path}: is a directory, not an image file.")
+    if st.st_size == 0:
+        raise CompressError(f"{path}: is empty (0 bytes), not an image.")
+    return st.st_size
+
+
+def _open(path, max_pixels: int) -> Image.Image:
+    """Open ``path`` (a Path, or a _Named file object) with Pillow, bomb-checked."""
+    saved = Image.MAX_IMAGE_PIXELS
+    # Pillow's guard is replaced by the explicit check below, which names the
+    # option that raises the limit.
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        im = Image.open(path)
+    except UnidentifiedImageError:
+        raise CompressError(
+            f"{path}: not an image file Pillow can read (expected {SUPPORTED})."
+        ) from None
+    except PermissionError:
+        raise CompressError(f"{path}: cannot read it (permission denied).") from None
+    except (OSError, SyntaxError, ValueError) as e:  # Pillow's header errors
+        raise CompressError(
+            f"{path}: cannot decode it, the file is truncated or corrupt ({e})."
+        ) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+    width, height = im.size
+    if width * height > max_pixels:
+        im.close()
+        raise CompressError(
+            f"{path}: {width} x {height} = {width * height:,} pixels is over the "
+            f"decompression-bomb limit of {max_pixels:,}; if you trust the file, "
+            f"raise the limit with --max-pixels {width * height}."
+        )
+    return im
+
+
+def load_image(path: str | os.PathLike, *,
+               max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
+    """Read an image file into an 8-bit array.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A JPEG, PNG, BMP, TIFF, WebP or GIF file.
+    max_pixels : int, default=DEFAULT_MAX_PIXELS
+        Refuse images with more pixels than this (decompression-bomb guard).
+
+    Returns
+    -------
+    image : LoadedImage
+
+    Raises
+    ------
+    CompressError
+        If the file is missing, a directory, empty, not an image, truncated
+        or corrupt, too large, or in a layout that cannot be converted.
+    """
+    path = Path(path)
+    file_bytes = _check_file(path)
+    return _decode(path, path, file_bytes, max_pixels)
+
+
+class _Named(io.BytesIO):
+    """Bytes that print as their source in messages (``f"{source}: ..."``)."""
+
+    def __init__(self, data: bytes, name: str):
+        super().__init__(data)
+        self._label = name
+
+    def __str__(self) -> str:
+        return self._label
+
+
+def decode_image(data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+                 content_type: str = "") -> LoadedImage:
+    """Decode an image held in memory (e.g. downloaded) into an 8-bit array.
+
+    Parameters
+    ----------
+    data : bytes
+        The encoded image.
+    name : str
+        Where it came from (a URL), for messages.
+    max_pixels : int, default=DEFAULT_MAX_PIXELS
+        Refuse images with more pixels than this.
+    content_type : str, optional
+        The server's Content-Type, named in the error when ``data`` is not an
+        image (``text/html`` usually means a web page, not the image).
+
+    Returns
+    -------
+    image : LoadedImage
+        ``path`` is None; ``file_bytes`` is ``len(data)``.
+
+    Raises
+    ------
+    CompressError
+        As :func:`load_image`.
+    """
+    if not data:
+        raise CompressError(f"{name}: the body is empty (0 bytes), not an image.")
+    try:
+        return _decode(_Named(data, name), None, len(data), max_pixels)
+    except CompressError as e:
+        if content_type and "not an image file" in str(e):
+            raise CompressError(f"{e} The server sent {content_type}.") from None
+        raise
+
+
+def _decode(source, path: Path | None, file_bytes: int,
+            max_pixels: int) -> LoadedImage:
+    """Decode ``source`` (a path or a _Named file object) into a LoadedImage."""
+    notes: list[str] = []
+    im = _open(source, max_pixels)
+    with im:
+        n_frames = getattr(im, "n_frames", 1)
+        if n_frames > 1:
+            notes.append(f"{im.format} has {n_frames} frames: using the first.")
+        wide = any(";16" in str(t.args) for t in getattr(im, "tile", []) or [])
+        try:
+            im.load()
+            orientation = im.getexif().get(0x0112, 1)
+            oriented = ImageOps.exif_transpose(im)
+        except Exception as e:  # Pillow raises many types for bad data
+            raise CompressError(
+                f"{source}: cannot decode it, the file is truncated or corrupt ({e})."
+            ) from None
+        if orientation not in (None, 1):
+            notes.append(f"applied EXIF orientation {orientation}.")
+        pixels = _to_uint8(oriented, source, notes, wide)
+    if pixels.shape[2] in (2, 4) and bool((pixels[..., -1] == 255).all()):
+        pixels = np.ascontiguousarray(pixels[..., :-1])
+        notes.append("alpha channel is fully opaque: dropped.")
+    return LoadedImage(pixels, path, file_bytes, notes)
+
+
+def _to_uint8(im: Image.Image, path: Path, notes: list[str], wide: bool) -> np.ndarray:
+    """Convert a loaded Pillow image to an ``(H, W, C)`` uint8 array."""
+    mode = im.mode
+    if mode in ("P", "PA"):
+        has_alpha = mode == "PA" or "transparency" in im.info
+        im = im.convert("RGBA" if has_alpha else "RGB")
+        notes.append(f"palette image expanded to {im.mode}.")
+    elif mode.startswith("I"):  # "I;16", "I;16B", "I;16L", "I;16N", "I"
+        values = np.asarray(im)
+        if values.size and (values.min() < 0 or values.max() > 65535):
+            raise CompressError(
+                f"{path}: 32-bit integer pixels are not supported; convert the "
+                "image to 8 or 16 bits first."
+            )
+        scaled = (values.astype(np.uint32) * 255 + 32767) // 65535  # round
+        notes.append("16-bit greyscale scaled to 8 bits (round(v * 255 / 65535)).")
+        return scaled.astype(np.uint8)[:, :, None]
+    elif mode in _MODE_MAP:
+        target, note = _MODE_MAP[mode]
+        if target != mode:
+            im = im.convert(target)
+        if note:
+            notes.append(note + ".")
+        if wide:
+            notes.append("16-bit channels reduced to 8 bits (high byte) by Pillow.")
+    else:
+        raise CompressError(
+            f"{path}: pixel format {mode!r} is not supported; convert it to 8-bit "
+            "RGB or greyscale first."
+        )
+    pixels = np.asarray(im, dtype=np.uint8)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    return np.ascontiguousarray(pixels)

@@ -1,0 +1,220 @@
+"""CIEDE2000 colour difference, and its mean and 95th percentile over an image.
+
+CIEDE2000 (CIE 142-2001) is the colour difference the graphic-arts industry
+uses: about 1 is a just-noticeable difference, 2-3 is visible side by side.
+It is computed from CIELAB (:func:`compress.quantization.colour.srgb8_to_cielab`) with
+the formulas of Sharma, Wu & Dalal (2005), "The CIEDE2000 color-difference
+formula: implementation notes, supplementary test data, and mathematical
+observations", Color Res. Appl. 30(1), 21-30, eqs. (1)-(24); the test suite
+checks the 34 reference pairs of their Table 1.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .colour import D65, LINEAR_LUT, RGB_TO_XYZ, srgb8_to_cielab
+
+# Rows converted at a time: bounds the float64 temporaries (~30 arrays of this
+# length in the NumPy version, 4 in the compiled one) to about 60 MB.
+DELTA_E_CHUNK = 1 << 18
+
+P95 = 0.95  # the reported percentile
+# The report's percentile is read from a histogram of ΔE in bins of this width
+# (1 / P95_RESOLUTION), over [0, P95_BINS / P95_RESOLUTION) = [0, 128): CIEDE2000
+# between sRGB colours stays below that (black to white is 100).
+P95_RESOLUTION = 1024
+P95_BINS = 128 * P95_RESOLUTION
+
+
+def ciede2000(lab1: np.ndarray, lab2: np.ndarray, *, kL: float = 1.0,
+              kC: float = 1.0, kH: float = 1.0) -> np.ndarray:
+    """CIEDE2000 difference of CIELAB colours, vectorised over leading axes.
+
+    Parameters
+    ----------
+    lab1, lab2 : ndarray of shape (..., 3)
+        ``(L*, a*, b*)``; broadcast against each other.
+    kL, kC, kH : float, default=1
+        Parametric weights (1 for the reference conditions).
+
+    Returns
+    -------
+    delta_e : ndarray of shape (...), float64
+    """
+    lab1 = np.asarray(lab1, dtype=np.float64)
+    lab2 = np.asarray(lab2, dtype=np.float64)
+    L1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
+    L2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
+
+    # (2)-(6): a* stretched by 1 + G near the neutral axis, then C' and h'.
+    c_bar7 = ((np.hypot(a1, b1) + np.hypot(a2, b2)) / 2.0) ** 7
+    g = 0.5 * (1.0 - np.sqrt(c_bar7 / (c_bar7 + 25.0 ** 7)))
+    a1p, a2p = (1.0 + g) * a1, (1.0 + g) * a2
+    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p = np.degrees(np.arctan2(b1, a1p)) % 360.0  # atan2(0, 0) = 0, as (7) asks
+    h2p = np.degrees(np.arctan2(b2, a2p)) % 360.0
+
+    # (8)-(10): differences; the hue difference is 0 when either chroma is 0.
+    chroma_product = c1p * c2p
+    dh = h2p - h1p
+    dh = np.where(dh > 180.0, dh - 360.0, np.where(dh < -180.0, dh + 360.0, dh))
+    dh = np.where(chroma_product == 0.0, 0.0, dh)
+    dL = L2 - L1
+    dC = c2p - c1p
+    dH = 2.0 * np.sqrt(chroma_product) * np.sin(np.radians(dh) / 2.0)
+
+    # (12)-(14): means; the mean hue takes the short way round the circle.
+    L_bar = (L1 + L2) / 2.0
+    C_bar = (c1p + c2p) / 2.0
+    h_sum = h1p + h2p
+    h_bar = np.where(np.abs(h1p - h2p) <= 180.0, h_sum / 2.0,
+                     np.where(h_sum < 360.0, (h_sum + 360.0) / 2.0,
+                              (h_sum - 360.0) / 2.0))
+    h_bar = np.where(chroma_product == 0.0, h_sum, h_bar)
+
+    # (15)-(22): weighting functions and the rotation term of the blue region.
+    T = (1.0 - 0.17 * np.cos(np.radians(h_bar - 30.0))
+         + 0.24 * np.cos(np.radians(2.0 * h_bar))
+         + 0.32 * np.cos(np.radians(3.0 * h_bar + 6.0))
+         - 0.20 * np.cos(np.radians(4.0 * h_bar - 63.0)))
+    d_theta = 30.0 * np.exp(-(((h_bar - 275.0) / 25.0) ** 2))
+    C_bar7 = C_bar ** 7
+    R_C = 2.0 * np.sqrt(C_bar7 / (C_bar7 + 25.0 ** 7))
+    L50 = (L_bar - 50.0) ** 2
+    S_L = 1.0 + 0.015 * L50 / np.sqrt(20.0 + L50)
+    S_C = 1.0 + 0.045 * C_bar
+    S_H = 1.0 + 0.015 * C_bar * T
+    R_T = -np.sin(np.radians(2.0 * d_theta)) * R_C
+
+    # (23)
+    tL, tC, tH = dL / (kL * S_L), dC / (kC * S_C), dH / (kH * S_H)
+    return np.sqrt(tL * tL + tC * tC + tH * tH + R_T * tC * tH)
+
+
+def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """Nearest-rank percentile of ``values`` repeated ``weights`` times.
+
+    The smallest value ``v`` such that at least a fraction ``q`` of the total
+    weight lies on values ``<= v``: with unit weights, ``sorted(values)[ceil(q
+    n) - 1]``.
+    """
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order], dtype=np.float64)
+    rank = max(1, math.ceil(q * cumulative[-1] - 1e-9))
+    return float(values[order][np.searchsorted(cumulative, rank)])
+
+
+def delta_e_of_pairs(original: np.ndarray, output: np.ndarray,
+                     counts: np.ndarray | None = None) -> tuple[float, float]:
+    """Mean and 95th-percentile CIEDE2000 over pairs of 8-bit colours.
+
+    Parameters
+    ----------
+    original, output : ndarray of shape (n_pairs, n_channels), uint8
+        Grey (1), grey + alpha (2), RGB (3) or RGBA (4).  Alpha is ignored:
+        the colours are compared as if opaque.
+    counts : ndarray of shape (n_pairs,), optional
+        Pixels per pair (a colour histogram); 1 each when None.
+
+    Returns
+    -------
+    mean, p95 : float
+        Pixel-weighted mean, and the nearest-rank 95th percentile.
+    """
+    n_pairs, n_channels = original.shape
+    n_colour = n_channels - 1 if n_channels in (2, 4) else n_channels
+    values = np.empty(n_pairs, dtype=np.float64)  # (n_pairs,)
+    for start in range(0, n_pairs, DELTA_E_CHUNK):
+        stop = start + DELTA_E_CHUNK
+        values[start:stop] = ciede2000(
+            srgb8_to_cielab(original[start:stop, :n_colour]),
+            srgb8_to_cielab(output[start:stop, :n_colour]))
+    if counts is None:  # one pixel each: a partition finds the rank, no sort
+        rank = max(1, math.ceil(P95 * n_pairs - 1e-9))
+        return float(values.mean()), float(np.partition(values, rank - 1)[rank - 1])
+    mean = float(np.dot(values, counts.astype(np.float64)) / counts.sum())
+    return mean, weighted_percentile(values, counts, P95)
+
+
+def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarray,
+                       counts: np.ndarray | None = None) -> tuple[float, float]:
+    """Mean and 95th-percentile CIEDE2000 of colours against their palette entries.
+
+    The report's version of :func:`delta_e_of_pairs`, in bounded memory: the
+    palette's CIELAB is computed once, the differences by a compiled kernel
+    (:mod:`compress.quantization._delta_e_kernel`) ``DELTA_E_CHUNK`` rows at a time,
+    and no per-pixel value is kept.  The mean is exact (float64 sums, chunks added in
+    order).  The percentile comes from a histogram of ``P95_BINS`` bins of
+    width ``1 / P95_RESOLUTION``: the nearest-rank 95th percentile rounded up
+    to the next bin edge, so at most 1/1024 above the exact value.  Keeping the
+    values instead cost 4-12 bytes per pixel (134 MB more peak memory on the
+    4096 x 4096 image of all colours).
+
+    Parameters
+    ----------
+    colors : ndarray of shape (n_rows, n_channels), uint8
+        Pixels, or distinct colours with ``counts``.  Alpha is ignored.
+    index : ndarray of shape (n_rows,), integer
+        Palette entry of each row.
+    palette : ndarray of shape (n_entries, n_channels), uint8
+    counts : ndarray of shape (n_rows,), optional
+        Pixels per row; 1 each when None.
+
+    Returns
+    -------
+    mean, p95 : float
+    """
+    from ._delta_e_kernel import delta_e_colors_to_entries
+
+    n_rows, n_channels = colors.shape
+    n_colour = n_channels - 1 if n_channels in (2, 4) else n_channels
+    palette_lab = srgb8_to_cielab(palette[:, :n_colour])  # (n_entries, 3)
+    index = np.ascontiguousarray(index).reshape(-1)
+    to_xyz = np.ascontiguousarray(RGB_TO_XYZ / D65[:, None])  # (3, 3)
+    chunk = np.empty(min(n_rows, DELTA_E_CHUNK), dtype=np.float64)
+    hist = np.zeros(P95_BINS, dtype=np.int64)  # pixels per ΔE bin
+    total = 0.0
+    for start in range(0, n_rows, DELTA_E_CHUNK):
+        stop = min(start + DELTA_E_CHUNK, n_rows)
+        part = chunk[: stop - start]
+        delta_e_colors_to_entries(colors[start:stop], n_colour, index[start:stop],
+                                  palette_lab, LINEAR_LUT, to_xyz, part)
+        # bin b holds values in ((b - 1) / R, b / R]: ceil, so 0 has a bin
+        bins = np.minimum(np.ceil(part * P95_RESOLUTION), P95_BINS - 1).astype(
+            np.intp)
+        if counts is None:
+            total += float(part.sum())
+            hist += np.bincount(bins, minlength=P95_BINS)
+        else:
+            weights = counts[start:stop]
+            total += float(np.dot(part, weights.astype(np.float64)))
+            hist += np.bincount(bins, weights=weights, minlength=P95_BINS).astype(
+                np.int64)
+    n_pixels = n_rows if counts is None else int(counts.sum())
+    rank = max(1, math.ceil(P95 * n_pixels - 1e-9))
+    top_bin = int(np.searchsorted(np.cumsum(hist), rank))
+    return total / n_pixels, top_bin / P95_RESOLUTION
+
+
+def delta_e_stats(reference: np.ndarray, test: np.ndarray) -> tuple[float, float]:
+    """Mean and 95th-percentile CIEDE2000 between two images, over all pixels.
+
+    Parameters
+    ----------
+    reference, test : ndarray of shape (H, W) or (H, W, C), uint8
+        Images of the same shape; alpha is ignored (see
+        :func:`delta_e_of_pairs`).
+
+    Returns
+    -------
+    mean, p95 : float
+    """
+    if reference.shape != test.shape:
+        raise ValueError(f"images differ in shape: {reference.shape} and "
+                         f"{test.shape}.")
+    n_channels = 1 if reference.ndim == 2 else reference.shape[-1]
+    return delta_e_of_pairs(reference.reshape(-1, n_channels),
+                            test.reshape(-1, n_channels))

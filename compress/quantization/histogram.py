@@ -1,0 +1,182 @@
+"""The exact colour histogram of an image: distinct colours and their counts.
+
+k-means on pixels only needs each distinct colour once, weighted by how many
+pixels have it: ``sum_i ||x_i - c||^2`` over pixels equals
+``sum_u n_u ||u - c||^2`` over distinct colours ``u`` with counts ``n_u``.
+A photo has 10-20 times fewer distinct colours than pixels, so the fit runs
+on the histogram and the labels are mapped back to pixels with ``inverse``
+(unless most pixels have a colour of their own: see
+:func:`compress.quantization.fit_input.prepare`).
+
+Colours are packed into one unsigned integer key per pixel (``r << 16 | g <<
+8 | b`` for RGB).  Keys of at most 24 bits (uint8 pixels with 1-3 channels)
+are counted in ``O(n)`` by a compiled presence bitmap and its rank
+(:mod:`compress.quantization._histogram_kernel`); wider keys (RGBA, 16-bit channels) by
+a 1-D sort, much faster than the row-wise ``np.unique(..., axis=0)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Keys up to this many bits use the compiled bitmap
+# (compress.quantization._histogram_kernel,
+# 2^24 bits = 2 MiB for RGB); wider keys are sorted.  The kernel module is
+# imported on first use, so that `--help` and input errors do not pay for
+# importing Numba.
+MAX_BITMAP_BITS = 24
+
+
+def _key_bits(pixels: np.ndarray) -> int:
+    """Bits of one packed key of ``pixels``; raise if they cannot be packed."""
+    if pixels.ndim != 2 or pixels.dtype.kind != "u":
+        raise TypeError(
+            "pixels must be a 2-D unsigned integer array of shape (n_pixels, "
+            f"n_channels), got {pixels.ndim}-D {pixels.dtype}."
+        )
+    bits = pixels.dtype.itemsize * 8
+    total = bits * pixels.shape[1]
+    if total > 64:
+        raise ValueError(
+            f"{pixels.shape[1]} channels of {bits} bits do not fit in a 64-bit key."
+        )
+    return total
+
+
+def pack_colors(pixels: np.ndarray) -> np.ndarray:
+    """Pack each row of ``pixels`` into one unsigned integer key.
+
+    Parameters
+    ----------
+    pixels : ndarray of shape (n_pixels, n_channels), unsigned integer dtype
+        ``n_channels * bits_per_channel`` must be at most 64.
+
+    Returns
+    -------
+    keys : ndarray of shape (n_pixels,), uint32 or uint64
+        Channel ``c`` occupies bits ``bits * (n_channels - 1 - c)`` upwards, so
+        keys sort like the colours do lexicographically.
+    """
+    total = _key_bits(pixels)
+    n_channels = pixels.shape[1]
+    bits = pixels.dtype.itemsize * 8
+    key_dtype = np.uint32 if total <= 32 else np.uint64
+    keys = np.zeros(pixels.shape[0], dtype=key_dtype)  # (n_pixels,)
+    for c in range(n_channels):
+        keys <<= key_dtype(bits)
+        keys |= pixels[:, c].astype(key_dtype)
+    return keys
+
+
+def unpack_colors(keys: np.ndarray, n_channels: int, dtype=np.uint8) -> np.ndarray:
+    """Invert :func:`pack_colors`.
+
+    Parameters
+    ----------
+    keys : ndarray of shape (n_colors,)
+        Packed keys.
+    n_channels : int
+        Channels per colour.
+    dtype : numpy dtype, default=numpy.uint8
+        Unsigned dtype of one channel.
+
+    Returns
+    -------
+    colors : ndarray of shape (n_colors, n_channels)
+    """
+    dtype = np.dtype(dtype)
+    bits = dtype.itemsize * 8
+    mask = keys.dtype.type((1 << bits) - 1)
+    colors = np.empty((keys.shape[0], n_channels), dtype=dtype)
+    for c in range(n_channels):
+        shift = keys.dtype.type(bits * (n_channels - 1 - c))
+        colors[:, c] = (keys >> shift) & mask
+    return colors
+
+
+def _native(pixels: np.ndarray) -> np.ndarray:
+    """``pixels`` in native byte order (the compiled kernels read no other)."""
+    if pixels.dtype.isnative:
+        return pixels
+    return pixels.astype(pixels.dtype.newbyteorder("="))
+
+
+def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct colours of ``pixels``, their pixel counts and the inverse index.
+
+    Parameters
+    ----------
+    pixels : ndarray of shape (n_pixels, n_channels), unsigned integer dtype
+        One row per pixel, e.g. ``image.reshape(-1, 3)`` for an RGB image.
+
+    Returns
+    -------
+    colors : ndarray of shape (n_colors, n_channels), dtype of ``pixels``
+        Distinct colours, sorted lexicographically.
+    counts : ndarray of shape (n_colors,), int64
+        Number of pixels of each colour; sums to ``n_pixels``.
+    inverse : ndarray of shape (n_pixels,), uint32 (keys up to 24 bits) or intp
+        ``colors[inverse]`` equals ``pixels``.
+
+    Notes
+    -----
+    Equivalent to ``np.unique(keys, return_inverse=True, return_counts=True)``
+    on the packed keys.  Keys of at most ``MAX_BITMAP_BITS`` bits go through
+    the compiled bitmap: ``O(n)``, no ``n_pixels``-sized temporaries, 2 MiB
+    of bitmap and 1 MiB of rank for RGB.  Wider keys are sorted, written out
+    (one stable argsort, then run boundaries) because that is about 40% faster
+    than ``np.unique`` on a one-megapixel photo with NumPy 2.4.
+    """
+    bits = _key_bits(pixels)
+    n_pixels = pixels.shape[0]
+    if n_pixels == 0:
+        return (pixels[:0].copy(), np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=np.intp))
+    if bits <= MAX_BITMAP_BITS:
+        # Bitmap + rank (compress.quantization._histogram_kernel): the key of each
+        # pixel is packed inside the kernel, so no n_pixels-sized key array either.
+        from ._histogram_kernel import bitmap_histogram
+
+        colors, counts, inverse = bitmap_histogram(_native(pixels))
+        return colors.astype(pixels.dtype, copy=False), counts, inverse
+    keys = pack_colors(pixels)  # (n_pixels,)
+    order = np.argsort(keys, kind="stable")  # (n_pixels,)
+    sorted_keys = keys[order]
+    # A new colour starts wherever the sorted key changes.
+    starts = np.empty(n_pixels, dtype=bool)
+    starts[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=starts[1:])
+    run_index = np.cumsum(starts) - 1  # colour index of each sorted pixel
+    inverse = np.empty(n_pixels, dtype=np.intp)
+    inverse[order] = run_index
+    first = np.flatnonzero(starts)  # (n_colors,)
+    counts = np.diff(np.append(first, n_pixels)).astype(np.int64)
+    colors = unpack_colors(sorted_keys[first], pixels.shape[1], pixels.dtype)
+    return colors, counts, inverse
+
+
+def count_distinct(pixels: np.ndarray) -> int:
+    """Count the distinct rows of ``pixels``.
+
+    ``O(n)`` for keys of at most ``MAX_BITMAP_BITS`` bits (one pass setting bits
+    of the 2 MiB bitmap, then a popcount of it; no key array, no sort), so it is
+    cheap enough to call before deciding whether to build the histogram.  Wider
+    keys are packed and sorted.
+
+    Parameters
+    ----------
+    pixels : ndarray of shape (n_pixels, n_channels), unsigned integer dtype
+
+    Returns
+    -------
+    n_colors : int
+    """
+    bits = _key_bits(pixels)
+    if pixels.shape[0] == 0:
+        return 0
+    if bits <= MAX_BITMAP_BITS:
+        from ._histogram_kernel import bitmap_count
+
+        return bitmap_count(_native(pixels))
+    keys = np.sort(pack_colors(pixels))
+    return int(np.count_nonzero(keys[1:] != keys[:-1]) + 1)
