@@ -1,9 +1,12 @@
-"""Functional API: :func:`kmeans` and :func:`kmeans_plusplus`."""
+"""Functional API: :func:`kmeans` and :func:`kmeans_plusplus`.
+
+:func:`kmeans` is the one place where a fit is set up, for an array in memory
+and for a Dask array alike: check the input, seed, run Lloyd ``n_init`` times
+(:func:`kmeans_core._lloyd.lloyd`), keep the best run.
+"""
 
 from __future__ import annotations
 
-import numbers
-import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -11,82 +14,56 @@ from collections.abc import Callable
 import numpy as np
 
 from . import _validation as V
-from ._assign import resolve_algorithm
 from ._config import center_dtype, compile_seconds
-from ._lloyd import IterationRecord, KMeansResult, lloyd, weighted_tolerance
-from ._seeding import kmeans_plusplus_rows, random_rows
-
-ALGORITHMS = ("auto", "lloyd", "hamerly", "blas")
-
-
-class KMeansWarning(UserWarning):
-    """Raised for fits that succeed with a caveat (e.g. fewer distinct points)."""
-
-
-def is_dask_array(X) -> bool:
-    """Whether ``X`` is a ``dask.array.Array`` (without importing Dask)."""
-    dask_array = sys.modules.get("dask.array")
-    return dask_array is not None and isinstance(X, dask_array.Array)
+from ._lloyd import IterationRecord, KMeansResult, lloyd
+from ._memory import InMemory
+from ._params import (
+    KMeansWarning,
+    check_algorithm,
+    is_dask_array,
+    make_rng,
+    resolve_n_init,
+)
+from ._seeding import kmeans_plusplus_rows
 
 
-def _make_rng(random_state) -> np.random.Generator:
-    """Build the one source of randomness, a Generator, from ``random_state``."""
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(2**31 - 1))
-    if random_state is None or isinstance(random_state, numbers.Integral):
-        return np.random.default_rng(random_state)
-    raise TypeError(
-        "random_state must be None, an int or a numpy.random.Generator, got "
-        f"{random_state!r}."
-    )
+def _initial_centers(data, n_clusters, init, rng) -> np.ndarray:
+    """Return initial centres from ``init`` (a name, an array or a callable).
 
-
-def resolve_n_init(n_init, init) -> int:
-    """``n_init="auto"``: 1 for k-means++ or explicit centres, 10 otherwise."""
-    if isinstance(n_init, str):
-        if n_init != "auto":
-            raise ValueError(
-                f"n_init must be a positive int or 'auto', got {n_init!r}."
-            )
-        is_random = isinstance(init, str) and init == "random"
-        return 10 if is_random or callable(init) else 1
-    n = V.check_int_param(n_init, "n_init", 1)
-    if not isinstance(init, str) and not callable(init) and n != 1:
-        warnings.warn(
-            f"Explicit initial centres given: running one init instead of n_init={n}.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-        return 1
-    return n
-
-
-def _initial_centers(X, n_clusters, sample_weight, init, rng) -> np.ndarray:
-    """Return initial centres from ``init`` (a name, an array or a callable)."""
+    ``"k-means++"`` is greedy k-means++ over the data's candidates: all rows
+    in memory, the k-means|| sample for Dask data (weighted by the samples
+    nearest to each candidate).
+    """
     if isinstance(init, str):
         if init == "k-means++":
-            rows = kmeans_plusplus_rows(X, n_clusters, sample_weight, rng)
-        elif init == "random":
-            rows = random_rows(n_clusters, sample_weight, rng)
-        else:
-            raise ValueError(
-                f"init must be 'k-means++', 'random', an array or a callable, got "
-                f"{init!r}."
-            )
-        return X[rows].astype(center_dtype(X))
-    if callable(init):
-        centers = init(X, n_clusters, rng)
-    else:
-        centers = init
-    centers = V.check_array(centers, name="init", dtype=center_dtype(X).type)
-    if centers.shape != (n_clusters, X.shape[1]):
+            candidates, weights = data.seed_candidates(n_clusters, rng)
+            rows = kmeans_plusplus_rows(candidates, n_clusters, weights, rng)
+            return candidates[rows].astype(data.center_dtype)
+        if init == "random":
+            return data.random_centers(n_clusters, rng)
         raise ValueError(
-            f"init has shape {centers.shape}, expected ({n_clusters}, {X.shape[1]}) "
-            "= (n_clusters, n_features)."
+            f"init must be 'k-means++', 'random', an array or a callable, got "
+            f"{init!r}."
+        )
+    centers = init(data.X, n_clusters, rng) if callable(init) else init
+    if hasattr(centers, "compute"):  # a Dask array
+        centers = centers.compute()
+    centers = V.check_array(centers, name="init", dtype=data.center_dtype.type)
+    if centers.shape != (n_clusters, data.shape[1]):
+        raise ValueError(
+            f"init has shape {centers.shape}, expected ({n_clusters}, "
+            f"{data.shape[1]}) = (n_clusters, n_features)."
         )
     return centers
+
+
+def _as_data(X, sample_weight):
+    """Check the input: :class:`InMemory`, or chunks for a Dask array."""
+    if is_dask_array(X):
+        from ._dask import DaskData
+
+        return DaskData.from_input(X, sample_weight)
+    return InMemory.from_input(X, sample_weight)
 
 
 def kmeans(
@@ -112,70 +89,55 @@ def kmeans(
         The run of lowest inertia among the ``n_init`` runs.  For a Dask array
         ``X`` (see :mod:`kmeans_core._dask`), ``labels`` is a Dask array.
     """
-    if is_dask_array(X):
-        from ._dask import kmeans_dask
-
-        return kmeans_dask(X, n_clusters, sample_weight=sample_weight, init=init,
-                           n_init=n_init, max_iter=max_iter, tol=tol, verbose=verbose,
-                           random_state=random_state, algorithm=algorithm)
     started, compiled = time.perf_counter(), compile_seconds()
-    X = V.check_array(X)
-    n_clusters = V.check_n_clusters(n_clusters, X.shape[0])
-    w = V.check_sample_weight(sample_weight, X.shape[0])
     max_iter = V.check_int_param(max_iter, "max_iter", 1)
     tol = V.check_tol(tol)
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}.")
-    algorithm = resolve_algorithm(algorithm, X.shape[1])
-    if algorithm == "blas" and X.dtype.kind != "f":
-        X = X.astype(np.float64)  # BLAS multiplies floats: one copy for all runs
+    data = _as_data(X, sample_weight)
+    n_clusters = V.check_n_clusters(n_clusters, data.shape[0])
+    algorithm = check_algorithm(algorithm, data.shape[1])
     runs = resolve_n_init(n_init, init)
-    rng = _make_rng(random_state)
-    # Scale the weights by a power of two so the largest lies in [1, 2): exact
-    # (only the exponent changes), and it keeps w_i x_i from underflowing for
-    # tiny weights or overflowing for huge ones.  Inertia is scaled back.
-    w_exp = -int(np.floor(np.log2(w.max())))
-    if w_exp != 0:
-        # w * 2**w_exp without overflowing 2**w_exp itself
-        w = V.kernel_weights(np.ldexp(w, w_exp))
-    abs_tol = weighted_tolerance(X, w, tol)
+    rng = make_rng(random_state)
+    abs_tol = data.weighted_tolerance(tol)
 
     best: KMeansResult | None = None
     for r in range(runs):
-        centers0 = _initial_centers(X, n_clusters, w, init, rng)
+        centers0 = _initial_centers(data, n_clusters, init, rng)
         if verbose:
             print(f"Initialization {r + 1}/{runs} complete")
-        run = lloyd(
-            X, w, centers0, max_iter=max_iter, tol=abs_tol, algorithm=algorithm,
-            verbose=verbose,
-        )
+        run = lloyd(data, centers0, max_iter=max_iter, tol=abs_tol,
+                    algorithm=algorithm, verbose=verbose)
         if best is None or run.inertia < best.inertia:
             best = run
     assert best is not None
-    _warn_if_empty(X, w, best.labels, n_clusters, best.n_iter)
+    _warn_if_empty(data, best, n_clusters)
     history = [
-        IterationRecord(float(np.ldexp(h.inertia, -w_exp)), h.center_shift, h.seconds)
+        IterationRecord(float(np.ldexp(h.inertia, -data.w_exp)), h.center_shift,
+                        h.seconds)
         for h in best.history
     ]
     seconds = time.perf_counter() - started - (compile_seconds() - compiled)
     return KMeansResult(
-        best.centers, best.labels, float(np.ldexp(best.inertia, -w_exp)), best.n_iter,
-        best.converged, history, runs, seconds,
+        best.centers, best.labels, float(np.ldexp(best.inertia, -data.w_exp)),
+        best.n_iter, best.converged, history, runs, seconds,
     )
 
 
-def _warn_if_empty(X, sample_weight, labels, n_clusters: int, n_iter: int) -> None:
+def _warn_if_empty(data, best: KMeansResult, n_clusters: int) -> None:
     """Warn when some clusters ended empty, saying truthfully why."""
-    n_used = np.count_nonzero(np.bincount(labels, minlength=n_clusters))
+    sizes = data.cluster_sizes(best.labels, n_clusters)
+    n_used = int(np.count_nonzero(sizes))
     if n_used == n_clusters:
         return
-    distinct = np.unique(X[sample_weight > 0], axis=0).shape[0]  # rare path
-    if distinct < n_clusters:
-        why = (f"the data has {distinct} distinct point(s) of positive weight, "
-               "fewer than n_clusters")
+    distinct = data.distinct_points()
+    few = (f"the data has {distinct} distinct point(s) of positive weight, fewer "
+           "than n_clusters")
+    early = (f"the fit stopped after {best.n_iter} iteration(s), before the empty "
+             "clusters were given samples again; raise max_iter or lower tol")
+    if distinct is None:  # not counted on Dask data
+        why = ("the data has fewer distinct points of positive weight than "
+               f"n_clusters, or {early}")
     else:
-        why = (f"the fit stopped after {n_iter} iteration(s), before the empty "
-               "clusters were given samples again; raise max_iter or lower tol")
+        why = few if distinct < n_clusters else early
     warnings.warn(
         f"Found {n_used} non-empty clusters, fewer than n_clusters={n_clusters}: "
         f"{why}.",
@@ -220,6 +182,6 @@ def kmeans_plusplus(
     w = V.check_sample_weight(sample_weight, X.shape[0])
     if n_local_trials is not None:
         n_local_trials = V.check_int_param(n_local_trials, "n_local_trials", 1)
-    rng = _make_rng(random_state)
+    rng = make_rng(random_state)
     rows = kmeans_plusplus_rows(X, n_clusters, w, rng, n_local_trials)
     return X[rows].astype(center_dtype(X)), rows

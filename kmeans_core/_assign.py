@@ -27,17 +27,6 @@ from . import _kernels as K
 from ._blas import BlasAssign
 from ._config import N_BLOCKS
 
-# "auto": Hamerly's bounds pay off at low dimension; with many features the
-# distance computations themselves dominate and BLAS does them fastest.
-BLAS_MIN_FEATURES = 16
-
-
-def resolve_algorithm(algorithm: str, n_features: int) -> str:
-    """Map ``"auto"`` to a concrete strategy; pass the others through."""
-    if algorithm == "auto":
-        return "blas" if n_features >= BLAS_MIN_FEATURES else "hamerly"
-    return algorithm
-
 
 @dataclass
 class BlockBuffers:

@@ -8,8 +8,9 @@ import numpy as np
 
 from . import _kernels as K
 from . import _validation as V
-from ._api import is_dask_array, kmeans
+from ._api import kmeans
 from ._config import N_BLOCKS
+from ._params import is_dask_array
 
 
 class KMeans:

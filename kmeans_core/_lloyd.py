@@ -1,31 +1,39 @@
-"""The Lloyd driver: allocate buffers once, iterate the kernels, decide when to stop.
+"""The Lloyd driver, written once for data in memory and data in Dask chunks.
 
-Stopping rules (the same as scikit-learn's, so results can be compared):
+One iteration, as in the textbook (Lloyd 1982):
 
-* strict convergence: the labels did not change during an iteration;
-* tolerance: the squared centre shift summed over clusters,
-  ``sum_j ||c_j^new - c_j^old||^2``, is at most ``tol * mean_f var_w(X[:, f])``
-  where ``var_w`` is the *weighted* variance of feature ``f``.  With unit
-  weights this is scikit-learn's rule; with weights it makes a fit on a
-  weighted colour histogram stop exactly where the fit on all pixels stops;
-* ``max_iter`` iterations.
+1. E-step: every sample takes its nearest centre; the same pass adds up, per
+   cluster, the weighted sums ``sum_{l_i = j} w_i x_i`` and ``sum_{l_i = j} w_i``
+   (:meth:`Data.e_step`; the labels stay with the data);
+2. empty clusters get a sample (:func:`relocate_empty_clusters`);
+3. M-step: every centre becomes the weighted mean of its samples
+   (:func:`m_step`);
+4. stop when no label changed, when the centres barely moved, or after
+   ``max_iter`` iterations.
 
-Unless the labels converged strictly, a final assignment step runs so that the
-returned labels are those of the returned centres.
+The data is anything with the methods of :class:`Data`:
+:class:`kmeans_core._memory.InMemory` (one array, the compiled kernels) or
+:class:`kmeans_core._dask.DaskData` (one task per chunk, sums merged in chunk
+order).
 
-Empty clusters.  An M-step must give every cluster a centre that is the
-weighted mean of some samples.  After the E-step, each cluster of zero weight
-(in index order) takes a sample from another cluster: the sample of positive
-weight that is farthest from its own centre (farthest first, ties to the lower
-sample index), among those that do not sit on their centre (within 64 ulps of
-their norm) and whose cluster keeps at least one other sample.  The sample
-moves: the cluster sums are recomputed with it in its new cluster (not
-patched by subtraction, whose rounding residue divided by itself once put a
-centre far outside the data).  When no such sample is left, the data has fewer
-distinct points than clusters, and the empty cluster gets a copy of the sums
-of the first cluster (by index) that has samples: the two centres are then
-the same bits, and ties send samples to the lower index.
-An iteration that relocated a cluster never counts as converged by unchanged
+Stopping rules (scikit-learn's, so results can be compared): strict
+convergence when the labels did not change; or the squared centre shift
+``sum_j ||c_j^new - c_j^old||^2`` at most ``tol * mean_f var_w(X[:, f])``
+(``var_w`` the *weighted* variance: a fit on a weighted colour histogram stops
+where the fit on all pixels stops); or ``max_iter``.  Unless the labels
+converged strictly, a final E-step makes the labels those of the returned
+centres.
+
+Empty clusters.  Each cluster of zero weight (in index order) takes a sample
+from another cluster: the sample of positive weight farthest from its own
+centre (ties to the lower sample index), among those that do not sit on their
+centre (within 64 ulps of their norm) and whose cluster keeps at least one
+other sample.  The cluster sums are then recomputed with the moved samples in
+their new clusters (not patched by subtraction, whose rounding residue divided
+by itself once put a centre far outside the data).  When no such sample is
+left, the data has fewer distinct points than clusters, and the empty cluster
+copies the sums of the first cluster (by index) that has samples.  An
+iteration that relocated a cluster never counts as converged by unchanged
 labels: its centres moved after the assignment.
 """
 
@@ -33,12 +41,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from . import _kernels as K
-from ._assign import BlockBuffers, make_assigner
-from ._config import N_BLOCKS, center_dtype, compile_seconds
+from ._config import compile_seconds
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,8 @@ class KMeansResult:
     centers : ndarray of shape (n_clusters, n_features)
         Final centres: float32 for float32 data, float64 otherwise.
     labels : ndarray of shape (n_samples,), int32
-        Index of the nearest centre of every sample.
+        Index of the nearest centre of every sample (a Dask array for Dask
+        input).
     inertia : float
         ``sum_i w_i ||x_i - c_{l_i}||^2`` for the returned centres and labels.
     n_iter : int
@@ -97,86 +106,101 @@ class KMeansResult:
     seconds: float = 0.0
 
 
-def weighted_tolerance(X: np.ndarray, sample_weight: np.ndarray, tol: float) -> float:
-    """``tol`` times the mean over features of the weighted variance of ``X``.
+@dataclass
+class ClusterSums:
+    """What an E-step hands to the M-step, all float64."""
 
-    ``var_w(f) = sum_i w_i (x_if - mean_w(f))^2 / sum_i w_i``, in float64.
+    sums: np.ndarray  # (n_clusters, n_features) sum_{l_i = j} w_i x_i
+    weights: np.ndarray  # (n_clusters,) sum_{l_i = j} w_i
+    inertia: float  # sum_i w_i ||x_i - c_{l_i}||^2
+    changed: int  # labels that differ from the previous E-step
+
+
+@dataclass
+class Farthest:
+    """Candidates for the empty-cluster rule: farthest from their centre first."""
+
+    dist: np.ndarray  # (m,) float64 ||x_i - c_{l_i}||^2, farthest first
+    index: np.ndarray  # (m,) int64 sample indices (ties: lower index first)
+    cluster: np.ndarray  # (m,) int32 their clusters
+    members: np.ndarray  # (n_clusters,) int64 samples of positive weight per cluster
+
+
+class Data(Protocol):
+    """What the driver needs from the data (in memory or in Dask chunks)."""
+
+    center_dtype: np.dtype
+
+    def start(self, n_clusters: int, algorithm: str) -> None:
+        """Begin a run: forget labels and bounds of any previous run."""
+
+    def e_step(self, centers: np.ndarray, center_shift: np.ndarray) -> ClusterSums:
+        """Label every sample by its nearest centre and sum the clusters."""
+
+    def farthest(self, centers: np.ndarray) -> Farthest:
+        """Find the ``n_clusters`` samples farthest from their centre (see above)."""
+
+    def resum(self, moves: dict[int, int]) -> ClusterSums:
+        """Sum the clusters again, sample ``i`` counted in cluster ``moves[i]``."""
+
+    def labels(self) -> np.ndarray:
+        """Return the labels of the last E-step."""
+
+
+def m_step(sums: np.ndarray, weights: np.ndarray, centers: np.ndarray):
+    """Every centre becomes the weighted mean of its samples.
+
+    Returns the new centres (dtype of ``centers``) and how far each moved,
+    ``||c_j^new - c_j^old||`` (float64, what Hamerly's bounds need).
     """
-    if tol == 0:
-        return 0.0
-    total = sample_weight.sum()
-    blocks = np.empty((N_BLOCKS, X.shape[1]))
-    K.weighted_column_sums(X, sample_weight, np.zeros(X.shape[1]), False, blocks)
-    mean = blocks.sum(axis=0) / total  # (n_features,)
-    K.weighted_column_sums(X, sample_weight, mean, True, blocks)
-    var = blocks.sum(axis=0) / total  # (n_features,)
-    return float(var.mean() * tol)
+    centers_new = np.empty_like(centers)
+    center_shift = np.empty(centers.shape[0])  # (n_clusters,)
+    K.average_centers(sums, weights, centers, centers_new, center_shift)
+    return centers_new, center_shift
 
 
-def relocate_empty_clusters(
-    X: np.ndarray,
-    sample_weight: np.ndarray,
-    centers: np.ndarray,
-    labels: np.ndarray,
-    blocks: BlockBuffers,
-    sums: np.ndarray,
-    weights: np.ndarray,
-) -> int:
-    """Give every empty cluster a sample (the rule is in the module docstring).
+def choose_moves(found: Farthest, empty: np.ndarray):
+    """Apply the empty-cluster rule to the candidates: which sample goes where.
 
-    ``centers`` are those the assignment ``labels`` was made against; ``sums``
-    and ``weights`` are its merged cluster sums, updated in place.  ``labels``
-    are left as the assignment wrote them.  Returns how many clusters were
-    empty.
+    Returns ``moves`` (sample index -> the empty cluster it joins) and the
+    empty clusters left without a sample (they copy another cluster's sums).
     """
-    empty = np.flatnonzero(weights <= 0.0)
+    members = found.members.copy()
+    candidates = iter(range(found.index.shape[0]))  # farthest first
+    moves: dict[int, int] = {}
+    copies: list[int] = []
+    for j in empty:
+        c = next((c for c in candidates if members[found.cluster[c]] > 1), None)
+        if c is None:
+            copies.append(int(j))
+            continue
+        members[found.cluster[c]] -= 1
+        moves[int(found.index[c])] = int(j)
+    return moves, copies
+
+
+def relocate_empty_clusters(data: Data, centers: np.ndarray, step: ClusterSums) -> int:
+    """Give every empty cluster a sample; update ``step``'s sums in place.
+
+    ``centers`` are those the E-step assigned against.  Returns how many
+    clusters were empty.  The labels are not changed: the moved samples count
+    in their new clusters only in the sums.
+    """
+    empty = np.flatnonzero(step.weights <= 0.0)
     if empty.size == 0:
         return 0
-    n_clusters = weights.shape[0]
-    # Rare path: counting members costs a pass over the labels.
-    members = np.bincount(labels[sample_weight > 0], minlength=n_clusters)
-    # A sample within rounding of its centre (64 ulps of its own norm) counts
-    # as sitting on it: the mean of identical rows can be an ulp off, and
-    # moving such a row would only make clusters trade it back and forth.
-    eps = float(np.finfo(centers.dtype).eps)
-    # Each taken sample may leave its cluster with one member, whose last
-    # sample must then be passed over: n_clusters candidates per block are
-    # always enough to find the len(empty) farthest that may move.
-    m = min(n_clusters, X.shape[0])
-    cand_dist = np.empty((N_BLOCKS, m))
-    cand_index = np.empty((N_BLOCKS, m), dtype=np.int64)
-    K.farthest_samples(X, sample_weight, centers, labels, (64.0 * eps) ** 2,
-                       cand_dist, cand_index)
-    found = cand_index >= 0
-    dist, index = cand_dist[found], cand_index[found]
-    candidates = iter(index[np.lexsort((index, -dist))])  # farthest first
-    moved = []  # (sample, its old cluster)
-    copies = []  # empty clusters left without a sample to take
-    for j in empty:
-        i = next((i for i in candidates if members[labels[i]] > 1), None)
-        if i is None:
-            copies.append(j)
-            continue
-        members[labels[i]] -= 1
-        moved.append((i, labels[i]))
-        labels[i] = j
-    if moved:
-        # The sums again, with the moved samples in their new clusters.
-        K.accumulate_blocks(X, sample_weight, labels, blocks.sums, blocks.weights)
-        K.merge_blocks(blocks.sums, blocks.weights, sums, weights)
-    # Clusters left empty share the centre of the first cluster with samples
-    # (by cluster index: the choice must not depend on the order of the rows).
-    host = int(np.argmax(weights > 0.0))
+    moves, copies = choose_moves(data.farthest(centers), empty)
+    if moves:
+        again = data.resum(moves)
+        step.sums[:], step.weights[:] = again.sums, again.weights
+    host = int(np.argmax(step.weights > 0.0))  # first cluster with samples
     for j in copies:
-        sums[j], weights[j] = sums[host], weights[host]
-    for i, old in moved:
-        labels[i] = old
+        step.sums[j], step.weights[j] = step.sums[host], step.weights[host]
     return int(empty.size)
 
 
 def lloyd(
-    X: np.ndarray,
-    sample_weight: np.ndarray,
+    data: Data,
     centers_init: np.ndarray,
     *,
     max_iter: int,
@@ -184,25 +208,23 @@ def lloyd(
     algorithm: str = "lloyd",
     verbose: int = 0,
 ) -> KMeansResult:
-    """Run Lloyd's algorithm from ``centers_init``.
+    """Run Lloyd's algorithm on ``data`` from ``centers_init``.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), float32, float64 or uint8/uint16
-        Validated data, C-contiguous.  Integer data is read as it is and
-        computed in float64 (centres are float64).
-    sample_weight : ndarray of shape (n_samples,), float64
-        Validated non-negative weights.
+    data : Data
+        Validated data (:class:`kmeans_core._memory.InMemory` or
+        :class:`kmeans_core._dask.DaskData`).
     centers_init : ndarray of shape (n_clusters, n_features)
-        Initial centres (copied, cast to :func:`center_dtype` of ``X``).
+        Initial centres (copied, cast to the centre dtype of the data).
     max_iter : int
         Maximum number of iterations.
     tol : float
-        Absolute tolerance on the summed squared centre shift (already scaled,
-        see :func:`weighted_tolerance`).
+        Absolute tolerance on the summed squared centre shift (already scaled
+        by the weighted variance).
     algorithm : {"lloyd", "hamerly", "blas"}, default="lloyd"
-        How the assignment step is computed (see :mod:`kmeans_core._assign`).
-        "lloyd" and "hamerly" give bitwise identical results.
+        The E-step (see :mod:`kmeans_core._assign`); "lloyd" and "hamerly"
+        give bitwise identical results.
     verbose : int, default=0
         Print one line per iteration when positive.
 
@@ -210,40 +232,25 @@ def lloyd(
     -------
     run : KMeansResult
     """
-    n_samples, n_features = X.shape
-    n_clusters = centers_init.shape[0]
-    # Buffers, allocated once; the loop below allocates nothing of size n_samples.
-    centers = np.array(centers_init, dtype=center_dtype(X), order="C")
-    centers_new = np.empty_like(centers)
-    labels = np.full(n_samples, -1, dtype=np.int32)
-    blocks = BlockBuffers.empty(n_clusters, n_features)
-    sums = np.empty((n_clusters, n_features))
-    weights = np.empty(n_clusters)
-    center_shift = np.zeros(n_clusters)
-    assign = make_assigner(algorithm, X, sample_weight, n_clusters)
-
+    centers = np.array(centers_init, dtype=data.center_dtype, order="C")
+    center_shift = np.zeros(centers.shape[0])  # (n_clusters,) float64
+    data.start(centers.shape[0], algorithm)
     history: list[IterationRecord] = []
     strict = False
-    n_iter = 0
     for it in range(max_iter):
         t0, compiled = time.perf_counter(), compile_seconds()
-        # E-step: nearest centre of every sample; per block, the cluster sums.
-        assign(centers, center_shift, it == 0, labels, blocks)
-        inertia = float(blocks.inertia.sum())  # the same 64 blocks every time
-        changed = int(blocks.changed.sum())
+        # E-step: nearest centres, and the weighted sums of every cluster.
+        step = data.e_step(centers, center_shift)
+        moved = relocate_empty_clusters(data, centers, step)
         # M-step: every centre moves to the weighted mean of its samples.
-        K.merge_blocks(blocks.sums, blocks.weights, sums, weights)
-        moved = relocate_empty_clusters(X, sample_weight, centers, labels, blocks,
-                                        sums, weights)
-        K.average_centers(sums, weights, centers, centers_new, center_shift)
-        centers, centers_new = centers_new, centers
+        centers, center_shift = m_step(step.sums, step.weights, centers)
         shift = float((center_shift**2).sum())
-        n_iter = it + 1
         seconds = time.perf_counter() - t0 - (compile_seconds() - compiled)
-        history.append(IterationRecord(inertia, shift, seconds))
+        history.append(IterationRecord(step.inertia, shift, seconds))
         if verbose:
-            print(f"Iteration {it}: inertia {inertia:.6g}, centre shift {shift:.3g}")
-        if moved == 0 and changed == 0:
+            print(f"Iteration {it}: inertia {step.inertia:.6g}, centre shift "
+                  f"{shift:.3g}")
+        if moved == 0 and step.changed == 0:
             strict = True
             if verbose:
                 print(f"Converged at iteration {it}: labels did not change.")
@@ -252,9 +259,8 @@ def lloyd(
             if verbose:
                 print(f"Converged at iteration {it}: shift {shift:.3g} <= {tol:.3g}.")
             break
-    converged = strict or (n_iter > 0 and history[-1].center_shift <= tol)
+    converged = strict or history[-1].center_shift <= tol
     if not strict:
-        # Labels must belong to the centres we return.
-        assign(centers, center_shift, n_iter == 0, labels, blocks)
-    inertia = float(blocks.inertia.sum())
-    return KMeansResult(centers, labels, inertia, n_iter, converged, history)
+        step = data.e_step(centers, center_shift)  # labels of the returned centres
+    return KMeansResult(centers, data.labels(), step.inertia, len(history),
+                        converged, history)

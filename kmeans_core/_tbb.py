@@ -14,7 +14,15 @@ bench.threading_layer``), and the k = 20 colour-histogram fit of American
 Gothic launches about 100 of them: 0.54x -> 0.40x scikit-learn's time.
 
 Where ``tbb`` is not installed, or the library does not load, nothing
-happens and Numba picks its default as before.  Importing this module is the
+happens and Numba picks its default as before.
+
+Fork: a process forked after parallel fits works (``tests/test_determinism.py``,
+``tests/kmeans_core/test_tbb.py``).  After several Python threads launched
+parallel kernels, Numba's TBB layer sometimes cannot stop TBB's workers
+before the fork and prints "Unable to join threads to shut down before
+fork()" on stdout; the forked workers' fits were still bitwise equal
+(``tests/test_engine_trust.py``).  ``NUMBA_THREADING_LAYER=workqueue``
+avoids the message.  Importing this module is the
 whole interface: it must run before the first parallel kernel.
 """
 

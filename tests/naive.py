@@ -237,6 +237,51 @@ def lloyd(
     )
 
 
+def greedy_kmeanspp_naive(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    n_clusters: int,
+    rng: np.random.Generator,
+    n_local_trials: int | None = None,
+) -> np.ndarray:
+    """Greedy k-means++ (Arthur & Vassilvitskii 2007), rows of ``X`` it picks.
+
+    First row by weight; then, per centre, draw ``n_local_trials`` candidates
+    with probability ``w_i D(x_i)^2 / phi`` and keep the one that leaves the
+    smallest potential (ties to the first drawn).  Uniform draws in the order
+    ``kmeans_core`` takes them from ``rng``.
+    """
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(n_clusters))
+    first_u = rng.random()
+    trial_u = rng.random((n_clusters - 1, n_local_trials))
+    C = X.astype(np.float64) if X.dtype.kind != "f" else X  # centre dtype
+
+    def sq_dist_to(row):  # (n_samples,) float64, features added in order
+        d = np.zeros(X.shape[0], dtype=C.dtype)
+        for f in range(X.shape[1]):
+            d = d + (X[:, f] - C[row, f]) ** 2
+        return d.astype(np.float64)
+
+    def draw(mass, u):  # the row whose running sum of mass first exceeds u
+        cum = np.cumsum(mass)
+        return min(int(np.searchsorted(cum, u * cum[-1], side="right")),
+                   X.shape[0] - 1)
+
+    rows = [draw(sample_weight, first_u)]
+    closest = sq_dist_to(rows[0])  # D(x_i)^2
+    for c in range(1, n_clusters):
+        if not (sample_weight * closest).sum() > 0:
+            rows.append(draw(sample_weight, trial_u[c - 1, 0]))
+            continue
+        trials = [draw(sample_weight * closest, u) for u in trial_u[c - 1]]
+        potentials = [(sample_weight * np.minimum(closest, sq_dist_to(t))).sum()
+                      for t in trials]
+        rows.append(trials[int(np.argmin(potentials))])
+        closest = np.minimum(closest, sq_dist_to(rows[-1]))
+    return np.array(rows)
+
+
 def png_filter_row(raw: bytes, previous: bytes) -> bytes:
     """One PNG row filtered as Pillow chooses (1 byte per pixel step), type first.
 

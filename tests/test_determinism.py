@@ -65,24 +65,17 @@ def pool_main(method: str, warm: bool, timeout: float) -> int:
     return 0 if got == expected + expected else 4
 
 
-# Run as a script, this file would put tests/ first on sys.path, where the
-# tests.kmeans_core package shadows kmeans_core: import it as a module instead.
-POOL_ENTRY = ("import sys; sys.path.append(sys.argv[1]); "
-              "from tests.test_determinism import pool_main; "
-              "sys.exit(pool_main(sys.argv[2], sys.argv[3] == 'warm', "
-              "float(sys.argv[4])))")
-
-
 def run_pool(method: str, warm: bool, timeout: float = 60.0, **env: str):
     """Run :func:`pool_main` in a fresh interpreter (its own threading layer)."""
     if method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"{method} is not available here")
-    tests = Path(__file__).resolve().parent
     return subprocess.run(
-        [sys.executable, "-c", POOL_ENTRY, str(tests), method,
-         "warm" if warm else "cold", str(timeout)],
-        capture_output=True, text=True, timeout=timeout + 60, cwd=tests.parent,
-        env={**os.environ, **env})
+        [sys.executable, "-P", __file__, method, "warm" if warm else "cold",
+         str(timeout)],
+        capture_output=True, text=True, timeout=timeout + 60,
+        # -P and the repository first: tests/kmeans_core must not shadow kmeans_core
+        env={**os.environ, **env, "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).parents[1]), str(Path(__file__).parent)])})
 
 
 @pytest.mark.parametrize("method, warm", [("fork", False), ("spawn", True)])
@@ -104,3 +97,6 @@ def test_fork_after_parent_fit_default_layer():
     done = run_pool("fork", True, timeout=30.0)
     assert done.returncode == 0, done.stderr
 
+
+if __name__ == "__main__":
+    sys.exit(pool_main(sys.argv[1], sys.argv[2] == "warm", float(sys.argv[3])))

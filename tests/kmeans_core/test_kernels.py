@@ -11,9 +11,9 @@ import pytest
 from kmeans_core import _blas as B
 from kmeans_core import _kernels as K
 from kmeans_core import _seeding_kernels as SK
-from kmeans_core._assign import BlockBuffers
 from kmeans_core._config import N_BLOCKS
-from kmeans_core._lloyd import lloyd, relocate_empty_clusters, weighted_tolerance
+from kmeans_core._lloyd import ClusterSums, lloyd, relocate_empty_clusters
+from kmeans_core._memory import InMemory, weighted_tolerance
 
 DTYPES = [np.float32, np.float64]
 # (n_samples, n_features, n_clusters)
@@ -135,7 +135,8 @@ def test_rgb_fast_path_gives_the_bits_of_the_loop(dtype, algorithm):
     for extra in (0, 1, 2):
         Xp = np.ascontiguousarray(np.pad(X, ((0, 0), (0, extra))))
         cp = np.ascontiguousarray(np.pad(centers, ((0, 0), (0, extra))))
-        runs.append(lloyd(Xp, w, cp, max_iter=300, tol=0.0, algorithm=algorithm))
+        runs.append(lloyd(InMemory(Xp, w), cp, max_iter=300, tol=0.0,
+                          algorithm=algorithm))
     for run in runs[1:]:
         assert run.n_iter == runs[0].n_iter
         np.testing.assert_array_equal(run.labels, runs[0].labels)
@@ -316,7 +317,7 @@ def test_weighted_tolerance(dtype):
 @pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
 def test_one_lloyd_step(shape, dtype):
     X, centers, w = make_data(*shape, dtype)
-    run = lloyd(X, w, centers, max_iter=1, tol=0.0)
+    run = lloyd(InMemory(X, w), centers, max_iter=1, tol=0.0)
     step = naive.lloyd_step(X, w, centers)
     assert run.n_iter == 1
     np.testing.assert_allclose(
@@ -337,9 +338,10 @@ def test_one_lloyd_step(shape, dtype):
 
 
 def _relocate(X, w, centers, labels, sums, weights):
-    blocks = BlockBuffers.empty(centers.shape[0], X.shape[1])
-    return relocate_empty_clusters(X, w, centers, labels.astype(np.int32), blocks,
-                                   sums, weights)
+    data = InMemory(X, w)
+    data.start(centers.shape[0], "lloyd")
+    data.labels()[:] = labels
+    return relocate_empty_clusters(data, centers, ClusterSums(sums, weights, 0.0, 0))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -415,7 +417,7 @@ def test_lloyd_matches_naive_loop(shape, dtype):
     centers = X[rng.choice(n_samples, n_clusters, replace=False)]
     for tol in (0.0, 1e-4):
         abs_tol = weighted_tolerance(X, w, tol)
-        run = lloyd(X, w, centers, max_iter=100, tol=abs_tol)
+        run = lloyd(InMemory(X, w), centers, max_iter=100, tol=abs_tol)
         ref = naive.lloyd(X, w, centers, max_iter=100, tol=tol)
         assert run.n_iter == ref.n_iter
         assert len(run.history) == run.n_iter
@@ -438,7 +440,7 @@ def test_lloyd_relocates_like_naive():
     X = rng.normal(size=(200, 2))
     w = rng.integers(1, 4, size=200).astype(np.float64)
     centers = np.array([[0.0, 0.0], [50.0, 50.0], [60.0, 60.0], [70.0, 70.0]])
-    run = lloyd(X, w, centers, max_iter=50, tol=0.0)
+    run = lloyd(InMemory(X, w), centers, max_iter=50, tol=0.0)
     ref = naive.lloyd(X, w, centers, max_iter=50, tol=0.0)
     assert ref.relocated >= 3
     assert run.n_iter == ref.n_iter

@@ -1,22 +1,21 @@
-"""Initial centres for Dask arrays: k-means||, random rows, or given by the caller.
+"""Seeding on Dask data: k-means|| candidates, or random rows.
 
 k-means|| (Bahmani, Moseley, Vattani, Kumar & Vassilvitskii 2012, "Scalable
 k-means++", VLDB 5(7), Algorithm 2) replaces the ``k`` sequential passes of
 k-means++ by a few rounds of independent sampling:
 
-1. one centre, drawn with probability ``w_i / sum w``;
-2. each round, every sample joins the candidate set ``C`` independently with
-   probability ``min(1, l w_i D(x_i)^2 / phi)``, where ``D(x_i)^2`` is the squared
-   distance to the nearest candidate so far and ``phi = sum_i w_i D(x_i)^2``
-   (about ``l`` samples per round);
-3. each candidate is weighted by the total weight of the samples nearest to it,
-   and the weighted candidates are reduced to ``k`` centres by our weighted
-   greedy k-means++ (:func:`kmeans_core._seeding.kmeans_plusplus_rows`).
+1. one candidate, drawn with probability ``w_i / sum w``;
+2. each round, every sample joins the candidates independently with
+   probability ``min(1, l w_i D(x_i)^2 / phi)``, where ``D(x_i)^2`` is the
+   squared distance to the nearest candidate so far and
+   ``phi = sum_i w_i D(x_i)^2`` (about ``l`` samples per round);
+3. each candidate is weighted by the total weight of the samples nearest to it.
 
-Random numbers come from the caller's Generator: each round draws one seed per
-chunk, and a chunk's draws depend only on its seed, so the centres do not depend
-on the number of workers.  ``D(x_i)^2`` stays on the workers, one persisted
-float64 array per chunk.
+:func:`kmeans_core.kmeans` then reduces the weighted candidates to ``k``
+centres with the same greedy k-means++ as in memory.  Random numbers come from
+the caller's Generator: each round draws one seed per chunk, and a chunk's
+draws depend only on its seed, so the candidates do not depend on the number
+of workers.  ``D(x_i)^2`` stays on the workers, one float64 array per chunk.
 """
 
 from __future__ import annotations
@@ -25,11 +24,8 @@ import dask
 import numpy as np
 from dask import delayed
 
-from . import _validation as V
-from ._dask import assign_pass
-from ._dask_chunks import chunk_min_sq_dist
-from ._dask_data import DaskData
-from ._seeding import kmeans_plusplus_rows
+from .. import _validation as V
+from . import _chunks as C
 
 # Oversampling factor l = OVERSAMPLING * k and number of rounds: the setting of
 # Bahmani et al.'s experiments (sec. 5: l = 2k with 5 rounds already seeds as
@@ -48,9 +44,9 @@ def _weighted_pick(cumulative: np.ndarray, u: float) -> int:
     return min(i, cumulative.shape[0] - 1)
 
 
-def _closest(X, d_old, candidates):
+def _closest(x, d_old, candidates):
     """``min(d_old_i, min_c ||x_i - c||^2)`` in float64 for the rows of a chunk."""
-    d = chunk_min_sq_dist(X, candidates)  # (n_chunk,) float64
+    d = C.chunk_min_sq_dist(x, candidates)  # (n_chunk,) float64
     return d if d_old is None else np.minimum(d_old, d)
 
 
@@ -59,20 +55,20 @@ def _potential(d, w):
     return float(d.sum()) if w is None else float(np.dot(w, d))
 
 
-def _oversample(X, w, d, scale, seed):
+def _oversample(x, w, d, scale, seed):
     """Draw each row of a chunk with probability ``min(1, scale w_i D(x_i)^2)``."""
-    u = np.random.default_rng(seed).random(X.shape[0])  # (n_chunk,)
+    u = np.random.default_rng(seed).random(x.shape[0])  # (n_chunk,)
     p = scale * d if w is None else scale * (w * d)
-    return np.ascontiguousarray(X[u < p])
+    return np.ascontiguousarray(x[u < p])
 
 
-def _pick_in_chunk(X, w, u):
+def _pick_in_chunk(x, w, u):
     """One row of a chunk, drawn with probability proportional to its weight."""
-    cum = np.arange(1.0, X.shape[0] + 1) if w is None else np.cumsum(w)
-    return X[_weighted_pick(cum, u)][None, :]
+    cum = np.arange(1.0, x.shape[0] + 1) if w is None else np.cumsum(w)
+    return x[_weighted_pick(cum, u)][None, :]
 
 
-def _random_keys(X, w, k, seed):
+def _random_keys(x, w, k, seed):
     """Keep the chunk's ``k`` rows of largest key ``log(u) / w`` (Efraimidis-Spirakis).
 
     Keeping the ``k`` largest keys ``log(u_i) / w_i`` draws ``k`` distinct rows
@@ -81,15 +77,15 @@ def _random_keys(X, w, k, seed):
     Zero-weight rows come last, in random order.
     """
     rng = np.random.default_rng(seed)
-    u, tie = rng.random(X.shape[0]), rng.random(X.shape[0])
-    w = np.ones(X.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    u, tie = rng.random(x.shape[0]), rng.random(x.shape[0])
+    w = np.ones(x.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
     with np.errstate(divide="ignore"):
         key = np.where(w > 0, np.log(u) / np.where(w > 0, w, 1.0), -np.inf)
     top = np.lexsort((-tie, -key))[:k]
-    return key[top], tie[top], np.ascontiguousarray(X[top])
+    return key[top], tie[top], np.ascontiguousarray(x[top])
 
 
-def random_centers(data: DaskData, n_clusters: int, rng) -> np.ndarray:
+def random_centers(data, n_clusters: int, rng) -> np.ndarray:
     """``n_clusters`` distinct rows drawn with probability proportional to weight."""
     seeds = rng.integers(0, 2**63 - 1, size=len(data.x_blocks))
     parts = dask.compute(*[delayed(_random_keys, pure=True)(x, w, n_clusters, int(s))
@@ -101,12 +97,12 @@ def random_centers(data: DaskData, n_clusters: int, rng) -> np.ndarray:
     return rows[np.lexsort((-tie, -key))[:n_clusters]].astype(data.center_dtype)
 
 
-def kmeans_parallel(data: DaskData, n_clusters: int, rng,
-                    rounds: int = ROUNDS) -> np.ndarray:
-    """k-means|| centres (see the module docstring)."""
+def kmeans_parallel(data, n_clusters: int, rng,
+                    rounds: int = ROUNDS) -> tuple[np.ndarray, np.ndarray]:
+    """k-means|| candidates and their weights (see the module docstring)."""
     dtype = data.center_dtype
     blocks = list(zip(data.x_blocks, data.w_blocks, strict=True))
-    # 1. First centre: a chunk by its share of the weight, then a row in it.
+    # 1. First candidate: a chunk by its share of the weight, then a row in it.
     b = _weighted_pick(np.cumsum(data.chunk_weights), rng.random())
     x, w = blocks[b]
     cand = delayed(_pick_in_chunk)(x, w, rng.random()).compute().astype(dtype)
@@ -136,37 +132,10 @@ def kmeans_parallel(data: DaskData, n_clusters: int, rng,
         # Too few candidates (few distinct samples): add random rows.
         cand = np.concatenate([cand, random_centers(data, n_clusters - cand.shape[0],
                                                     rng)])
-    # 3. Weight each candidate by the samples nearest to it, then reduce to k.
-    _, total = assign_pass(data, cand, [None] * len(blocks), "lloyd")
-    weights = total.weights  # scaled by 2**w_exp, which k-means++ ignores
+    # 3. Weight each candidate by the samples nearest to it: one E-step.
+    cand = np.ascontiguousarray(cand)
+    data.start(cand.shape[0], "lloyd")
+    weights = data.e_step(cand, np.zeros(cand.shape[0])).weights  # scaled 2**w_exp
     if not weights.sum() > 0:  # cannot happen for validated weights
         weights = np.ones(cand.shape[0])
-    rows = kmeans_plusplus_rows(np.ascontiguousarray(cand), n_clusters,
-                                V.kernel_weights(weights), rng)
-    return cand[rows]
-
-
-def initial_centers_dask(data: DaskData, n_clusters: int, init, rng) -> np.ndarray:
-    """Return initial centres from ``init`` for Dask data, as in memory.
-
-    ``"k-means++"`` means k-means|| here: the sequential k-means++ would need
-    ``n_clusters`` passes over the data.
-    """
-    n_features = data.X.shape[1]
-    if isinstance(init, str):
-        if init == "k-means++":
-            return kmeans_parallel(data, n_clusters, rng)
-        if init == "random":
-            return random_centers(data, n_clusters, rng)
-        raise ValueError(f"init must be 'k-means++', 'random', an array or a "
-                         f"callable, got {init!r}.")
-    centers = init(data.X, n_clusters, rng) if callable(init) else init
-    if hasattr(centers, "compute"):
-        centers = centers.compute()
-    centers = V.check_array(centers, name="init", dtype=data.center_dtype.type)
-    if centers.shape != (n_clusters, n_features):
-        raise ValueError(
-            f"init has shape {centers.shape}, expected ({n_clusters}, {n_features}) "
-            "= (n_clusters, n_features).")
-    return centers
-
+    return cand, V.kernel_weights(weights)
