@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .images import ImageCase
+from .labels import OURS_CLI_OKLAB, OURS_CLI_OPTIMIZE
 from .measure import Plan, Row
 from .peers import (
     ImageData,
@@ -26,6 +27,8 @@ from .peers import (
 # 24-megapixel image scikit-learn at k = 256 would take about half an hour.
 BIG_IMAGE = 5_000_000
 EXPENSIVE_KS = (16,)
+# k of the CLI rows with --space oklab and --optimize (issue 18's targets).
+CLI_VARIANT_KS = (64,)
 
 
 def _guard(rows: list[Row], skipped: list[str], label: str,
@@ -88,4 +91,8 @@ def run_image(case: ImageCase, ks: tuple[int, ...], plan: Plan, workdir: Path,
                    pngquant, d, k, workdir, plan)
         _guard(rows, notes, f"{label} ours CLI",
                ours_cli, d, k, workdir, plan)
+        if k in CLI_VARIANT_KS:
+            for variant in (OURS_CLI_OKLAB, OURS_CLI_OPTIMIZE):
+                _guard(rows, notes, f"{label} {variant}",
+                       ours_cli, d, k, workdir, plan, variant)
     return rows, notes

@@ -16,6 +16,8 @@ OURS_HIST = "ours: histogram + fit + pixel labels"
 OURS_FIT = "ours: fit on weighted histogram"
 OURS_PIXELS = "ours: fit on all pixels"
 OURS_CLI = "ours: python -m compress (process)"
+OURS_CLI_OKLAB = "ours: python -m compress --space oklab (process)"
+OURS_CLI_OPTIMIZE = "ours: python -m compress --optimize (process)"
 FAISS = "faiss Kmeans, all pixels (float32)"
 PNGQUANT = "pngquant --nofs (process)"
 

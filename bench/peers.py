@@ -25,6 +25,8 @@ from .images import ImageCase
 from .labels import (
     FAISS,
     OURS_CLI,
+    OURS_CLI_OKLAB,
+    OURS_CLI_OPTIMIZE,
     OURS_FIT,
     OURS_HIST,
     OURS_PIXELS,
@@ -230,19 +232,31 @@ def pngquant(d: ImageData, k: int, workdir: Path, plan: Plan) -> Row:
                d.pixel_inertia(recon), d.quality(recon), out.stat().st_size)
 
 
-def cli_argv(image: Path, k: int, out: Path) -> list[str]:
-    """``python -m compress IMAGE K --force -o OUT --quiet``."""
+def cli_argv(image: Path, k: int, out: Path, *options: str) -> list[str]:
+    """``python -m compress IMAGE K --force -o OUT --quiet [OPTIONS]``."""
     return [sys.executable, "-m", "compress", str(image), str(k), "--force", "-o",
-            str(out), "--quiet"]
+            str(out), "--quiet", *options]
 
 
-def ours_cli(d: ImageData, k: int, workdir: Path, plan: Plan) -> Row:
-    """The whole ``python -m compress`` command as a process (Python start-up too)."""
-    out = workdir / f"{d.case.name}-ours-k{k}.png"
-    timing = time_process(cli_argv(d.case.path, k, out), plan)
+# The CLI rows: label -> (output file tag, extra options).
+CLI_VARIANTS = {OURS_CLI: ("ours", ()),
+                OURS_CLI_OKLAB: ("oklab", ("--space", "oklab")),
+                OURS_CLI_OPTIMIZE: ("optimize", ("--optimize",))}
+
+
+def ours_cli(d: ImageData, k: int, workdir: Path, plan: Plan,
+             label: str = OURS_CLI) -> Row:
+    """The whole ``python -m compress`` command as a process (Python start-up too).
+
+    ``label`` is one of :data:`CLI_VARIANTS`: the plain command, or with
+    ``--space oklab`` or ``--optimize``.
+    """
+    tag, options = CLI_VARIANTS[label]
+    out = workdir / f"{d.case.name}-{tag}-k{k}.png"
+    timing = time_process(cli_argv(d.case.path, k, out, *options), plan)
     recon = _read_output(out)
     inertia = d.pixel_inertia(recon)
-    return Row("image", d.case.name, k, OURS_CLI, timing,
+    return Row("image", d.case.name, k, label, timing,
                inertia, d.quality(recon), out.stat().st_size,
                note="inertia of the written 8-bit palette")
 

@@ -29,6 +29,8 @@ import numba
 import numpy as np
 from numba.core import event
 
+from . import _tbb  # noqa: F401  (lets the "forksafe" layer below find pip's TBB)
+
 log = logging.getLogger("kmeans_core")
 
 

@@ -28,7 +28,7 @@ def _bench(tmp_path, *args):
 @pytest.mark.slow  # the whole smoke suite in a subprocess: ~30 s
 def test_smoke_suite_writes_report(tmp_path):
     report = _bench(tmp_path)
-    for heading in ("## Machine", "## Targets (issue 4)", "## Images",
+    for heading in ("## Machine", "## Targets (issue 18)", "## Images",
                     "## General data", "## Thread scaling", "## The exercise",
                     "## Dask: our fit vs dask-ml", "## Images larger than memory",
                     "## Whole folders"):
@@ -57,17 +57,18 @@ def test_every_target_finds_its_rows_by_label():
     """
     from bench import labels
     from bench.measure import Row, Timing
-    from bench.targets import targets_table
+    from bench.targets import EARLIER_TARGETS, targets_table
 
     def row(section, case, k, method, seconds=1.0, **kw):
         timing = Timing(seconds, 3, 400.0, "process", [seconds] * 3)
         return Row(section, case, k, method, timing, **kw)
 
     ag, blobs = labels.AG, "n=1,000,000 d=32"
-    rows = [row("image", ag, k, method, inertia=1.0, psnr_db=30.0)
-            for k in (20, 256)
+    rows = [row("image", ag, k, method, inertia=1.0, psnr_db=30.0, output_bytes=1000)
+            for k in (20, 64, 256)
             for method in (labels.SKLEARN, labels.SKLEARN_HIST, labels.OURS_HIST,
                            labels.OURS_FIT, labels.OURS_PIXELS, labels.OURS_CLI,
+                           labels.OURS_CLI_OKLAB, labels.OURS_CLI_OPTIMIZE,
                            labels.PNGQUANT)]
     rows += [row("image", "generated_24mp", 16, labels.OURS_CLI),
              row("blobs", blobs, 64, labels.BLOBS_SKLEARN),
@@ -78,5 +79,6 @@ def test_every_target_finds_its_rows_by_label():
              row("exercise", ag, 0, labels.EXERCISE_LIBRARY),
              row("exercise", ag, 0, labels.EXERCISE_SKLEARN)]
     _, statuses = targets_table(rows)
-    assert len(statuses) == 9
-    assert [s for _, s in statuses if s == "not measured"] == []
+    _, earlier = targets_table(rows, EARLIER_TARGETS)
+    assert (len(statuses), len(earlier)) == (6, 9)
+    assert [s for _, s in statuses + earlier if s == "not measured"] == []

@@ -131,11 +131,7 @@ def test_the_cycle_finder_finds_a_cycle_and_only_it():
     assert find_cycles({"a": {"b"}, "b": set()}) == []
 
 
-@pytest.mark.parametrize("package", [
-    "compress",
-    pytest.param("kmeans_core", marks=pytest.mark.xfail(
-        strict=True, reason="issue 16 removes it")),
-])
+@pytest.mark.parametrize("package", ["compress", "kmeans_core"])
 def test_no_import_cycle(package):
     cycles = find_cycles(import_graph(package))
     assert not cycles, "import cycles (each group imports itself round):\n" + "\n".join(

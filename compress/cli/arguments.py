@@ -123,6 +123,10 @@ def _add_compress_options(p: argparse.ArgumentParser) -> None:
     fmt.add_argument("--palette", dest="output_format", action="store_const",
                      const="palette", help="insist on a palette PNG (k <= 256)")
     p.set_defaults(output_format="auto")
+    p.add_argument("--optimize", action="store_true",
+                   help="smallest PNGs: recompress each with oxipng, lossless, "
+                        "7-13%% fewer bytes for 0.2-0.7 s a megapixel (pip "
+                        "install 'kmeans-compress[optimize]')")
     p.add_argument("--sheet", type=Path, metavar="FILE",
                    help="contact sheet file (default: IMAGE-sheet.png when "
                         "several k are given)")
@@ -267,6 +271,7 @@ def parse(prog: str, argv: Sequence[str]) -> Request | None:
         return req
     req.output = args.output
     req.output_format = args.output_format
+    req.optimize = args.optimize
     req.sheet = args.sheet
     req.make_sheet = not args.no_sheet
     req.elbow = args.elbow or args.elbow_plot is not None

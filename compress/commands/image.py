@@ -102,7 +102,7 @@ def _fit_all(image: LoadedImage, prepared: FitInput, ks: list[int], req: Request
         progress.update(i, f"k={ks[i]}")
         q = next(results)
         png, bits, as_palette = submit_png(encoder, q.palette, q.index_map,
-                                           req.output_format)
+                                           req.output_format, req.optimize)
         panel = None
         if keep_panels:  # the sheet needs no more pixels than this
             step = panel_stride(*q.index_map.shape)

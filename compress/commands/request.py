@@ -13,6 +13,7 @@ before the image is read:
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ class Request:
     default_dir: Path | None = None  # beside the input file when None
     force: bool = False
     output_format: str = "auto"  # "auto", "palette" or "rgb"
+    optimize: bool = False  # recompress every PNG with oxipng (--optimize)
     sheet: Path | None = None
     make_sheet: bool = True
     elbow: bool = False  # draw the elbow plot
@@ -87,7 +89,10 @@ def _check_png_name(path: Path | None, what: str) -> None:
 
 
 def check_request(req: Request) -> None:
-    """Raise :class:`UsageError` for a request that contradicts itself."""
+    """Raise :class:`UsageError` for a request that contradicts itself.
+
+    And :class:`CompressError` for an option whose optional package is missing.
+    """
     if req.min_psnr is not None:
         if req.command == "compress" and req.ks:
             raise UsageError("give k values or --min-psnr, not both.")
@@ -115,6 +120,9 @@ def check_request(req: Request) -> None:
     if too_big and req.output_format == "palette":
         raise UsageError(f"k={too_big[0]} does not fit a palette PNG (at most "
                          f"{MAX_PALETTE} colours); use a smaller k, or --rgb.")
+    if req.optimize and importlib.util.find_spec("oxipng") is None:
+        raise CompressError("--optimize needs pyoxipng: pip install "
+                            "'kmeans-compress[optimize]' (or pip install pyoxipng).")
 
 
 @dataclass

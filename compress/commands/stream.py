@@ -328,6 +328,9 @@ def compress_stream(req, *, band_pixels: int | None = None,
     if req.min_psnr is not None or req.elbow or req.sheet is not None:
         raise UsageError("--min-psnr, --elbow and --sheet need the whole image in "
                          "memory; they are not available when streaming.")
+    if req.optimize:
+        raise UsageError("--optimize recompresses the whole file in memory; it is "
+                         "not available when streaming.")
     ks = sorted(set(req.ks))
     if req.output_format == "rgb" or ks[-1] > MAX_PALETTE:
         raise UsageError("streamed images are written as palette PNGs: use k <= "

@@ -10,8 +10,8 @@ specification, sections 6 and 10; Pillow's ``ZipEncode.c``):
 * chunks ``IHDR``, ``PLTE``, ``tRNS`` (alpha), ``IDAT``..., ``IEND``; the bit
   depth is the smallest of 1, 2, 4, 8 that holds the palette, pixels packed
   most significant bits first;
-* 8-bit palettes: rows unfiltered, zlib level 9, default strategy (Pillow's
-  ``optimize=True``);
+* 8-bit palettes: rows unfiltered, zlib level
+  :data:`compress.io.png.PALETTE_8BIT_LEVEL`, default strategy;
 * 1/2/4-bit palettes: per row the filter of least ``sum_i min(v_i, 256 - v_i)``
   over the filtered bytes, tried in the order none, Up, Sub, Paeth, a later
   one only when strictly better (and none tried after a sum of 0); zlib level
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from .commit import commit_staged, default_file_mode
-from .png import png_bit_depth
+from .png import PALETTE_8BIT_LEVEL, png_bit_depth
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PILLOW_MAXBLOCK = 65536  # PIL.ImageFile.MAXBLOCK: the encoder's output buffer
@@ -144,7 +144,9 @@ class PalettePNGStream:
         self._streams = []
         for strategy in strategies:
             f = tempfile.TemporaryFile(dir=directory)
-            self._streams.append((zlib.compressobj(9, zlib.DEFLATED, 15, 9, strategy),
+            level = PALETTE_8BIT_LEVEL if self.bits == 8 else 9
+            self._streams.append((zlib.compressobj(level, zlib.DEFLATED, 15, 9,
+                                                   strategy),
                                   f))
         self._previous = np.zeros(-(-self.width * self.bits // 8), dtype=np.uint8)
         self.rows_written = 0

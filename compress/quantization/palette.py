@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .colour import from_fit, to_fit
-from .fit_input import FitInput, rescaled
+from .fit_input import FitInput, engine_tolerance, rescaled
 
 # Default seed: fixed so that reruns give identical palettes and files.
 DEFAULT_SEED = 0
@@ -106,7 +106,8 @@ def fit_palette(prepared: FitInput, k: int, *, seed: int = DEFAULT_SEED,
         centers = prepared.colors  # the colours themselves, not a round trip
     else:
         fit = kmeans(prepared.X, int(k), sample_weight=prepared.weights,
-                     n_init=n_init, max_iter=max_iter, tol=tol, random_state=seed,
+                     n_init=n_init, max_iter=max_iter,
+                     tol=engine_tolerance(prepared, tol), random_state=seed,
                      algorithm="auto")
         fit = rescaled(fit, prepared.scale)
         centers = from_fit(fit.centers, space)  # (k, C) uint8: clipped, rounded

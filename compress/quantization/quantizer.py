@@ -166,7 +166,9 @@ def quantize(
     max_iter : int, default=300
         Maximum Lloyd iterations per run.
     tol : float, default=1e-4
-        Relative tolerance on the centre shift (see :func:`kmeans_core.kmeans`).
+        Relative tolerance on the centre shift (see :func:`kmeans_core.kmeans`)
+        of an ``"rgb"`` fit; other spaces stop at the same shift counted in
+        sRGB steps (:func:`compress.quantization.fit_input.engine_tolerance`).
     prepared : FitInput, optional
         ``prepare(image, ks=..., space=..., dither=...)``, if already computed
         (e.g. to quantize one image for several k).

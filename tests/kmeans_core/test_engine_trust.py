@@ -125,13 +125,22 @@ THREADS_SCRIPT = textwrap.dedent("""
 """)
 
 
+# Numba's TBB layer prints this (on stdout) when it cannot shut TBB's workers
+# down before a fork, which happens at times after several Python threads
+# launched parallel kernels (kmeans_core/_tbb.py).  The forked workers' fits
+# above are still checked bitwise; any other output fails the test.
+TBB_FORK_NOTICE = ("Unable to join threads to shut down before fork(). This can "
+                   "break multithreading in child processes.")
+
+
 def test_fits_from_many_threads_match_sequential_fits():
     """Eight threads at once used to abort the process (workqueue layer)."""
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
     proc = subprocess.run([sys.executable, "-c", THREADS_SCRIPT], env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.strip() == "ok"
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert [line for line in lines if line != TBB_FORK_NOTICE] == ["ok"]
 
 
 # -- read-only installs -------------------------------------------------------------
