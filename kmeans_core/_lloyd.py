@@ -144,8 +144,8 @@ class Data(Protocol):
     def resum(self, moves: dict[int, int]) -> ClusterSums:
         """Sum the clusters again, sample ``i`` counted in cluster ``moves[i]``."""
 
-    def labels(self) -> np.ndarray:
-        """Return the labels of the last E-step."""
+    def finish(self) -> np.ndarray:
+        """End the run: return the labels of the last E-step, free the buffers."""
 
 
 def m_step(sums: np.ndarray, weights: np.ndarray, centers: np.ndarray):
@@ -263,5 +263,5 @@ def lloyd(
     converged = strict or history[-1].center_shift <= tol
     if not strict:
         step = data.e_step(centers, center_shift)  # labels of the returned centres
-    return KMeansResult(centers, data.labels(), step.inertia, len(history),
+    return KMeansResult(centers, data.finish(), step.inertia, len(history),
                         converged, history)

@@ -109,6 +109,15 @@ class InMemory:
         """Return the labels of the last E-step (a new array every run)."""
         return self._labels
 
+    def finish(self) -> np.ndarray:
+        """End the run: return its labels, release its bounds and buffers.
+
+        Released before the caller allocates anything else (on 16.7 M pixels,
+        134 MB of Hamerly bounds: the CLI's peak RSS 553 -> 480 MiB).
+        """
+        self.assign = self.blocks = None
+        return self._labels
+
     # -- what kmeans() calls --------------------------------------------------
     def weighted_tolerance(self, tol: float) -> float:
         """``tol`` times the mean over features of the weighted variance of ``X``.

@@ -138,14 +138,15 @@ class DaskData:
                  for st, off in zip(self.states, self.offsets[:-1], strict=True)]
         return ordered_sum(parts).compute()
 
-    def labels(self) -> da.Array:
-        """Return the labels of the last E-step, persisted on the workers."""
+    def finish(self) -> da.Array:
+        """End the run: its labels, persisted on the workers, without the bounds."""
         labels = dask.persist(*[delayed(methodcaller("labels"), pure=True)(st)
-                                for st in self.states])  # without the bounds
+                                for st in self.states])
         array = da.concatenate([
             da.from_delayed(lab, shape=(int(n),), dtype=np.int32)
             for lab, n in zip(labels, np.diff(self.offsets), strict=True)])
         self.counts[array.name] = self.last.counts
+        self.states = []  # the run is over: release the chunks' bounds
         return array
 
     # -- what kmeans() calls --------------------------------------------------
