@@ -315,7 +315,7 @@ def png_filter_row(raw: bytes, previous: bytes) -> bytes:
     return bytes([best_kind] + best)
 
 
-# -- compress: palette mapping and dithering (compress.quantization._dither_kernel) ----------
+# -- compress: palette mapping and dithering (quantization._dither_kernel) --
 def local_contrast(image: np.ndarray) -> np.ndarray:
     """Largest squared difference of each pixel to its 8 neighbours, (H, W, C) in."""
     height, width, _ = image.shape
