@@ -48,7 +48,8 @@ def test_the_readme_python_snippet_runs(tmp_path):
     yy, xx = np.mgrid[0:96, 0:128]
     photo = np.stack([xx * 2, yy * 2, xx + yy], axis=2)  # (96, 128, 3)
     photo = photo + rng.integers(0, 24, photo.shape)
-    Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8)).save(tmp_path / "photo.jpg")
+    photo = np.clip(photo, 0, 255).astype(np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.jpg")
     script = "import matplotlib\nmatplotlib.use('Agg')\n" + snippet
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path,
                           capture_output=True, text=True, timeout=600)
