@@ -48,7 +48,7 @@ twenty lines for one Lloyd iteration (``lloyd_step``).
 """
 
 from ._api import KMeansResult, KMeansWarning, kmeans, kmeans_plusplus
-from ._config import jit
+from ._config import announce_compiling, jit
 from ._estimator import KMeans
 from ._lloyd import IterationRecord
 from ._validation import NotFittedError
@@ -59,6 +59,7 @@ __all__ = [
     "KMeansResult",
     "KMeansWarning",
     "NotFittedError",
+    "announce_compiling",
     "jit",
     "kmeans",
     "kmeans_plusplus",

@@ -27,6 +27,8 @@ from typing import TextIO
 
 import numpy as np
 
+from kmeans_core import announce_compiling
+
 from ..errors import CompressError
 from ..figures.plots import panel_stride
 from ..io.commit import write_atomically
@@ -150,6 +152,7 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
     out = out or sys.stdout
     err = err or sys.stderr
     check_request(req)
+    announce_compiling(not req.quiet)
     source = Source.of(req.source)
     plan = plan_outputs(req, source)
     image = read_image(source, req)
