@@ -147,11 +147,6 @@ def test_quantize_refuses_bad_k(bad):
         quantize(gradient_image(), bad)
 
 
-def test_quantize_refuses_non_uint8():
-    with pytest.raises(TypeError, match="uint8"):
-        quantize(gradient_image().astype(np.float64), 3)
-
-
 # -- metrics ------------------------------------------------------------------
 def test_psnr_known_value_and_lossless():
     a = np.zeros((4, 4, 3), dtype=np.uint8)
