@@ -304,7 +304,8 @@ def elbow_figure(
     size_ax = bottom.twinx()
     bottom_lines += size_ax.plot(ks, [b / 1000 for b in sizes], "s--",
                                  color="tab:orange", markersize=3,
-                                 label="PNG size (kB, right)")
+                                 label="PNG size (kB, right)",
+                                 clip_on=False)  # k = 1's marker sits on 0
     size_ax.set_ylabel("PNG size (kB)", color="tab:orange")
     if input_bytes:
         bottom_lines.append(size_ax.axhline(
@@ -348,7 +349,10 @@ def elbow_figure(
         ax.legend(handles=lines, loc="lower left", bbox_to_anchor=(0.0, 1.01),
                   ncol=2, fontsize=LEGEND_FONT, frameon=False, borderaxespad=0.0,
                   handlelength=2.5)
-    top.set_xticks(k_ticks(ks))
+    ticks = k_ticks(ks)
+    if knee is not None and knee not in ticks:  # the knee's k is always labelled
+        ticks = sorted([*ticks, knee])
+    top.set_xticks(ticks)
     top.tick_params(labelbottom=False)
     for axis in axes:
         _label_ticks(axis)
