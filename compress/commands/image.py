@@ -118,7 +118,7 @@ def _fit_all(image: LoadedImage, prepared: FitInput, ks: list[int], req: Request
             bits_per_pixel=bits, output="",
             output_format="palette" if as_palette else "rgb",
             input_bytes=image.file_bytes, output_bytes=0, raw_bytes=image.raw_bytes,
-            mse=q.mse, psnr_db=psnr_from_mse(q.mse), inertia=q.inertia,
+            mse=q.mse, psnr_db=q.psnr, inertia=q.inertia,
             n_iter=int(q.fit.n_iter), converged=bool(q.fit.converged),
             fit_seconds=q.fit_seconds, exact=q.exact, delta_e_mean=q.delta_e,
             delta_e_p95=q.delta_e_p95, space=q.space, dithered=q.dithered, notes=notes)
