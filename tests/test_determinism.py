@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -69,9 +70,12 @@ def run_pool(method: str, warm: bool, timeout: float = 60.0, **env: str):
     if method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"{method} is not available here")
     return subprocess.run(
-        [sys.executable, __file__, method, "warm" if warm else "cold", str(timeout)],
+        [sys.executable, "-P", __file__, method, "warm" if warm else "cold",
+         str(timeout)],
         capture_output=True, text=True, timeout=timeout + 60,
-        env={**os.environ, **env})
+        # -P and the repository first: tests/kmeans_core must not shadow kmeans_core
+        env={**os.environ, **env, "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).parents[1]), str(Path(__file__).parent)])})
 
 
 @pytest.mark.parametrize("method, warm", [("fork", False), ("spawn", True)])
