@@ -185,7 +185,8 @@ class _CompileClock(event.Listener):
             module = getattr(ev.data["dispatcher"].py_func, "__module__", "")
             if module.startswith(("kmeans_core", "compress")) and not _announced:
                 _announced.append(True)
-                if sys.stderr is not None and _notice["enabled"]:
+                # Without a cache the "no writable cache" warning said it all.
+                if sys.stderr is not None and _notice["enabled"] and _cache_ok:
                     print("kmeans_core: compiling kernels, first run only",
                           file=sys.stderr, flush=True)
 
