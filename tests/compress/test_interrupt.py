@@ -27,6 +27,16 @@ KS = (8, 32, 64, 128)  # a multi-k run: a few seconds of fitting
 PROGS = {"module": "python -m compress", "script": "kmeans-compress"}
 
 
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_reaches_the_children():
+    """Children inherit an ignored SIGINT (a suite started with ``&`` or nohup):
+    catch it here while the test runs, so that every child starts with Python's
+    default handler."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
 @pytest.fixture(scope="module")
 def big_image(tmp_path_factory):
     path = tmp_path_factory.mktemp("big") / "big.jpg"
