@@ -28,7 +28,7 @@ def main(image_path: str, out_dir: str) -> None:
     inertias = [q.inertia for q in results]
     knee = find_knee(list(KS), inertias)
     png = elbow_plot(list(KS), inertias, [psnr_from_mse(q.mse) for q in results],
-                     sizes, title="Elbow", knee=None if knee is None else int(knee))
+                     sizes, title="Elbow", knee=knee)
     (out / "elbow.png").write_bytes(png)
 
 

@@ -50,7 +50,7 @@ for k in KS:
     results.append(q)
 mark("7 fits")
 for q in results:
-    q.delta_e(pixels)
+    q.delta_e  # computed on first use
 mark("7 x CIEDE2000")
 sizes = [len(encode_palette_png(q.index_map, q.palette)) for q in results]
 mark("7 PNG encodes")

@@ -35,7 +35,7 @@ def ours(space: str, dither: bool) -> Callable:
 
     def run(pixels: np.ndarray, k: int, workdir: Path) -> tuple[np.ndarray, int]:
         q = quantize(pixels, k, space=space, dither=dither)
-        return q.reconstruct(), len(encode_palette_png(q.index_map, q.palette))
+        return q.image, len(encode_palette_png(q.index_map, q.palette))
 
     return run
 

@@ -37,8 +37,8 @@ def main() -> None:
     DOCS.mkdir(exist_ok=True)
     written = [
         _save(image, "china-original.png"),
-        _save(quantize(image, K).reconstruct(), "china-k16-rgb.png"),
-        _save(quantize(image, K, space="oklab", dither=True).reconstruct(),
+        _save(quantize(image, K).image, "china-k16-rgb.png"),
+        _save(quantize(image, K, space="oklab", dither=True).image,
               "china-k16-oklab-dither.png"),
     ]
     for path in written:

@@ -4,7 +4,9 @@
 with 16 colours chosen by k-means (:mod:`kmeans_core`), and reports its size
 and quality.  The library behind the command line:
 
-* :func:`quantize` - an image reduced to k colours (palette + index map);
+* :func:`quantize` - an image (path, URL, Pillow image or array) reduced to
+  k colours: a :class:`QuantizeResult` with ``.image``, ``.psnr``,
+  ``.delta_e`` and ``.save(path)``;
 * :func:`quantize_each` - the same for several k, sharing one histogram;
 * :func:`count_colors` - the true number of distinct colours of an image;
 * :func:`color_histogram` - distinct colours, their counts, the inverse index;
@@ -12,6 +14,7 @@ and quality.  The library behind the command line:
   :func:`encode_palette_png`, :func:`encode_png`, :func:`write_atomically` -
   reading and writing;
 * :func:`mse`, :func:`psnr` - quality against the original;
+* :func:`elbow` - the elbow plot of the command line's ``--elbow``, and its numbers;
 * :func:`find_knee` - the knee of an elbow curve (Kneedle);
 * :func:`smallest_k_for_psnr` - the fewest colours that reach a PSNR.
 
@@ -41,7 +44,9 @@ _EXPORTS = {
     "find_knee": "quantization.knee",
     "mse": "quantization.metrics",
     "psnr": "quantization.metrics",
-    "QuantizeResult": "quantization.quantizer",
+    "QuantizeResult": "quantization.result",
+    "elbow": "commands.elbow",
+    "Elbow": "commands.elbow",
     "count_colors": "quantization.quantizer",
     "inertia_curve": "quantization.quantizer",
     "quantize": "quantization.quantizer",

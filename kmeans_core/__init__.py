@@ -63,7 +63,7 @@ twenty lines for one iteration (``lloyd_step``): read that first.  Then:
 """
 
 from ._api import kmeans, kmeans_plusplus
-from ._config import jit
+from ._config import announce_compiling, jit
 from ._estimator import KMeans
 from ._lloyd import IterationRecord, KMeansResult
 from ._params import KMeansWarning
@@ -75,6 +75,7 @@ __all__ = [
     "KMeansResult",
     "KMeansWarning",
     "NotFittedError",
+    "announce_compiling",
     "jit",
     "kmeans",
     "kmeans_plusplus",

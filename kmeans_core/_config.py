@@ -159,6 +159,21 @@ def jit(parallel: bool = False, inline: bool = False):
 
 _compile_time = threading.local()  # .seconds: compilation seen by this thread
 _announced = []  # the first-run line, printed at most once per process
+_notice = {"enabled": True}  # announce_compiling's switch
+
+
+def announce_compiling(enabled: bool) -> None:
+    """Turn the "compiling kernels, first run only" line on stderr on or off.
+
+    The line is printed once per process when a kernel compiles (a cold
+    disk cache), on a terminal, in a pipe or in a notebook alike.
+
+    Parameters
+    ----------
+    enabled : bool
+        False keeps stderr silent (the command line's ``-q``).
+    """
+    _notice["enabled"] = bool(enabled)
 
 
 class _CompileClock(event.Listener):
@@ -172,7 +187,8 @@ class _CompileClock(event.Listener):
             module = getattr(ev.data["dispatcher"].py_func, "__module__", "")
             if module.startswith(("kmeans_core", "compress")) and not _announced:
                 _announced.append(True)
-                if sys.stderr is not None and sys.stderr.isatty():
+                # Without a cache the "no writable cache" warning said it all.
+                if sys.stderr is not None and _notice["enabled"] and _cache_ok:
                     print("kmeans_core: compiling kernels, first run only",
                           file=sys.stderr, flush=True)
 

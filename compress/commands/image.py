@@ -27,6 +27,8 @@ from typing import TextIO
 
 import numpy as np
 
+from kmeans_core import announce_compiling
+
 from ..errors import CompressError
 from ..figures.plots import panel_stride
 from ..io.commit import write_atomically
@@ -111,16 +113,15 @@ def _fit_all(image: LoadedImage, prepared: FitInput, ks: list[int], req: Request
         if not as_palette and req.output_format == "auto":
             notes.append(f"k={q.k}: more than {MAX_PALETTE} colours, wrote an RGB "
                          f"PNG (a palette holds at most {MAX_PALETTE}).")
-        de_mean, de_p95 = q.delta_e(image.pixels)
         row = report.Row(
             k=q.k, colors_in=q.n_colors_in, colors_out=q.n_colors_out,
             bits_per_pixel=bits, output="",
             output_format="palette" if as_palette else "rgb",
             input_bytes=image.file_bytes, output_bytes=0, raw_bytes=image.raw_bytes,
-            mse=q.mse, psnr_db=psnr_from_mse(q.mse), inertia=q.inertia,
+            mse=q.mse, psnr_db=q.psnr, inertia=q.inertia,
             n_iter=int(q.fit.n_iter), converged=bool(q.fit.converged),
-            fit_seconds=q.fit_seconds, exact=q.exact, delta_e_mean=de_mean,
-            delta_e_p95=de_p95, space=q.space, dithered=q.dithered, notes=notes)
+            fit_seconds=q.fit_seconds, exact=q.exact, delta_e_mean=q.delta_e,
+            delta_e_p95=q.delta_e_p95, space=q.space, dithered=q.dithered, notes=notes)
         fitted.append(_Fitted(row, png, panel))
         del q  # drop the index map before the next k
     progress.update(len(ks))
@@ -150,6 +151,7 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
     out = out or sys.stdout
     err = err or sys.stderr
     check_request(req)
+    announce_compiling(not req.quiet)
     source = Source.of(req.source)
     plan = plan_outputs(req, source)
     image = read_image(source, req)
@@ -192,8 +194,7 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
                 files[plan.pngs[f.row.k]] = data
     knee = None
     if len(ks) >= 3:
-        knee_x = find_knee(ks, [row.inertia for row in rows])
-        knee = None if knee_x is None else int(knee_x)
+        knee = find_knee(ks, [row.inertia for row in rows])
     files.update(_figures(plan, source, image, prepared.n_colors, rows,
                           [f.panel for f in fitted], knee, chosen, req))
     write_atomically(files, overwrite=req.force)

@@ -39,6 +39,8 @@ from typing import TextIO
 
 import numpy as np
 
+from kmeans_core import announce_compiling
+
 from ..errors import CompressError, UsageError
 from ..io.commit import commit_staged
 from ..io.png import MAX_PALETTE, png_bit_depth
@@ -323,6 +325,7 @@ def compress_stream(req, *, band_pixels: int | None = None,
     from .request import check_request, check_targets, output_dir
 
     out = out if out is not None else sys.stdout
+    announce_compiling(not req.quiet)
     input_path = Path(req.source)
     check_request(req)
     if req.min_psnr is not None or req.elbow or req.sheet is not None:

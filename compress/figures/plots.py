@@ -65,7 +65,7 @@ def _missing_glyphs_quiet():
         yield
 
 
-def _png_bytes(fig) -> bytes:
+def figure_png(fig) -> bytes:
     """Lay out and render ``fig``; encode it as an RGB PNG (the figure is opaque)."""
     from PIL import Image
 
@@ -151,7 +151,7 @@ def contact_sheet(
         else:
             ax.set_axis_off()
     fig.suptitle(title, fontsize=10)
-    return _png_bytes(fig)
+    return figure_png(fig)
 
 
 def k_ticks(ks: Sequence[int], max_ticks: int = 16) -> list[int]:
@@ -208,7 +208,28 @@ def _label_ticks(axis) -> None:
     axis.set_major_formatter(ExactFormatter())
 
 
-def elbow_plot(
+LEGEND_FONT = 8.5  # legends and labels on the plot; matplotlib's default is 10
+
+
+def elbow_plot(ks: Sequence[int], inertias: Sequence[float], psnrs: Sequence[float],
+               sizes: Sequence[int], **options) -> bytes:
+    """:func:`elbow_figure` rendered as PNG bytes (the command line's ``--elbow``).
+
+    Parameters
+    ----------
+    ks, inertias, psnrs, sizes
+        As in :func:`elbow_figure`.
+    **options
+        Keyword arguments of :func:`elbow_figure`.
+
+    Returns
+    -------
+    png : bytes
+    """
+    return figure_png(elbow_figure(ks, inertias, psnrs, sizes, **options))
+
+
+def elbow_figure(
     ks: Sequence[int],
     inertias: Sequence[float],
     psnrs: Sequence[float],
@@ -221,13 +242,15 @@ def elbow_plot(
     input_bytes: int | None = None,
     delta_e: Sequence[float] | None = None,
     space: str = "rgb",
-) -> bytes:
+):
     """Two panels against k: inertia (the elbow) above, PSNR and PNG size below.
 
     The knee of inertia (Kneedle) is rarely the k a person wants (k = 3 for
     most photos, 18-22 dB), so the lower panel shows what each k buys: PSNR
     on the left axis, PNG size on the right, with the input file's size for
     comparison.  The knee and the ``--min-psnr`` choice are marked on both.
+    Every curve and line is named in a legend above its panel, outside the
+    axes, so no label hides a point.
 
     Parameters
     ----------
@@ -257,74 +280,86 @@ def elbow_plot(
 
     Returns
     -------
-    png : bytes
+    figure : matplotlib.figure.Figure
+        On an Agg canvas, laid out.
     """
     ks = list(ks)
-    fig = _figure(7.0, 6.6)
+    fig = _figure(7.0, 7.2)
     top = fig.add_subplot(2, 1, 1)
     bottom = fig.add_subplot(2, 1, 2, sharex=top)
-    top.plot(ks, inertias, "o-", color="tab:blue", markersize=4)
+    top_lines = top.plot(ks, inertias, "o-", color="tab:blue", markersize=4,
+                         label="inertia")
     units = "pixels in [0, 1]" if space == "rgb" else "weighted OKLab"
-    top.set_ylabel(f"inertia\n(sum of squared distances,\n{units})", fontsize=9)
-    top.set_title(f"Elbow: {title}", fontsize=10)
+    top.set_ylabel(f"inertia\n(sum of squared distances,\n{units})", fontsize=9,
+                   color="tab:blue")
+    knee_note = "" if knee is not None else ": no clear knee"
+    fig.suptitle(f"Elbow: {title}{knee_note}", fontsize=10)
     finite = [p for p in psnrs if math.isfinite(p)]
     ceiling = (max(finite) + 3.0) if finite else 60.0  # where "lossless" is drawn
     shown = [p if math.isfinite(p) else ceiling for p in psnrs]
-    bottom.plot(ks, shown, "o-", color="tab:green", markersize=4, label="PSNR")
+    bottom_lines = bottom.plot(ks, shown, "o-", color="tab:green", markersize=4,
+                               label="PSNR (dB, left)")
     bottom.set_ylabel("PSNR (dB)", color="tab:green")
     bottom.set_xlabel("k (number of colours)")
     size_ax = bottom.twinx()
-    size_ax.plot(ks, [b / 1000 for b in sizes], "s--", color="tab:orange",
-                 markersize=3, label="PNG size")
+    bottom_lines += size_ax.plot(ks, [b / 1000 for b in sizes], "s--",
+                                 color="tab:orange", markersize=3,
+                                 label="PNG size (kB, right)",
+                                 clip_on=False)  # k = 1's marker sits on 0
     size_ax.set_ylabel("PNG size (kB)", color="tab:orange")
     if input_bytes:
-        size_ax.axhline(input_bytes / 1000, color="tab:orange", linewidth=0.8,
-                        linestyle=":")
-        size_ax.annotate("input file", xy=(ks[0], input_bytes / 1000),
-                         xytext=(2, 2), textcoords="offset points", fontsize=7,
-                         color="tab:orange")
+        bottom_lines.append(size_ax.axhline(
+            input_bytes / 1000, color="tab:orange", linewidth=1.0, linestyle=":",
+            label=f"input file ({input_bytes / 1000:,.0f} kB)"))
     size_ax.set_ylim(bottom=0)
     if min_psnr is not None:
-        bottom.axhline(min_psnr, color="tab:purple", linewidth=0.8, linestyle=":")
-    for ax in (top, bottom):
-        ax.grid(True, alpha=0.3)
-        for at, colour, style in ((knee, "tab:red", "--"),
-                                  (chosen, "tab:purple", "-.")):
-            if at is not None and ks[0] <= at <= ks[-1]:
-                ax.axvline(at, color=colour, linestyle=style, linewidth=1)
-    if knee is not None:
-        y = inertias[ks.index(knee)]
-        top.plot([knee], [y], "o", color="tab:red", markersize=8, fillstyle="none")
-        top.annotate(f"knee (Kneedle): k = {knee}", xy=(knee, y), xytext=(12, 24),
-                     textcoords="offset points", color="tab:red",
-                     bbox=dict(facecolor="white", edgecolor="none", alpha=0.85,
-                               pad=1.5))  # readable over the ΔE line
-    else:
-        top.text(0.97, 0.95, "no clear knee", transform=top.transAxes, ha="right",
-                 va="top", color="tab:red")
+        bottom_lines.append(bottom.axhline(
+            min_psnr, color="tab:purple", linewidth=0.8, linestyle=":",
+            label=f"--min-psnr {min_psnr:g} dB"))
+    marks = [(knee, "tab:red", "--", f"knee (Kneedle): k = {knee}")]
     if chosen is not None:
-        where = "" if ks[0] <= chosen <= ks[-1] else " (outside this range of k)"
-        bottom.text(0.97, 0.05, f"--min-psnr {min_psnr:g} dB: k = {chosen}{where}",
-                    transform=bottom.transAxes, ha="right", va="bottom",
-                    color="tab:purple")
+        where = "" if ks[0] <= chosen <= ks[-1] else " (outside this range)"
+        marks.append((chosen, "tab:purple", "-.",
+                      f"--min-psnr choice: k = {chosen}{where}"))
+    for ax, lines in ((top, top_lines), (bottom, bottom_lines)):
+        ax.grid(True, alpha=0.3)
+        for at, colour, style, label in marks:
+            if at is not None and ks[0] <= at <= ks[-1]:
+                line = ax.axvline(at, color=colour, linestyle=style, linewidth=1,
+                                  label=label)
+                if ax is top:
+                    lines.append(line)
+    if knee is not None:
+        top.plot([knee], [inertias[ks.index(knee)]], "o", color="tab:red",
+                 markersize=8, fillstyle="none")
     axes = [top.yaxis, bottom.yaxis, size_ax.yaxis]
     if delta_e is not None:
         de_ax = top.twinx()
-        de_ax.plot(ks, delta_e, "s--", color="tab:brown", markersize=3,
-                   linewidth=1)
+        top_lines[1:1] = de_ax.plot(ks, delta_e, "s--", color="tab:brown",
+                                    markersize=3, linewidth=1,
+                                    label="mean CIEDE2000 (right)")
         de_ax.set_ylabel("mean CIEDE2000\n(about 1 = just noticeable)",
                          color="tab:brown", fontsize=9)
         de_ax.set_ylim(bottom=0)
-        # Inertia and the knee's label in front of the ΔE line.
-        top.set_zorder(de_ax.get_zorder() + 1)
+        top.set_zorder(de_ax.get_zorder() + 1)  # inertia in front of the ΔE line
         top.patch.set_visible(False)
         axes.append(de_ax.yaxis)
-    top.set_xticks(k_ticks(ks))
+    for ax, lines in ((top, top_lines), (bottom, bottom_lines)):
+        # Above the panel, outside the axes: it can hide no point or line.
+        ax.legend(handles=lines, loc="lower left", bbox_to_anchor=(0.0, 1.01),
+                  ncol=2, fontsize=LEGEND_FONT, frameon=False, borderaxespad=0.0,
+                  handlelength=2.5)
+    ticks = k_ticks(ks)
+    if knee is not None and knee not in ticks:  # the knee's k is always labelled
+        ticks = sorted([*ticks, knee])
+    top.set_xticks(ticks)
     top.tick_params(labelbottom=False)
     for axis in axes:
         _label_ticks(axis)
     if not all(math.isfinite(p) for p in psnrs):
         bottom.annotate("lossless", xy=(ks[shown.index(ceiling)], ceiling),
-                        xytext=(4, -10), textcoords="offset points", fontsize=7,
-                        color="tab:green")
-    return _png_bytes(fig)
+                        xytext=(4, -10), textcoords="offset points",
+                        fontsize=LEGEND_FONT, color="tab:green")
+    with _missing_glyphs_quiet():
+        fig.tight_layout()
+    return fig

@@ -235,15 +235,38 @@ class BackgroundEncoder:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _encode_rgb(palette: np.ndarray, index_map: np.ndarray, optimize: bool) -> bytes:
-    """RGB PNG of ``palette[index_map]``, built here so no full image waits."""
+def writes_palette(n_colors: int, output_format: str) -> bool:
+    """Whether a quantized image of ``n_colors`` is written as a palette PNG.
+
+    ``output_format="auto"`` gives a palette PNG when the palette fits one
+    (<= ``MAX_PALETTE`` entries), ``"rgb"`` never.
+    """
+    return output_format != "rgb" and n_colors <= MAX_PALETTE
+
+
+def encode_quantized(palette: np.ndarray, index_map: np.ndarray,
+                     output_format: str = "auto", optimize: bool = False) -> bytes:
+    """Encode a quantized image as the command line writes it.
+
+    Parameters
+    ----------
+    palette : ndarray of shape (n_colors, n_channels), uint8
+    index_map : ndarray of shape (height, width)
+    output_format : {"auto", "palette", "rgb"}, default="auto"
+        See :func:`writes_palette`.
+    optimize : bool, default=False
+        Recompress with oxipng (:func:`optimize_png`; needs ``pyoxipng``).
+
+    Returns
+    -------
+    png : bytes
+        :func:`encode_palette_png`, or :func:`encode_png` of
+        ``palette[index_map]`` (built on the encoder's thread, so no full
+        image waits in the queue).
+    """
+    if writes_palette(palette.shape[0], output_format):
+        return encode_palette_png(index_map, palette, optimize=optimize)
     return encode_png(palette[index_map], optimize=optimize)
-
-
-def _encode_palette(index_map: np.ndarray, palette: np.ndarray,
-                    optimize: bool) -> bytes:
-    """Palette PNG; a function, as the encoder thread takes positional arguments."""
-    return encode_palette_png(index_map, palette, optimize=optimize)
 
 
 def submit_png(encoder: BackgroundEncoder, palette: np.ndarray,
@@ -271,9 +294,9 @@ def submit_png(encoder: BackgroundEncoder, palette: np.ndarray,
         Whether it is a palette PNG.
     """
     n_colors, n_channels = palette.shape
-    as_palette = output_format != "rgb" and n_colors <= MAX_PALETTE
+    as_palette = writes_palette(n_colors, output_format)
+    png = encoder.submit(encode_quantized, palette, index_map, output_format,
+                         optimize)
     if as_palette:
-        return (encoder.submit(_encode_palette, index_map, palette, optimize),
-                png_bit_depth(n_colors), True)
-    return (encoder.submit(_encode_rgb, palette, index_map, optimize),
-            8 * n_channels, False)
+        return png, png_bit_depth(n_colors), True
+    return png, 8 * n_channels, False

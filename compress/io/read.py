@@ -226,10 +226,33 @@ def _decode(source, path: Path | None, file_bytes: int,
         if orientation not in (None, 1):
             notes.append(f"applied EXIF orientation {orientation}.")
         pixels = _to_uint8(oriented, source, notes, wide)
+    return LoadedImage(_opaque_dropped(pixels, notes), path, file_bytes, notes)
+
+
+def from_pillow(im: Image.Image) -> LoadedImage:
+    """Convert a Pillow image as :func:`load_image` converts a decoded file.
+
+    Parameters
+    ----------
+    im : PIL.Image.Image
+        Any mode :func:`load_image` reads (palette, 16-bit grey, CMYK, ...).
+
+    Returns
+    -------
+    image : LoadedImage
+        ``path`` and ``file_bytes`` are None.
+    """
+    notes: list[str] = []
+    pixels = _to_uint8(im, "the Pillow image", notes, wide=False)
+    return LoadedImage(_opaque_dropped(pixels, notes), notes=notes)
+
+
+def _opaque_dropped(pixels: np.ndarray, notes: list[str]) -> np.ndarray:
+    """Drop an alpha channel that is 255 everywhere (saying so in ``notes``)."""
     if pixels.shape[2] in (2, 4) and bool((pixels[..., -1] == 255).all()):
-        pixels = np.ascontiguousarray(pixels[..., :-1])
         notes.append("alpha channel is fully opaque: dropped.")
-    return LoadedImage(pixels, path, file_bytes, notes)
+        return np.ascontiguousarray(pixels[..., :-1])
+    return pixels
 
 
 def _to_uint8(im: Image.Image, path: Path, notes: list[str], wide: bool) -> np.ndarray:

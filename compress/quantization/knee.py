@@ -36,17 +36,17 @@ DEFAULT_SENSITIVITY = 1.0
 
 
 def find_knee(
-    x: Sequence[float],
+    x: Sequence[int],
     y: Sequence[float],
     *,
     sensitivity: float = DEFAULT_SENSITIVITY,
-) -> float | None:
+) -> int | None:
     """Return the knee of a decreasing convex curve, or ``None`` if none is clear.
 
     Parameters
     ----------
-    x : sequence of float
-        Strictly increasing abscissae, e.g. the numbers of clusters k.
+    x : sequence of int
+        Strictly increasing numbers of clusters k.
     y : sequence of float
         The curve, e.g. the inertia for each k.
     sensitivity : float, default=1.0
@@ -54,8 +54,8 @@ def find_knee(
 
     Returns
     -------
-    knee : float or None
-        The ``x`` of the knee, or ``None`` when there are fewer than three
+    knee : int or None
+        The k of the knee, or ``None`` when there are fewer than three
         points, the curve is flat, or no local maximum of the difference curve
         passes its threshold.
     """
@@ -86,7 +86,7 @@ def find_knee(
             j = i + 1
             while j < n:
                 if d[j] < threshold:
-                    return float(xs[i])
+                    return int(x[i])
                 if j < n - 1 and d[j] > d[j - 1] and d[j] >= d[j + 1]:
                     break  # reached the next local maximum first
                 j += 1

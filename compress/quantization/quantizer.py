@@ -14,15 +14,16 @@ the fitting space (:mod:`compress.quantization.dither`) instead of colour by col
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 
+from ..io.inputs import is_array, read_input
 from .colour import to_fit
 from .fit_input import PIXEL_FIT_FRACTION, FitInput, as_pixels, prepare
 from .histogram import count_distinct
 from .metrics import pair_counts, palette_mse
 from .palette import DEFAULT_SEED, fit_palette
+from .result import QuantizeResult
 
 __all__ = ["PIXEL_FIT_FRACTION", "FitInput", "QuantizeResult",
            "count_colors", "inertia_curve", "prepare", "quantize", "quantize_each"]
@@ -46,94 +47,25 @@ def count_colors(image: np.ndarray) -> int:
     return count_distinct(pixels.reshape(-1, pixels.shape[2]))
 
 
-@dataclass
-class QuantizeResult:
-    """A quantized image: palette, index map and the k-means fit.
+def as_given(image) -> np.ndarray:
+    """Read ``image`` (path, URL, Pillow image or array) into uint8 pixels.
 
-    Attributes
+    Parameters
     ----------
-    palette : ndarray of shape (n_colors_out, n_channels), uint8
-        Colours sorted by luminance; ``n_colors_out = min(k, n_colors_in)``.
-    index_map : ndarray of shape (H, W), smallest unsigned dtype
-        Palette index of every pixel.
-    fit : kmeans_core.KMeansResult
-        The engine's result (``inertia`` and ``centers`` in the fitting
-        space's units, for ``"rgb"`` the exercise's; ``n_iter``,
-        ``history``, ...), on the colour histogram or on the pixels (see
-        :func:`prepare`).  Its ``centers`` and ``labels`` are in fit order,
-        not palette order.
-    k : int
-        The number of colours asked for.
-    n_colors_in : int
-        Distinct colours of the input.
-    fit_seconds : float
-        Wall time of the k-means fit.
-    exact : bool
-        True when ``k >= n_colors_in``: every colour kept, lossless.
-    mse : float
-        Mean squared error of ``reconstruct()`` against the image, in 8-bit
-        units (PSNR: :func:`compress.quantization.metrics.psnr_from_mse`).
-    space : {"rgb", "oklab"}
-        The fitting space.
-    dithered : bool
-        Whether the index map was made by error diffusion.
+    image : str, path-like, PIL.Image.Image or array-like
+        See :func:`compress.io.inputs.read_input`.
+
+    Returns
+    -------
+    pixels : ndarray of shape (H, W) or (H, W, C), uint8
+        2-D for a grey image given as a 2-D array, a file or a Pillow image
+        (as ``np.asarray(PIL.Image.open(path))`` is): the shape
+        :attr:`QuantizeResult.image` will have.
     """
-
-    palette: np.ndarray
-    index_map: np.ndarray
-    fit: object
-    k: int
-    n_colors_in: int
-    fit_seconds: float
-    exact: bool
-    mse: float
-    _grey2d: bool = False
-    space: str = "rgb"
-    dithered: bool = False
-    # (colours, their palette entries, their pixel counts or None for pixels):
-    # the output's histogram against the input, from which MSE and CIEDE2000
-    # are exact without the pixels.
-    _pairs: tuple | None = None
-
-    @property
-    def n_colors_out(self) -> int:
-        """Number of palette entries."""
-        return int(self.palette.shape[0])
-
-    @property
-    def inertia(self) -> float:
-        """Sum of squared distances of pixels (scaled to [0, 1]) to their centre."""
-        return float(self.fit.inertia)
-
-    def reconstruct(self) -> np.ndarray:
-        """Return the quantized image, ``palette[index_map]``.
-
-        Returns
-        -------
-        image : ndarray, uint8
-            Same shape as the image given to :func:`quantize`.
-        """
-        out = self.palette[self.index_map]  # (H, W, C)
-        return out[:, :, 0] if self._grey2d else out
-
-    def delta_e(self, image: np.ndarray) -> tuple[float, float]:
-        """Mean and 95th-percentile CIEDE2000 of the output against ``image``.
-
-        Parameters
-        ----------
-        image : ndarray
-            The image given to :func:`quantize`.  Not read: the result keeps
-            the output's histogram against it, from which the values follow.
-
-        Returns
-        -------
-        mean, p95 : float
-            Over all pixels; alpha is ignored (colours compared as opaque).
-        """
-        from .delta_e import delta_e_to_palette
-
-        colors, index, counts = self._pairs  # one ΔE per pair, weighted
-        return delta_e_to_palette(colors, index, self.palette, counts)
+    pixels = read_input(image).pixels  # (H, W, C)
+    if pixels.shape[2] == 1 and not (is_array(image) and np.ndim(image) == 3):
+        return pixels[:, :, 0]
+    return pixels
 
 
 def quantize(
@@ -152,8 +84,11 @@ def quantize(
 
     Parameters
     ----------
-    image : ndarray of shape (H, W) or (H, W, C), uint8
-        Grey (C=1), grey + alpha (2), RGB (3) or RGBA (4).  Alpha is clustered
+    image : str, path-like, PIL.Image.Image or ndarray
+        A file, an http(s) URL, a Pillow image, or an array of shape (H, W)
+        or (H, W, C): uint8, uint16, or float in [0, 1] (``plt.imread``),
+        converted as :func:`compress.io.inputs.read_input` says.  Grey (C=1),
+        grey + alpha (2), RGB (3) or RGBA (4).  Alpha is clustered
         together with the colour, so each palette entry has one alpha value
         (what a PNG palette can store).
     k : int
@@ -191,7 +126,8 @@ def quantize(
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be an integer >= 1, got {k!r}.")
-    grey2d = np.asarray(image).ndim == 2
+    image = as_given(image)
+    grey2d = image.ndim == 2
     pixels = as_pixels(image)
     height, width, n_channels = pixels.shape
     if prepared is None:
@@ -223,8 +159,8 @@ def quantize(
             index_map = fitted.slots.reshape(height, width)  # rows are the pixels
     error = palette_mse(pairs[0], pairs[2], palette, pairs[1])
     return QuantizeResult(palette, index_map, fitted.fit, int(k), prepared.n_colors,
-                          fitted.fit_seconds, fitted.exact, error, grey2d, space,
-                          bool(dither and not fitted.exact), pairs)
+                          fitted.fit_seconds, fitted.exact, error, pixels, grey2d,
+                          space, bool(dither and not fitted.exact), pairs)
 
 
 def quantize_each(
@@ -248,8 +184,8 @@ def quantize_each(
 
     Parameters
     ----------
-    image : ndarray of shape (H, W) or (H, W, C), uint8
-        The image.
+    image : str, path-like, PIL.Image.Image or ndarray
+        As in :func:`quantize`.
     ks : iterable of int
         The values of k, fitted in the order given.
     seed, n_init, max_iter, tol, space, dither
@@ -264,6 +200,7 @@ def quantize_each(
         One per k.
     """
     ks = list(ks)
+    image = as_given(image)
     if prepared is None:
         prepared = prepare(image, ks=ks, space=space, dither=dither)
     for k in ks:
@@ -286,8 +223,8 @@ def inertia_curve(
 
     Parameters
     ----------
-    image : ndarray of shape (H, W) or (H, W, C), uint8
-        The image.
+    image : str, path-like, PIL.Image.Image or ndarray
+        As in :func:`quantize`.
     ks : iterable of int
         The values of k.
     seed, n_init, max_iter, tol, space, dither

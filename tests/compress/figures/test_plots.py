@@ -47,3 +47,30 @@ def test_elbow_plot_renders_with_lossless_and_off_range_choice():
     with Image.open(io.BytesIO(png)) as im:
         assert im.format == "PNG" and im.size[0] > 500 and im.size[1] > 500
         assert len(im.convert("RGB").getcolors(1 << 16)) > 20  # drawn, not blank
+
+
+def test_elbow_legend_names_every_curve_outside_the_axes():
+    from compress.figures.plots import elbow_figure
+
+    ks = list(range(1, 21))
+    fig = elbow_figure(ks, [1.0 / k for k in ks], [10.0 + k for k in ks],
+                       [1000 * k for k in ks], knee=3, title="t",
+                       input_bytes=15_000, delta_e=[10.0 / k for k in ks],
+                       min_psnr=25.0, chosen=15)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = {}
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        # Above its panel: no label hides a point or a line.
+        assert legend.get_window_extent(renderer).y0 >= ax.get_window_extent(
+            renderer).y1 - 1
+        texts.update({t.get_text(): t for t in legend.get_texts()})
+    for label in ("inertia", "mean CIEDE2000 (right)", "knee (Kneedle): k = 3",
+                  "PSNR (dB, left)", "PNG size (kB, right)", "input file (15 kB)",
+                  "--min-psnr 25 dB", "--min-psnr choice: k = 15"):
+        assert label in texts, sorted(texts)
+        assert texts[label].get_fontsize() >= 8
+    assert 3 in fig.axes[0].get_xticks()

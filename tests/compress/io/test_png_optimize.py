@@ -33,9 +33,9 @@ def test_palette_png_keeps_every_pixel_in_fewer_bytes(result):
 
 def test_rgb_and_alpha_pngs_keep_every_pixel(result):
     pytest.importorskip("oxipng")
-    rgba = np.dstack([result.reconstruct(), np.full(result.index_map.shape, 200,
+    rgba = np.dstack([result.image, np.full(result.index_map.shape, 200,
                                                     np.uint8)])
-    for pixels in (result.reconstruct(), rgba):
+    for pixels in (result.image, rgba):
         small = encode_png(pixels, optimize=True)
         assert np.array_equal(_pixels(small), _pixels(encode_png(pixels)))
 

@@ -1,0 +1,110 @@
+"""An image as people have it: a path, a URL, a Pillow image or an array.
+
+:func:`read_input` turns any of them into the ``(H, W, C)`` uint8 pixels the
+library works on.  Files, URLs and Pillow images are converted as the command
+line converts them (:mod:`compress.io.read`), so the library and the command
+line see the same pixels.  Arrays are taken as they are, with their dtype
+converted exactly:
+
+* uint8 as is;
+* uint16 as ``round(v * 255 / 65535)`` (what a 16-bit PNG reads as);
+* float in [0, 1] (``plt.imread`` of a PNG, scikit-image) as ``round(x * 255)``.
+
+Anything else is refused with a conversion that works.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .fetch import fetch_url, is_url
+from .read import LoadedImage, decode_image, from_pillow, load_image
+
+
+def is_array(image) -> bool:
+    """Whether ``image`` is taken as an array (not a path, URL or Pillow image)."""
+    return not isinstance(image, (str, os.PathLike, Image.Image))
+
+
+def read_input(image) -> LoadedImage:
+    """Read ``image`` into 8-bit pixels.
+
+    Parameters
+    ----------
+    image : str, path-like, PIL.Image.Image or array-like
+        A file path, an http(s) URL, a Pillow image, or an array of shape
+        (H, W) or (H, W, C) with C in 1..4: uint8, uint16, or float in [0, 1].
+
+    Returns
+    -------
+    image : LoadedImage
+        Pixels of shape (H, W, C), uint8; ``path`` and ``file_bytes`` for a
+        file, ``file_bytes`` for a URL.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an array of another dtype or range, with the conversion to use.
+    compress.CompressError
+        For a file or URL that cannot be read.
+    """
+    if isinstance(image, Image.Image):
+        return from_pillow(image)
+    if isinstance(image, str) and is_url(image):
+        body, content_type = fetch_url(image)
+        return decode_image(body, image, content_type=content_type)
+    if isinstance(image, (str, os.PathLike)):
+        return load_image(Path(image))
+    pixels = to_uint8(image)
+    return LoadedImage(pixels if pixels.ndim == 3 else pixels[:, :, None])
+
+
+def to_uint8(image) -> np.ndarray:
+    """Convert an array of uint8, uint16 or float in [0, 1] to uint8 exactly.
+
+    Parameters
+    ----------
+    image : array-like
+        Pixel values.
+
+    Returns
+    -------
+    pixels : ndarray, uint8
+        The same shape.
+
+    Raises
+    ------
+    TypeError
+        For a dtype other than unsigned or float (the message says how to
+        convert).
+    ValueError
+        For floats outside [0, 1], or NaN.
+    """
+    array = np.asarray(image)
+    kind = array.dtype.kind
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == np.uint16:
+        return ((array.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    if kind == "f":
+        low, high = (float(array.min()), float(array.max())) if array.size else (0, 0)
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise ValueError("image has NaN or infinite values; replace them first, "
+                             "e.g. np.nan_to_num(x, nan=0.0).")
+        if low < 0.0 or high > 1.0:
+            fix = ("np.round(x).astype(np.uint8)" if low >= 0.0 and high <= 255.0
+                   else "(x - x.min()) / (x.max() - x.min())")
+            raise ValueError(f"float image values must be in [0, 1] (as plt.imread "
+                             f"gives), got [{low:g}, {high:g}]; pass {fix}.")
+        return np.round(array * 255.0).astype(np.uint8)
+    if kind in "iub" and array.size and 0 <= array.min() and array.max() <= 255:
+        raise TypeError(f"image must be uint8, uint16 or float in [0, 1], got "
+                        f"{array.dtype} with values in 0..255; pass "
+                        "x.astype(np.uint8).")
+    raise TypeError(f"image must be uint8, uint16 or float in [0, 1], got "
+                    f"{array.dtype}; scale it into one of these, e.g. "
+                    "(x - x.min()) / (x.max() - x.min()) for floats in [0, 1].")

@@ -1,0 +1,108 @@
+"""The notebook display of a :class:`~compress.quantization.result.QuantizeResult`.
+
+Original and compressed image side by side (PNG data URIs, downscaled so a
+large photo costs tens of kilobytes, not megabytes), the palette as swatches,
+and the numbers of the ``repr``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import numpy as np
+from PIL import Image
+
+from ..io.png import encode_palette_png, encode_png
+
+# Longest side of each image drawn in the notebook: American Gothic's display
+# is then ~60 kB of HTML instead of megabytes.
+DISPLAY_PIXELS = 320
+JPEG_QUALITY = 85  # the original only, as a preview; the compressed image is PNG
+MAX_SWATCHES = 256  # every palette entry up to the PNG palette's size
+
+
+def _thumbnail(pixels: np.ndarray) -> np.ndarray:
+    """Every n-th row and column, so the longest side is at most DISPLAY_PIXELS.
+
+    Sampling, not averaging: the compressed image keeps only its palette's
+    colours, so what is shown is what the file holds.
+    """
+    step = max(1, -(-max(pixels.shape[:2]) // DISPLAY_PIXELS))  # ceil
+    return np.ascontiguousarray(pixels[::step, ::step])  # (h, w[, C])
+
+
+def _data_uri(pixels: np.ndarray, palette: np.ndarray | None = None) -> str:
+    """Return a data URI of a downscaled image.
+
+    ``pixels`` (H, W, C) uint8 becomes a JPEG when opaque, else a PNG;
+    with ``palette``, ``pixels`` is an (H, W) index map and becomes the
+    palette PNG the file holds (a few kB).
+    """
+    small = _thumbnail(pixels)
+    if palette is not None and palette.shape[0] <= MAX_SWATCHES:
+        kind, data = "png", encode_palette_png(small, palette)
+    elif palette is not None:
+        kind, data = "png", encode_png(palette[small])
+    elif small.shape[2] in (1, 3):  # a photo: JPEG is ~5x smaller than PNG here
+        buf = io.BytesIO()
+        Image.fromarray(small[:, :, 0] if small.shape[2] == 1 else small).save(
+            buf, format="JPEG", quality=JPEG_QUALITY)
+        kind, data = "jpeg", buf.getvalue()
+    else:
+        kind, data = "png", encode_png(small)
+    return f"data:image/{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _img(uri: str, caption: str) -> str:
+    """Return a captioned <img> of a data URI."""
+    return (f'<figure style="margin:0 8px 0 0"><img src="{uri}" '
+            f'style="image-rendering:pixelated;max-width:{DISPLAY_PIXELS}px"'
+            f' alt="{html.escape(caption)}"/><figcaption style="font-size:90%">'
+            f"{html.escape(caption)}</figcaption></figure>")
+
+
+def _swatch(entry: np.ndarray) -> str:
+    """One palette entry as a small coloured square, its value as the tooltip."""
+    values = [int(v) for v in entry]
+    if len(values) in (1, 2):  # grey (+ alpha)
+        values = [values[0]] * 3 + values[1:]
+    colour = (f"rgba({values[0]},{values[1]},{values[2]},{values[3] / 255:.3g})"
+              if len(values) == 4 else f"rgb({values[0]},{values[1]},{values[2]})")
+    return (f'<span title="{tuple(int(v) for v in entry)}" style="display:'
+            f'inline-block;width:14px;height:14px;background:{colour};'
+            f'border:1px solid #888;margin:1px"></span>')
+
+
+def result_html(result) -> str:
+    """HTML showing ``result``: both images, the palette, the numbers.
+
+    Parameters
+    ----------
+    result : QuantizeResult
+
+    Returns
+    -------
+    html : str
+    """
+    height, width = result.index_map.shape
+    swatches = "".join(_swatch(entry) for entry in result.palette[:MAX_SWATCHES])
+    rows = [
+        ("k", f"{result.k}"),
+        ("size", f"{width} x {height}, {result.original.shape[2]} channel(s)"),
+        ("colours", f"{result.n_colors_in:,} → {result.n_colors_out:,}"),
+        ("PSNR", f"{result.psnr:.2f} dB"),
+        ("ΔE2000", f"mean {result.delta_e:.2f}, 95th percentile "
+                   f"{result.delta_e_p95:.2f}"),
+        ("fit", f"{int(result.fit.n_iter)} iterations, {result.fit_seconds:.2f} s, "
+                f"space {result.space}{', dithered' if result.dithered else ''}"),
+    ]
+    table = "".join(f"<tr><th style='text-align:left'>{name}</th><td>{value}</td></tr>"
+                    for name, value in rows)
+    return (f'<div><div style="display:flex;align-items:flex-start">'
+            f'{_img(_data_uri(result.original), "original")}'
+            f'{_img(_data_uri(result.index_map, result.palette), f"k = {result.k}")}'
+            "</div>"
+            f'<div style="max-width:{2 * DISPLAY_PIXELS}px">{swatches}</div>'
+            f"<table>{table}</table></div>")
