@@ -60,7 +60,7 @@ def test_notebook_runs(notebook, jupyter_path, tmp_path, monkeypatch):
                for o in cell.outputs]
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "Traceback" not in text
-    if notebook.name == "american_gothic.ipynb":
+    if notebook.name == "american-gothic.ipynb":
         assert "Offline" in text  # the fallback says so
         written = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
         assert len(written) == 7 + 4, written
