@@ -54,7 +54,7 @@ def _initial_centers(data, n_clusters, init, rng) -> np.ndarray:
             f"init has shape {centers.shape}, expected ({n_clusters}, "
             f"{data.shape[1]}) = (n_clusters, n_features)."
         )
-    return centers
+    return np.array(centers)  # writable, as the centres of every other init
 
 
 def _as_data(X, sample_weight):

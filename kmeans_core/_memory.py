@@ -34,8 +34,8 @@ class InMemory:
     """
 
     def __init__(self, X: np.ndarray, sample_weight: np.ndarray, w_exp: int = 0):
-        self.X = X
-        self.w = sample_weight
+        self.X = V.read_only(X)
+        self.w = V.kernel_weights(sample_weight)
         self.w_exp = w_exp
         self.center_dtype = center_dtype(X)
         self._labels = np.empty(0, dtype=np.int32)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _seeding_kernels as SK
+from . import _validation as V
 from ._config import center_dtype
 
 
@@ -28,6 +29,7 @@ def kmeans_plusplus_rows(
     -------
     rows : ndarray of shape (n_clusters,), int64
     """
+    X, sample_weight = V.read_only(X), V.kernel_weights(sample_weight)
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_clusters))
     first_u = rng.random()

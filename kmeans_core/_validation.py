@@ -116,7 +116,20 @@ def check_array(X, *, name: str = "X", dtype=None) -> np.ndarray:
             "(drop or impute the NaN/inf entries first)."
         )
     _check_magnitude(arr, max(-float(lo), float(hi)), name)
-    return arr
+    return read_only(arr)
+
+
+def read_only(arr: np.ndarray) -> np.ndarray:
+    """Return a read-only view of ``arr`` (no copy).
+
+    Numba compiles one machine-code version of a kernel per argument type, and
+    a read-only array is a different type from a writable one.  Data and
+    weights reach the kernels only through this view, so every kernel
+    compiles once per dtype instead of once per dtype and writability.
+    """
+    view = arr.view()
+    view.flags.writeable = False
+    return view
 
 
 def _check_magnitude(arr: np.ndarray, big: float, name: str) -> None:
@@ -194,21 +207,21 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
 
 
 def kernel_weights(w: np.ndarray) -> np.ndarray:
-    """Return the weights ``w`` as a view with a negative stride (one copy).
+    """Return the weights ``w`` as a read-only view with a negative stride.
 
     Numba compiles one machine-code version of a kernel per array layout:
     contiguous (``C``) or any other (``A``).  Unit weights are a stride-0
-    view, layout ``A``; storing real weights back to front and reading them
-    through a reversed view gives them layout ``A`` too, so every weighted
-    kernel compiles once instead of twice (half the first-run compile time of
-    the weighted kernels).  The kernels just read ``w[i]``; walking memory
+    view, layout ``A``; storing real weights back to front (one copy) and
+    reading them through a reversed view gives them layout ``A`` too, and both
+    are read-only (:func:`read_only`), so a kernel compiles once for weighted
+    and unweighted data.  The kernels just read ``w[i]``; walking memory
     backwards costs nothing measurable.
     """
     if w.strides[0] < 0 or (w.strides[0] == 0 and w.shape[0] > 1):
-        return w  # already reversed, or unit weights
+        return read_only(w)  # already reversed, or unit weights
     backwards = np.empty_like(w)
     backwards[::-1] = w
-    return backwards[::-1]
+    return read_only(backwards[::-1])
 
 
 def check_n_clusters(n_clusters, n_samples: int) -> int:

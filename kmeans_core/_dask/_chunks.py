@@ -53,7 +53,7 @@ def chunk_stats(x: np.ndarray, w: np.ndarray | None) -> dict:
     The moments use the chunk's own weight scale (variance does not depend
     on it); :meth:`DaskData.from_input` merges them in chunk order.
     """
-    x = np.ascontiguousarray(x)
+    x = V.read_only(np.ascontiguousarray(x))
     ww = np.ones(x.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
     out = {"lo": float(x.min()) if x.size else np.inf,
            "hi": float(x.max()) if x.size else -np.inf,
@@ -160,7 +160,7 @@ def finite(x: np.ndarray) -> np.ndarray:
     if x.size and not np.isfinite(x.min() + x.max()):
         raise ValueError("Input X contains NaN or infinity; k-means needs finite "
                          "values (drop or impute the NaN/inf entries first).")
-    return np.ascontiguousarray(x)
+    return V.read_only(np.ascontiguousarray(x))
 
 
 def chunk_labels(x: np.ndarray, w, centers: np.ndarray) -> tuple[np.ndarray, float]:

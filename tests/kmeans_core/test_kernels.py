@@ -14,6 +14,7 @@ from kmeans_core import _seeding_kernels as SK
 from kmeans_core._config import N_BLOCKS
 from kmeans_core._lloyd import lloyd
 from kmeans_core._memory import InMemory
+from kmeans_core._validation import kernel_weights, read_only
 
 DTYPES = [np.float32, np.float64]
 # (n_samples, n_features, n_clusters)
@@ -41,7 +42,7 @@ def make_data(n_samples, n_features, n_clusters, dtype, seed=0):
     X = rng.normal(size=(n_samples, n_features)).astype(dtype)
     centers = rng.normal(size=(n_clusters, n_features)).astype(dtype)
     w = rng.uniform(0.5, 2.0, size=n_samples)
-    return X, centers, w
+    return read_only(X), centers, kernel_weights(w)  # as the engine passes them
 
 
 def assert_labels_are_argmin(labels, X, centers):
@@ -81,7 +82,7 @@ def test_sq_dist(shape, dtype):
 
 def _assign(X, centers, w=None, labels=None):
     """Run the E-step kernel; return labels, per-block inertia and changes."""
-    w = np.ones(X.shape[0]) if w is None else w
+    w = kernel_weights(np.ones(X.shape[0])) if w is None else w
     labels = np.full(X.shape[0], -7, dtype=np.int32) if labels is None else labels
     inertia = np.full(N_BLOCKS, np.nan)
     changed = np.full(N_BLOCKS, -1, dtype=np.int64)
@@ -250,7 +251,8 @@ def test_block_boxes(shape, dtype):
 @pytest.mark.parametrize("shape", SHAPES + [(3000, 3, 5)], ids=SHAPE_IDS + ["3000x3"])
 def test_update_closest(shape, dtype):
     X, _, w = make_data(*shape, dtype)
-    X = np.ascontiguousarray(X[np.lexsort(X.T[::-1])])  # sorted rows: boxes prune
+    # Sorted rows: the block boxes prune.
+    X = read_only(np.ascontiguousarray(X[np.lexsort(X.T[::-1])]))
     rng = np.random.default_rng(2)
     rows = rng.integers(0, X.shape[0], size=6)
     lo, hi, closest, block_pot, block_max = _seed_state(X, w)
@@ -272,7 +274,7 @@ def test_update_closest(shape, dtype):
 @pytest.mark.parametrize("shape", SHAPES + [(3000, 3, 5)], ids=SHAPE_IDS + ["3000x3"])
 def test_candidate_potentials(shape, dtype):
     X, _, w = make_data(*shape, dtype)
-    X = np.ascontiguousarray(X[np.lexsort(X.T[::-1])])
+    X = read_only(np.ascontiguousarray(X[np.lexsort(X.T[::-1])]))
     rng = np.random.default_rng(3)
     lo, hi, closest, block_pot, block_max = _seed_state(X, w)
     chosen = rng.integers(0, X.shape[0], size=3)

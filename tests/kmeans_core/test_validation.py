@@ -295,7 +295,9 @@ def test_uint8_is_the_same_as_its_float64_conversion(dtype, algorithm):
 
 def test_pixel_dtypes_are_not_copied_and_unit_weights_cost_no_array():
     X = np.zeros((1000, 3), dtype=np.uint8)
-    assert check_array(X) is X
+    checked = check_array(X)
+    assert np.shares_memory(checked, X) and checked.base is X
+    assert not checked.flags.writeable and X.flags.writeable  # a read-only view
     w = check_sample_weight(None, 10**9)  # would be 8 GB as an array
     assert w.shape == (10**9,) and w.strides == (0,) and w[12345] == 1.0
 
@@ -315,3 +317,28 @@ def test_numeric_object_and_list_input_are_accepted():
         model = KMeans(n_clusters=2, random_state=0).fit(converted)
         np.testing.assert_array_equal(model.labels_, ref.labels_)
         assert model.cluster_centers_.dtype == np.float64
+
+
+def test_every_input_form_runs_the_same_compiled_kernels():
+    """Writable or read-only data, weighted or not, C-ordered or strided: the
+    kernels see one argument type per dtype, so nothing compiles twice."""
+    from kmeans_core import _hamerly, _kernels, _seeding_kernels
+
+    kernels = (_hamerly.assign_hamerly, _kernels.assign_labels,
+               _kernels.accumulate_blocks, _seeding_kernels.greedy_kmeanspp)
+    X = np.random.default_rng(0).random((300, 3))
+    kmeans(X, 4, random_state=0)
+    kmeans(X, 4, random_state=0, algorithm="lloyd")
+    def compiled_versions():
+        return [len(getattr(k, "dispatcher", k).signatures) for k in kernels]
+
+    compiled = compiled_versions()
+    frozen = X.copy()
+    frozen.flags.writeable = False
+    weights = np.random.default_rng(1).uniform(0.5, 2.0, 300)
+    for data, w in ((frozen, None), (X, weights), (np.asfortranarray(X), weights),
+                    (X, weights[::-1]), (frozen, np.ones(300))):
+        for algorithm in ("hamerly", "lloyd"):
+            kmeans(data, 4, sample_weight=w, random_state=0, algorithm=algorithm)
+    KMeans(4, random_state=0).fit(X).predict(frozen)
+    assert compiled_versions() == compiled
