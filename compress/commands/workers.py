@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import socket
 from collections.abc import Callable, Iterator, Sequence
 
 from ..errors import CompressError
@@ -28,19 +29,44 @@ def connect(address: str):
     Raises
     ------
     CompressError
-        When Dask's distributed scheduler is not installed, or the scheduler
-        does not answer within 10 s.
+        When Dask's distributed scheduler is not installed, nothing listens
+        at ``address`` (said at once), or the scheduler does not answer
+        within 10 s.
     """
     try:
         from distributed import Client
     except ImportError:
         raise CompressError("--scheduler needs Dask's distributed scheduler: "
                             "pip install -e '.[dask]'.") from None
+    if _refused(address):
+        raise CompressError(f"cannot connect to the Dask scheduler at {address}: "
+                            "connection refused; is the scheduler running?")
     try:
         return Client(address, timeout=10)
     except (OSError, TimeoutError, ValueError) as e:
         raise CompressError(f"cannot connect to the Dask scheduler at {address}: "
                             f"{e}") from None
+
+
+def _refused(address: str) -> bool:
+    """Whether the host refuses a TCP connection on the scheduler's port.
+
+    A refusal comes back at once, where Dask's client would retry for its
+    whole timeout.  Addresses without a host and port are left to Dask.
+    """
+    from distributed.comm.addressing import get_address_host_port
+
+    try:
+        host, port = get_address_host_port(address)
+    except ValueError:
+        return False
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except ConnectionRefusedError:
+        return True
+    except OSError:  # unreachable, a timeout, an unknown host: Dask says which
+        return False
+    return False
 
 
 def _init_worker(numba_threads: int) -> None:

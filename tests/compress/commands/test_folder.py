@@ -137,6 +137,7 @@ def test_on_a_dask_cluster(photos, tmp_path):
     proc = run_cli(photos, 7, "--force", "--scheduler", "tcp://127.0.0.1:1",
                    cwd=tmp_path, check_rc=1)
     assert "cannot connect to the Dask scheduler" in proc.stderr
+    assert "connection refused" in proc.stderr  # at once, not after a 10 s retry
     assert proc.stderr.count("\n") == 1
 
 
