@@ -1,7 +1,7 @@
 """kmeans_core on Dask arrays: the same fit as in memory, on a local cluster.
 
-A ``LocalCluster`` of 1 and then 2 worker processes (one thread each, on
-127.0.0.1, no dashboard) is started by a module fixture.  From the same
+A ``LocalCluster`` of 2 worker processes, and of 1 in the slow suite (one
+thread each, on 127.0.0.1, no dashboard) is started by a module fixture.  From the same
 explicit initial centres the Dask fit must equal the in-memory fit (labels
 identical, centres to 1e-12 relative, same iterations) for several chunkings,
 and be bitwise the fit computed in this process by Dask's synchronous
@@ -22,7 +22,8 @@ dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=["1worker", "2workers"])
+@pytest.fixture(scope="module", ids=["1worker", "2workers"],
+                params=[pytest.param(1, marks=pytest.mark.slow), 2])
 def client(request):
     cluster = distributed.LocalCluster(
         n_workers=request.param, threads_per_worker=1, processes=True,
