@@ -12,7 +12,9 @@ assignment and how many labels changed.  The in-memory data
   then the cluster sums (:func:`_kernels.accumulate_blocks`).
 * ``"hamerly"``: the same labels, skipping samples whose bounds prove their
   label cannot change, and the sums in the same pass
-  (:mod:`kmeans_core._hamerly`).  Bitwise the same result.
+  (:mod:`kmeans_core._hamerly`).  Bitwise the same result.  On integer data
+  and weights the sums are kept in int64 between iterations and only the
+  samples that change label touch them (:mod:`kmeans_core._exact_sums`).
 * ``"blas"``: for many features, distances from matrix products
   (:mod:`kmeans_core._blas`).  Same clustering up to rounding, not bitwise.
 """
