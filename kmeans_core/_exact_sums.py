@@ -35,25 +35,26 @@ def integer_weights(X: np.ndarray, sample_weight: np.ndarray,
     """Return ``c_i = w_i 2^-w_exp`` as int64 when the sums can be kept exactly.
 
     ``None`` (use the float path) unless ``X`` is uint8 or uint16, every
-    ``c_i`` is an integer, and ``sum_i c_i max(x) <= 2^53``.  Unit weights
-    stay a stride-0 view.
+    ``c_i`` is an integer, and ``sum_i c_i max(x) <= 2^53`` with ``max(x)``
+    the dtype's largest value (no pass over ``X``).  Unit weights stay a
+    stride-0 view, as :func:`kmeans_core._validation.kernel_weights` lays
+    weights out.
     """
     if X.dtype not in (np.uint8, np.uint16) or X.shape[0] == 0:
         return None
-    counts = np.ldexp(sample_weight, -w_exp)  # exact: only the exponent changes
-    if sample_weight.strides[0] == 0:
-        c = np.broadcast_to(np.int64(counts[0]), counts.shape)
-        ok = counts[0] == np.floor(counts[0])
+    n_samples = X.shape[0]
+    if sample_weight.strides[0] == 0:  # one weight for all: no n_samples array
+        c0 = float(np.ldexp(sample_weight[0], -w_exp))
+        exact, total = c0.is_integer(), c0 * n_samples
+        c = np.broadcast_to(np.int64(c0), (n_samples,))
     else:
-        ok = bool((counts == np.floor(counts)).all())
-        c = counts.astype(np.int64)
+        counts = np.ldexp(sample_weight, -w_exp)  # exact: only the exponent changes
+        exact, total = bool((counts == np.floor(counts)).all()), float(counts.sum())
+        c = np.empty(n_samples, dtype=np.int64)[::-1]  # kernel_weights' layout
+        c[:] = counts
     # The float total is within n eps of the exact one: the factor 2 covers it.
-    if not ok or 2.0 * float(counts.sum()) * float(X.max()) > EXACT_LIMIT:
+    if not exact or 2.0 * total * np.iinfo(X.dtype).max > EXACT_LIMIT:
         return None
-    if c.strides[0] != 0:
-        backwards = np.empty_like(c)  # the layout of kernel_weights
-        backwards[::-1] = c
-        c = backwards[::-1]
     return c
 
 
