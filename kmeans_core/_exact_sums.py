@@ -18,6 +18,11 @@ it exactly; the float sums equal ``S_j 2^w_exp`` exactly, and the one division
 ``c_j = S_j / W_j`` then gives the same bits.  :func:`integer_weights`
 refuses data beyond that bound (the float path runs instead), which no image
 reaches: 2^53 / 65535 is 1.4e11 pixels of uint16.
+
+What it buys (American Gothic, k = 20, alternating fits in one process on a
+shared 2-core host): 0.87-0.90x the fit time on the 966,600 uint8 pixels,
+0.90-0.98x on the 114,571 weighted uint8 colours, where the Hamerly searches
+dominate; bitwise the same fit.
 """
 
 from __future__ import annotations
