@@ -27,6 +27,8 @@ dominate; bitwise the same fit.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from ._config import N_BLOCKS, jit
@@ -155,8 +157,7 @@ class IntegerSums:
 
     def copy(self) -> IntegerSums:
         """Copy, so that the sums can change without changing these."""
-        other = object.__new__(IntegerSums)
-        other.__dict__.update(self.__dict__)
+        other = copy.copy(self)
         other.sums, other.weights = self.sums.copy(), self.weights.copy()
         other.block_moves = np.zeros_like(self.block_moves)
         other.block_weights = np.zeros_like(self.block_weights)

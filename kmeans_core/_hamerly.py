@@ -229,9 +229,9 @@ def assign_hamerly_moves(
 
         S_a -= w_i x_i,   S_a' += w_i x_i,   W_a -= w_i,   W_a' += w_i
 
-    (Hamerly 2010, Algorithm 2 keeps its sums ``c'`` and counts ``q`` this
-    way; exact here because every term is an integer, see
-    :mod:`kmeans_core._exact_sums`).  On the first pass
+    (Hamerly 2010, sec. 3 keeps its sums ``c'(j)`` and counts ``q(j)`` this
+    way, updated only for points that change cluster; exact here because
+    every term is an integer, see :mod:`kmeans_core._exact_sums`).  On the first pass
     every label is -1, so every sample is added: the sums start from zero.
     """
     n_samples = X.shape[0]
