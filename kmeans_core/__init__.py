@@ -55,7 +55,9 @@ twenty lines for one iteration (``lloyd_step``): read that first.  Then:
    ``_validation.py``.
 6. Speed, once the above is clear: ``_hamerly.py`` (``assign_hamerly``: the
    same labels with most distances skipped by the triangle inequality, the
-   E-step and the sums fused in one pass), ``_blas.py``
+   E-step and the sums fused in one pass; on uint8/uint16 data with integer
+   weights, ``assign_hamerly_moves`` instead patches exact int64 sums kept
+   by ``_exact_sums.py`` for the samples whose label changed), ``_blas.py``
    (``nearest_from_products``: distances from matrix products for many
    features) and ``_assign.py`` (``make_assigner``: which E-step runs).
    Dask arrays: the ``kmeans_core._dask`` package fits each chunk with ``InMemory`` in

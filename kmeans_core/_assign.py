@@ -12,7 +12,9 @@ assignment and how many labels changed.  The in-memory data
   then the cluster sums (:func:`_kernels.accumulate_blocks`).
 * ``"hamerly"``: the same labels, skipping samples whose bounds prove their
   label cannot change, and the sums in the same pass
-  (:mod:`kmeans_core._hamerly`).  Bitwise the same result.
+  (:mod:`kmeans_core._hamerly`).  Bitwise the same result.  On integer data
+  and weights the sums are kept in int64 between iterations and only the
+  samples that change label touch them (:mod:`kmeans_core._exact_sums`).
 * ``"blas"``: for many features, distances from matrix products
   (:mod:`kmeans_core._blas`).  Same clustering up to rounding, not bitwise.
 """
@@ -27,6 +29,7 @@ from . import _hamerly as H
 from . import _kernels as K
 from ._blas import BlasAssign
 from ._config import N_BLOCKS
+from ._exact_sums import IntegerSums
 
 
 @dataclass
@@ -50,13 +53,18 @@ class BlockBuffers:
 
 
 def make_assigner(
-    algorithm: str, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int
+    algorithm: str, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int,
+    exact: IntegerSums | None = None,
 ):
-    """Build the E-step callable for ``algorithm`` on data ``X``."""
+    """Build the E-step callable for ``algorithm`` on data ``X``.
+
+    ``exact``: integer sums for ``"hamerly"`` to keep instead of filling the
+    blocks' float sums (see :mod:`kmeans_core._exact_sums`).
+    """
     if algorithm == "lloyd":
         return LloydAssign(X, sample_weight)
     if algorithm == "hamerly":
-        return HamerlyAssign(X, sample_weight, n_clusters)
+        return HamerlyAssign(X, sample_weight, n_clusters, exact)
     if algorithm == "blas":
         return BlasAssign(X, sample_weight, n_clusters)
     raise ValueError(f"unknown assignment algorithm {algorithm!r}")
@@ -80,11 +88,16 @@ class HamerlyAssign:
 
     What it buys: 11.1 -> 7.0 ms per iteration on American Gothic's 966,600
     pixels, k = 20, bitwise the same fit (``bench/RESULTS_engine.md``).
+    With ``exact`` (integer data and weights) only the samples whose label
+    changed touch the sums, which ``exact`` keeps; ``blocks.sums`` and
+    ``blocks.weights`` are then not written.
     """
 
-    def __init__(self, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int):
+    def __init__(self, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int,
+                 exact: IntegerSums | None = None):
         self.X = X
         self.w = sample_weight
+        self.exact = exact
         self.lower = np.zeros(X.shape[0])  # (n_samples,) l_i
         self.s = np.empty(n_clusters)  # (n_clusters,) s_j
         self.cc = np.empty((n_clusters, n_clusters))  # centre-to-centre distances
@@ -93,6 +106,15 @@ class HamerlyAssign:
     def __call__(self, centers, center_shift, first, labels, blocks):
         H.center_distances(centers, self.cc, self.s)
         order = np.argsort(self.cc, axis=1)  # (k, k), row j: by ||c - c_j||
+        exact = self.exact
+        if exact is not None:
+            H.assign_hamerly_moves(
+                self.X, centers, self.s, self.cc, order, center_shift, first,
+                self.rel, self.abs, self.w, exact.c, labels, self.lower,
+                exact.block_moves, exact.block_weights, blocks.inertia,
+                blocks.changed,
+            )
+            return
         H.assign_hamerly(
             self.X, centers, self.s, self.cc, order, center_shift, first, self.rel,
             self.abs, self.w, labels, self.lower,

@@ -30,7 +30,9 @@ centre (ties to the lower sample index), among those that do not sit on their
 centre (within 64 ulps of their norm) and whose cluster keeps at least one
 other sample.  The cluster sums are then recomputed with the moved samples in
 their new clusters (not patched by subtraction, whose rounding residue divided
-by itself once put a centre far outside the data).  When no such sample is
+by itself once put a centre far outside the data; on integer data with
+integer weights, whose sums Hamerly keeps in int64, the patch is exact and is
+what :meth:`kmeans_core._memory.InMemory.resum` does).  When no such sample is
 left, the data has fewer distinct points than clusters, and the empty cluster
 copies the sums of the first cluster (by index) that has samples.  An
 iteration that relocated a cluster never counts as converged by unchanged

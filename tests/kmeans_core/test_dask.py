@@ -138,6 +138,22 @@ def test_uint8_pixels_and_float32(client):
     np.testing.assert_allclose(fit32.centers, mem32.centers, rtol=2**-22)
 
 
+def test_uint8_integer_weights_relocated_bitwise_as_in_memory(client):
+    """Each chunk keeps exact int64 sums (Hamerly); integer sums below 2^53 are
+    exact in float64 too, so even the chunks' merged centres are bitwise."""
+    rng = np.random.default_rng(5)
+    pixels = load_sample_image("china.jpg")[::6, ::6].reshape(-1, 3)  # uint8
+    counts = rng.integers(0, 20, pixels.shape[0])
+    init = pixels[rng.choice(pixels.shape[0], 12, replace=False)].astype(np.float64)
+    init[-1] = [-500.0, -500.0, -500.0]  # far from every sample: relocated
+    mem = kmeans(pixels, 12, sample_weight=counts, init=init, algorithm="lloyd")
+    fit = kmeans(da.from_array(pixels, chunks=(1500, 3)), 12,
+                 sample_weight=da.from_array(counts, chunks=1500), init=init)
+    _assert_same_fit(fit, mem)
+    assert fit.centers.tobytes() == mem.centers.tobytes()
+    assert np.abs(fit.centers).max() <= 255  # the far centre took a sample
+
+
 def test_kmeans_parallel_init_finds_every_blob(client):
     X, y = make_blobs(20_000, 3, centers=12, cluster_std=0.3, center_box=(-50, 50),
                       random_state=5)

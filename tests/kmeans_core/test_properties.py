@@ -359,11 +359,16 @@ THREAD_SCRIPT = textwrap.dedent(
         "small": rng.normal(size=(50, 2)),
     }
     weights = rng.uniform(0.1, 3.0, size=10000)
+    # Integer data and weights: Hamerly's exact int64 sums.
+    cases["u8"] = np.clip(big * 20 + 40, 0, 255).astype(np.uint8)
+    cases["u16"] = np.clip(big * 5000 + 9000, 0, 65535).astype(np.uint16)
+    counts = rng.integers(0, 30, size=10000)
     print("threads", numba.get_num_threads())
     warnings.simplefilter("ignore")
     for name, X in cases.items():
         for algorithm in ("lloyd", "auto"):
-            for w in (None, weights[: X.shape[0]]):
+            w_all = counts if X.dtype.kind == "u" else weights
+            for w in (None, w_all[: X.shape[0]]):
                 r = kmeans_core.kmeans(
                     X, 12 if X.shape[0] > 50 else 4, sample_weight=w, n_init=2,
                     random_state=1, algorithm=algorithm,
@@ -393,7 +398,7 @@ def run_with_threads(n_threads):
 
 def test_thread_count_does_not_change_any_bit():
     one, two = run_with_threads(1), run_with_threads(2)
-    assert len(one) == 4 * 5
+    assert len(one) == 6 * 5
     assert one == two
 
 
