@@ -82,16 +82,14 @@ def _remap(
             cost = _sq_error(pixels, palette, y, x, j)
             limit = cost + slack
             choice = j
-            if x > 0 and out[y, x - 1] != j:
-                a = out[y, x - 1]
-                cost_a = _sq_error(pixels, palette, y, x, a)
-                if cost_a <= limit:
-                    choice, cost = a, cost_a
-            if choice == j and y > 0 and out[y - 1, x] != j:
-                b = out[y - 1, x]
-                cost_b = _sq_error(pixels, palette, y, x, b)
-                if cost_b <= limit:
-                    choice, cost = b, cost_b
+            if x > 0 and out[y, x - 1] == j:
+                pass  # the run goes on at no cost
+            elif x > 0 and _sq_error(pixels, palette, y, x, out[y, x - 1]) <= limit:
+                choice = out[y, x - 1]
+            elif y > 0 and _sq_error(pixels, palette, y, x, out[y - 1, x]) <= limit:
+                choice = out[y - 1, x]
+            if choice != j:
+                cost = _sq_error(pixels, palette, y, x, choice)
             out[y, x] = choice
             sse += cost
         row_sse[y] = sse
