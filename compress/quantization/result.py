@@ -123,7 +123,7 @@ class QuantizeResult:
         optimize : bool, default=False
             The command line's ``--optimize``: the smallest PNG (oxipng; needs
             ``pip install "kmeans-compress[optimize]"``) of
-            :meth:`for_smaller_png`'s image, up to 0.15 dB below this one's
+            :meth:`for_smaller_png`'s image, up to 0.1 dB below this one's
             PSNR; that result's ``psnr`` and ``delta_e`` describe the file.
 
         Returns
@@ -140,7 +140,7 @@ class QuantizeResult:
         """Remap the index map so that the PNG is smaller (``--optimize``).
 
         Pixels take a neighbour's palette entry where that costs little error
-        (:mod:`compress.quantization.remap`), giving up at most 0.15 dB of PSNR
+        (:mod:`compress.quantization.remap`), giving up at most 0.1 dB of PSNR
         and never going below ``min_psnr``.
 
         Returns
