@@ -125,7 +125,7 @@ def _add_compress_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(output_format="auto")
     p.add_argument("--optimize", action="store_true",
                    help="smallest PNGs: <= 0.1 dB of PSNR for longer runs, then "
-                        "oxipng; 14-26%% fewer bytes for 0.3-0.8 s a megapixel "
+                        "oxipng; 12-25%% fewer bytes for about 1 s a megapixel "
                         "(pip install 'kmeans-compress[optimize]')")
     p.add_argument("--sheet", type=Path, metavar="FILE",
                    help="contact sheet file (default: IMAGE-sheet.png when "
