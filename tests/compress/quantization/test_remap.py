@@ -111,3 +111,17 @@ def test_cli_optimize_reports_the_written_file(tmp_path):
     assert f"PSNR {psnr(pixels, written):.2f} dB" in proc.stdout + proc.stderr
     lib = quantize(pixels, 32).to_png(optimize=True)
     assert lib == (tmp_path / "small.png").read_bytes()
+
+
+@pytest.mark.parametrize("channels", [1, 4])
+def test_grey_and_alpha_images_decode_to_the_reported_image(channels):
+    pytest.importorskip("oxipng")
+    rgb = photo_like(40, 50, seed=9)
+    pixels = rgb[:, :, :1] if channels == 1 else np.dstack([rgb, rgb[:, :, :1]])
+    result = quantize(pixels, 12)
+    small = result.for_smaller_png()
+    mode = "L" if channels == 1 else "RGBA"
+    written = np.asarray(Image.open(io.BytesIO(result.to_png(optimize=True)))
+                         .convert(mode)).reshape(small.original.shape)
+    assert np.array_equal(written, small.palette[small.index_map])
+    assert small.mse == mse(small.original, written)
