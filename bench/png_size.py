@@ -4,8 +4,11 @@
 [--out FILE.md]`` quantizes each image once per k (``compress.quantize``,
 defaults) and encodes the same palette and index map many ways, one run each:
 
-* **default** and **--optimize**: :func:`compress.io.png.encode_palette_png`
-  (Pillow at zlib level 7 for 8-bit palettes), and with ``optimize=True``;
+* **default**: :func:`compress.io.png.encode_palette_png` (Pillow at zlib
+  level 7 for 8-bit palettes);
+* **--optimize**: ``QuantizeResult.to_png(optimize=True)``, the rate-aware
+  remap (:mod:`compress.quantization.remap`) then oxipng; the remap at other
+  PSNR loss bounds, with zopfli inside oxipng, and oxipng without the remap;
 * **Pillow level L**: Pillow's writer at zlib levels 1, 3, 6, 9;
 * **filter F + deflater**: a plain PNG writer (``compress.io.png_stream`` chunks)
   with every row filtered by one PNG filter (none, Sub, Up, Average, Paeth,
@@ -18,9 +21,9 @@ defaults) and encodes the same palette and index map many ways, one run each:
 * **zopfli**: ``zopfli.png.optimize`` on the default bytes (slow);
 * **pngquant --nofs K** on a lossless copy of the image, whole process.
 
-Each row has bytes, ratio to pngquant's bytes and seconds; the PSNR of our
-image and of pngquant's closes each table.  Every encoding is decoded and
-checked against the index map's pixels.  About 5 minutes on a quiet 2-core
+Each row has bytes, ratio to pngquant's bytes, the PSNR of the written
+image and seconds.  Every encoding is decoded and checked against the index
+map it was written from.  About 5 minutes on a quiet 2-core
 machine with every image and both k; the host may be shared, so read the
 seconds as ratios within one table.
 """
@@ -42,11 +45,12 @@ import numpy as np
 from PIL import Image
 
 from compress import quantize
-from compress.io.png import encode_palette_png
+from compress.io.png import OXIPNG_FILTERS, OXIPNG_LEVEL, encode_palette_png
 from compress.io.png_stream import PNG_SIGNATURE, chunk, filter_rows
 from compress.quantization.colour import from_fit
 from compress.quantization.metrics import psnr
-from compress.quantization.quantizer import luminance_order
+from compress.quantization.palette import luminance_order
+from compress.quantization.remap import MAX_PSNR_LOSS_DB, remap_index_map
 
 from . import images
 
@@ -157,16 +161,47 @@ def _pillow(index_map, palette, level):
     return buf.getvalue()
 
 
+def _remapped(result, loss_db: float) -> np.ndarray:
+    """The index map remapped with a PSNR loss bound of ``loss_db``."""
+    return remap_index_map(result.original, result.palette, result.index_map,
+                           result.mse * 10 ** (loss_db / 10), result.mse)
+
+
+def remap_ways(result) -> list[tuple[str, Callable, Callable]]:
+    """(name, encode, index map) of the lossy ways: remap, then oxipng."""
+    import oxipng
+
+    ix, pal = result.index_map, result.palette
+    ways = [("--optimize: QuantizeResult.to_png(optimize=True) "
+             f"(remap <= {MAX_PSNR_LOSS_DB} dB + oxipng)",
+             lambda: result.to_png(optimize=True),
+             lambda: result.for_smaller_png().index_map)]
+    for loss in (0.0, 0.15, 0.2, 0.25):
+        ways.append((f"remap <= {loss} dB + oxipng as --optimize",
+                     lambda lo=loss: encode_palette_png(_remapped(result, lo), pal,
+                                                        optimize=True),
+                     lambda lo=loss: _remapped(result, lo)))
+    zop = {"level": OXIPNG_LEVEL, "deflate": oxipng.Deflaters.zopfli(15)}
+    for name in OXIPNG_FILTERS:
+        f = getattr(oxipng.RowFilter, name)
+        ways.append((f"remap <= {MAX_PSNR_LOSS_DB} dB + oxipng level {OXIPNG_LEVEL}, "
+                     f"filter {name}, zopfli 15",
+                     lambda f=f: oxipng.optimize_from_memory(encode_palette_png(
+                         result.for_smaller_png().index_map, pal), filter=[f], **zop),
+                     lambda: result.for_smaller_png().index_map))
+    ways.append(("oxipng as --optimize, no remap", lambda: encode_palette_png(
+        ix, pal, optimize=True), lambda: ix))
+    return ways
+
+
 def encodings(result, quick: bool) -> list[tuple[str, Callable[[], bytes]]]:
-    """(name, encode) for every way tried, on ``result``'s palette and indices."""
+    """(name, encode) for every lossless way, on ``result``'s palette and indices."""
     import oxipng
 
     ix, pal = result.index_map, result.palette
     today = encode_palette_png(ix, pal)
     ways = [("default: compress.io.png.encode_palette_png",
-             lambda: encode_palette_png(ix, pal)),
-            ("--optimize: encode_palette_png(..., optimize=True)",
-             lambda: encode_palette_png(ix, pal, optimize=True))]
+             lambda: encode_palette_png(ix, pal))]
     ways += [(f"Pillow level {lv}", lambda lv=lv: _pillow(ix, pal, lv))
              for lv in (1, 3, 6, 9)]
     for kind in ("none", "sub", "up", "average", "paeth", "minsum"):
@@ -216,22 +251,31 @@ def run_case(case, k: int, workdir: Path, quick: bool) -> list[str]:
     result = quantize(case.pixels, k)
     expected = result.palette[result.index_map]  # (H, W, 3)
     pq = _pngquant(case, k, workdir)
+    ours = psnr(case.pixels, expected)
+    optimized = result.for_smaller_png().psnr
     lines = [f"### {case.name}, k = {k}", "",
-             "| encoding | bytes | x pngquant | seconds |", "|---|---:|---:|---:|"]
-    for name, encode in encodings(result, quick):
+             "| encoding | bytes | x pngquant | PSNR dB | seconds |",
+             "|---|---:|---:|---:|---:|"]
+    ways = [(name, encode, lambda: result.index_map)
+            for name, encode in encodings(result, quick)] + remap_ways(result)
+    for name, encode, index_map in ways:
         png, seconds = _timed(encode)
-        if not np.array_equal(_decoded(png), expected):
+        image = result.palette[index_map()]  # (H, W, 3)
+        if not np.array_equal(_decoded(png), image):
             raise AssertionError(f"{name}: the PNG does not decode to the image")
         ratio = f"{len(png) / pq[0]:.3f}" if pq else "-"
-        lines.append(f"| {name} | {len(png):,} | {ratio} | {seconds:.3f} |")
+        value = psnr(case.pixels, image)
+        lines.append(f"| {name} | {len(png):,} | {ratio} | {value:.2f} | "
+                     f"{seconds:.3f} |")
         print(lines[-1], file=sys.stderr, flush=True)
-    ours = psnr(case.pixels, expected)
     if pq:
         lines.append(f"| `pngquant --nofs {k}` (process) | {pq[0]:,} | 1.000 | "
-                     f"{pq[1]:.3f} |")
-        lines += ["", f"PSNR: ours {ours:.2f} dB, pngquant {pq[2]:.2f} dB.", ""]
+                     f"{pq[2]:.2f} | {pq[1]:.3f} |")
+        lines += ["", f"PSNR: ours {ours:.2f} dB (--optimize {optimized:.2f} dB), "
+                  f"pngquant {pq[2]:.2f} dB.", ""]
     else:
-        lines += ["", f"PSNR: ours {ours:.2f} dB; pngquant not installed.", ""]
+        lines += ["", f"PSNR: ours {ours:.2f} dB (--optimize {optimized:.2f} dB); "
+                  "pngquant not installed.", ""]
     return lines
 
 

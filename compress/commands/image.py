@@ -103,6 +103,8 @@ def _fit_all(image: LoadedImage, prepared: FitInput, ks: list[int], req: Request
     for i in range(len(ks)):
         progress.update(i, f"k={ks[i]}")
         q = next(results)
+        if req.optimize:  # what is reported is what is written
+            q = q.for_smaller_png(req.min_psnr)
         png, bits, as_palette = submit_png(encoder, q.palette, q.index_map,
                                            req.output_format, req.optimize)
         panel = None

@@ -5,7 +5,9 @@
 off the main thread: zlib releases the GIL, so while the main thread fits the
 next k (or draws a figure) the previous k's PNG is compressed on the other core:
 measured 2.2 -> 1.7 s for the exercise's 7 k with ``--elbow``.  With
-``optimize``, :func:`optimize_png` recompresses the file with oxipng.
+``optimize``, :func:`optimize_png` recompresses the file with oxipng (the
+command line's ``--optimize`` first remaps the index map for longer runs:
+:mod:`compress.quantization.remap`).
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ from compress import quantize
 from compress.commands.request import Request, check_request
 from compress.errors import CompressError
 from compress.io.png import encode_palette_png, encode_png
+from compress.quantization.metrics import psnr
+from compress.quantization.remap import MAX_PSNR_LOSS_DB
 
 
 def _pixels(png: bytes) -> np.ndarray:
@@ -52,12 +54,14 @@ def test_cli_refuses_optimize_before_fitting_without_pyoxipng(monkeypatch):
         check_request(Request("compress", "x.png", ks=[4], optimize=True))
 
 
-def test_cli_optimize_writes_the_same_image_smaller(tmp_path):
+def test_cli_optimize_writes_a_smaller_file_within_the_psnr_bound(tmp_path):
     pytest.importorskip("oxipng")
     Image.fromarray(photo_like(90, 120, seed=5)).save(tmp_path / "in.png")
     run_cli("in.png", 32, "-o", "plain.png", "-q", cwd=tmp_path, check_rc=0)
     run_cli("in.png", 32, "-o", "small.png", "-q", "--optimize", cwd=tmp_path,
             check_rc=0)
     plain, small = ((tmp_path / f).read_bytes() for f in ("plain.png", "small.png"))
-    assert len(small) < len(plain)
-    assert np.array_equal(_pixels(small), _pixels(plain))
+    assert len(small) < len(plain)  # the pixels differ: see test_remap.py
+    source = _pixels((tmp_path / "in.png").read_bytes())
+    loss = psnr(source, _pixels(plain)) - psnr(source, _pixels(small))
+    assert loss <= MAX_PSNR_LOSS_DB
