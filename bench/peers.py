@@ -70,6 +70,7 @@ class ImageData:
         self.pixels = case.pixels.reshape(-1, 3)  # (n_pixels, 3) uint8
         self.X = self.pixels / 255.0  # (n_pixels, 3) float64
         colors, counts, inverse = color_histogram(self.pixels)
+        self.hist_colors = colors  # (n_colors, 3) uint8
         self.hist_X = colors / 255.0  # (n_colors, 3) float64
         self.counts = counts
         self.inverse = inverse
@@ -133,41 +134,40 @@ def sklearn_histogram(d: ImageData, k: int, plan: Plan) -> Row:
                timing, float(km.inertia_), d.quality(recon), n_iter=int(km.n_iter_))
 
 
+def _ours_8bit(d: ImageData, k: int, X8: np.ndarray, weights=None):
+    """Fit the 8-bit values as ``compress`` does in RGB (exact integer sums).
+
+    The same initial centres as the peers, times 255; the result's centres
+    and inertia are brought back to the peers' units (over 255).
+    """
+    fit = kmeans_core.kmeans(X8, k, init=d.init(k) * 255.0, sample_weight=weights,
+                             n_init=1, algorithm="auto")
+    return fit.centers / 255.0, fit.labels, fit.inertia / 255.0**2, fit.n_iter
+
+
 def ours_histogram(d: ImageData, k: int, plan: Plan) -> list[Row]:
     """kmeans_core on the histogram: whole (histogram, fit, labels) and fit alone."""
 
     def whole():
         colors, counts, inverse = color_histogram(d.pixels)
-        km = kmeans_core.KMeans(k, init=d.init(k), n_init=1, algorithm="auto").fit(
-            colors / 255.0, sample_weight=counts)
-        return km, km.labels_[inverse]  # labels of every pixel, as sklearn has
+        fit = _ours_8bit(d, k, colors, counts)
+        return fit, fit[1][inverse]  # labels of every pixel, as sklearn has
 
-    def fit_only():
-        return kmeans_core.KMeans(k, init=d.init(k), n_init=1, algorithm="auto").fit(
-            d.hist_X, sample_weight=d.counts)
-
-    timing, (km, labels) = time_call(whole, plan)
-    recon = _palette_image(km.cluster_centers_, labels)
-    row = Row("image", d.case.name, k, OURS_HIST, timing,
-              float(km.inertia_), d.quality(recon), n_iter=int(km.n_iter_))
-    timing2, km2 = time_call(fit_only, plan)
-    row2 = Row("image", d.case.name, k, OURS_FIT, timing2,
-               float(km2.inertia_), row.psnr_db, n_iter=int(km2.n_iter_))
+    timing, ((centers, _, inertia, n_iter), labels) = time_call(whole, plan)
+    row = Row("image", d.case.name, k, OURS_HIST, timing, float(inertia),
+              d.quality(_palette_image(centers, labels)), n_iter=int(n_iter))
+    timing2, fit = time_call(lambda: _ours_8bit(d, k, d.hist_colors, d.counts), plan)
+    row2 = Row("image", d.case.name, k, OURS_FIT, timing2, float(fit[2]),
+               row.psnr_db, n_iter=int(fit[3]))
     return [row, row2]
 
 
 def ours_pixels(d: ImageData, k: int, plan: Plan) -> Row:
     """kmeans_core on every pixel (no histogram), same initial centres."""
-
-    def fit():
-        return kmeans_core.KMeans(k, init=d.init(k), n_init=1,
-                                  algorithm="auto").fit(d.X)
-
-    timing, km = time_call(fit, plan)
-    return Row("image", d.case.name, k, OURS_PIXELS, timing,
-               float(km.inertia_), d.quality(_palette_image(km.cluster_centers_,
-                                                             km.labels_)),
-               n_iter=int(km.n_iter_))
+    timing, (centers, labels, inertia, n_iter) = time_call(
+        lambda: _ours_8bit(d, k, d.pixels), plan)
+    return Row("image", d.case.name, k, OURS_PIXELS, timing, float(inertia),
+               d.quality(_palette_image(centers, labels)), n_iter=int(n_iter))
 
 
 def faiss_pixels(d: ImageData, k: int, n_iter: int, plan: Plan) -> Row:

@@ -105,11 +105,15 @@ def fit_palette(prepared: FitInput, k: int, *, seed: int = DEFAULT_SEED,
                            labels=np.arange(prepared.n_colors, dtype=np.int32))
         centers = prepared.colors  # the colours themselves, not a round trip
     else:
-        fit = kmeans(prepared.X, int(k), sample_weight=prepared.weights,
+        # RGB fits the 8-bit values themselves: with pixel counts as weights
+        # the engine keeps its cluster sums as exact integers.
+        X, scale = ((prepared.colors, 255.0) if space == "rgb"
+                    else (prepared.X, prepared.scale))
+        fit = kmeans(X, int(k), sample_weight=prepared.weights,
                      n_init=n_init, max_iter=max_iter,
                      tol=engine_tolerance(prepared, tol), random_state=seed,
                      algorithm="auto")
-        fit = rescaled(fit, prepared.scale)
+        fit = rescaled(fit, scale)
         centers = from_fit(fit.centers, space)  # (k, C) uint8: clipped, rounded
     # Without the first run's kernel compilation (kmeans_core measures it).
     fit_seconds = fit.seconds if not exact else time.perf_counter() - start
