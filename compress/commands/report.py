@@ -207,3 +207,66 @@ def format_elbow(rows: list[Row], knee: int | None,
                      f"{r.delta_e_p95:>5.2f}  {r.output_bytes:>11,}  "
                      f"{r.n_iter:>5}  {r.fit_seconds:>6.2f}{mark}")
     return "\n".join(lines)
+
+
+def print_report(req, name: str, info: dict, header: str, rows: list[Row], plan, *,
+                 out, err, knee: int | None = None, choice=None) -> None:
+    """Print the report of a run (a line, a table or JSON) and its notes.
+
+    Parameters
+    ----------
+    req : compress.commands.request.Request
+    name : str
+        The input's name, for the one-line report.
+    info : dict
+        The ``input`` entry of the JSON report.
+    header : str
+        The line above the table (several k).
+    rows : list of Row
+    plan : compress.commands.request.Plan
+        Where the figures went.
+    out, err : file
+        Report and notes streams.
+    knee : int, optional
+        The knee of the inertia curve.
+    choice : compress.quantization.choose.KChoice, optional
+        The ``--min-psnr`` search.
+    """
+    chosen = choice.k if choice is not None else None
+    if req.json:
+        search = None if choice is None else {
+            "target_db": req.min_psnr, "k": chosen,
+            "tried": [{"k": k, "psnr_db": jsonable(p)} for k, p in choice.tried.items()]}
+        extra = {"knee": knee, "min_psnr": search}
+        if req.command == "elbow":
+            extra["plot"] = str(plan.elbow_plot)
+        else:
+            extra["sheet"] = str(plan.sheet) if plan.sheet else None
+            if plan.elbow_plot is not None:
+                extra["elbow_plot"] = str(plan.elbow_plot)
+        key = "elbow" if req.command == "elbow" else "results"
+        print(to_json(info, rows, key=key, extra=extra), file=out)
+        return
+    if choice is not None:
+        print(f"--min-psnr {req.min_psnr:g}: k = {chosen} is the smallest k "
+              f"reaching it (bisection over 1-{choice.k_max}, {len(choice.tried)} "
+              "fits)", file=out)
+    if req.command == "elbow":
+        print(format_elbow(rows, knee, chosen), file=out)
+    elif len(rows) == 1:
+        print(format_line(name, rows[0]), file=out)
+    else:
+        print(header, file=out)
+        print(format_table(rows), file=out)
+        if plan.sheet is not None:
+            print(f"contact sheet: {plan.sheet}", file=out)
+    if plan.elbow_plot is not None:
+        ks = [r.k for r in rows]
+        print(f"elbow plot: {plan.elbow_plot}; " + (
+            f"suggested k: {knee} (knee of the inertia curve, Kneedle)"
+            if knee is not None else f"no clear knee for k in {ks[0]}..{ks[-1]}: "
+            "pick k by the PSNR or size you need (--min-psnr)"), file=out)
+    if req.notes_on:
+        for row in rows:
+            for note in row_notes(row, written=req.command == "compress"):
+                print(f"note: {note}", file=err)

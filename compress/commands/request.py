@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CompressError, UsageError
-from ..io.fetch import Source
+from ..io.inputs import Source
 from ..io.png import MAX_PALETTE
 from ..io.read import DEFAULT_MAX_PIXELS
 from ..quantization.palette import DEFAULT_SEED

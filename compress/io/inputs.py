@@ -1,7 +1,8 @@
 """An image as people have it: a path, a URL, a Pillow image or an array.
 
-:func:`read_input` turns any of them into the ``(H, W, C)`` uint8 pixels the
-library works on.  Files, URLs and Pillow images are converted as the command
+:class:`Source` names a command line's input (a file or a URL) and where its
+outputs go.  :func:`read_input` turns any input into the ``(H, W, C)`` uint8
+pixels the library works on.  Files, URLs and Pillow images are converted as the command
 line converts them (:mod:`compress.io.read`), so the library and the command
 line see the same pixels.  Arrays are taken as they are, with their dtype
 converted exactly:
@@ -16,6 +17,8 @@ Anything else is refused with a conversion that works.
 from __future__ import annotations
 
 import os
+import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +26,45 @@ from PIL import Image
 
 from .fetch import fetch_url, is_url
 from .read import LoadedImage, decode_image, from_pillow, load_image
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input: its name for messages and titles, and where outputs go.
+
+    Attributes
+    ----------
+    text : str
+        As given on the command line.
+    path : Path or None
+        The local file; None for a URL.
+    name : str
+        File name, e.g. ``painting.jpg`` (the last segment of a URL's path).
+    directory : Path
+        Default output directory: the file's own, or ``.`` for a URL.
+    """
+
+    text: str
+    path: Path | None
+    name: str
+    directory: Path
+
+    @property
+    def stem(self) -> str:
+        """Name without its suffix: outputs are ``STEM-kK.png``."""
+        return Path(self.name).stem
+
+    @classmethod
+    def of(cls, text: str) -> Source:
+        """Describe ``text``, a file path or an http(s) URL."""
+        if not is_url(text):
+            path = Path(text)
+            return cls(text, path, path.name, path.parent)
+        segment = urllib.parse.unquote(urllib.parse.urlsplit(text).path)
+        name = segment.rsplit("/", 1)[-1].strip()
+        if Path(name).stem in ("", ".", ".."):
+            name = "download"
+        return cls(text, None, name, Path("."))
 
 
 def is_array(image) -> bool:
