@@ -1,13 +1,6 @@
 """Whole folders: many images, each exactly as a single-image run, in parallel.
 
-``python -m compress photos/ 16`` (a directory, or several images before the
-k values) runs :func:`compress.commands.image.run` on every image, in
-``--jobs N`` local processes (default: the usable cores) or on a Dask cluster
-(``--scheduler ADDRESS``).  Each image is an independent job, so each output
-is byte-identical to ``python -m compress IMAGE K...`` on that image.  A file
-that fails is reported in one line and the others finish; the run exits with
-1 if any failed.  A warm worker process pays its start-up (imports, loading
-the compiled kernels: about 1 s here) once for all its images.
+Design notes: docs/internals.md, ``compress/commands/folder.py``.
 """
 
 from __future__ import annotations
@@ -171,14 +164,13 @@ def compress_many(
     if n_jobs < 1:
         raise UsageError(f"--jobs must be >= 1, got {n_jobs}.")
     paths = [str(p) for p in images]
-    per_image = req
     start = time.perf_counter()
     if scheduler is not None:
-        runner = run_on_dask(compress_one, paths, scheduler, req=per_image)
+        runner = run_on_dask(compress_one, paths, scheduler, req=req)
         workers = f"Dask at {scheduler}"
     else:
         n = min(n_jobs, len(paths))
-        runner = run_in_processes(compress_one, paths, n, req=per_image)
+        runner = run_in_processes(compress_one, paths, n, req=req)
         workers = f"{n} process{'es' if n > 1 else ''}"
     progress = Progress(len(paths), "images", enabled=not req.quiet, stream=err)
     done: dict[str, ImageOutcome] = {}

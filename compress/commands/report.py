@@ -213,30 +213,16 @@ def print_report(req, name: str, info: dict, header: str, rows: list[Row], plan,
                  out, err, knee: int | None = None, choice=None) -> None:
     """Print the report of a run (a line, a table or JSON) and its notes.
 
-    Parameters
-    ----------
-    req : compress.commands.request.Request
-    name : str
-        The input's name, for the one-line report.
-    info : dict
-        The ``input`` entry of the JSON report.
-    header : str
-        The line above the table (several k).
-    rows : list of Row
-    plan : compress.commands.request.Plan
-        Where the figures went.
-    out, err : file
-        Report and notes streams.
-    knee : int, optional
-        The knee of the inertia curve.
-    choice : compress.quantization.choose.KChoice, optional
-        The ``--min-psnr`` search.
+    ``info`` is the JSON report's ``input`` entry, ``header`` the line above
+    a table, ``plan`` the :class:`~compress.commands.request.Plan` of the run
+    and ``choice`` its ``--min-psnr`` search, if any.
     """
     chosen = choice.k if choice is not None else None
     if req.json:
         search = None if choice is None else {
             "target_db": req.min_psnr, "k": chosen,
-            "tried": [{"k": k, "psnr_db": jsonable(p)} for k, p in choice.tried.items()]}
+            "tried": [{"k": k, "psnr_db": jsonable(p)}
+                      for k, p in choice.tried.items()]}
         extra = {"knee": knee, "min_psnr": search}
         if req.command == "elbow":
             extra["plot"] = str(plan.elbow_plot)

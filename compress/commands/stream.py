@@ -1,13 +1,6 @@
 """Images larger than memory: quantize a TIFF or Zarr image band by band.
 
-The pipeline of :mod:`compress.commands.image` (see docs/layout.md, "One
-pipeline"); only reading, mapping and writing the pixels go by bands of rows,
-on local threads or as tasks on a Dask cluster whose workers read the same
-file.  The histogram is summed over the bands (a dense ``2^(8C)`` count table
-up to 3 channels, sorted-key merges for RGBA); with ``--dither`` the bands are
-diffused in order, each carrying its error to the next.  For images whose
-in-memory run fits the histogram, the streamed PNG is byte-identical to the
-in-memory one (tested).
+Design notes: docs/internals.md, ``compress/commands/stream.py``.
 """
 
 from __future__ import annotations

@@ -1,17 +1,6 @@
 """An image as people have it: a path, a URL, a Pillow image or an array.
 
-:class:`Source` names a command line's input (a file or a URL) and where its
-outputs go.  :func:`read_input` turns any input into the ``(H, W, C)`` uint8
-pixels the library works on.  Files, URLs and Pillow images are converted as the command
-line converts them (:mod:`compress.io.read`), so the library and the command
-line see the same pixels.  Arrays are taken as they are, with their dtype
-converted exactly:
-
-* uint8 as is;
-* uint16 as ``round(v * 255 / 65535)`` (what a 16-bit PNG reads as);
-* float in [0, 1] (``plt.imread`` of a PNG, scikit-image) as ``round(x * 255)``.
-
-Anything else is refused with a conversion that works.
+Design notes: docs/internals.md, ``compress/io/inputs.py``.
 """
 
 from __future__ import annotations
