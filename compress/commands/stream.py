@@ -28,7 +28,7 @@ from ..quantization.dither import DitherBand
 from ..quantization.dither import dither as diffuse
 from ..quantization.fit_input import FitInput, from_histogram
 from ..quantization.histogram import color_histogram, pack_colors, unpack_colors
-from ..quantization.metrics import pair_counts, palette_mse, psnr_from_mse
+from ..quantization.metrics import Pairs, pair_counts, psnr_from_mse
 from ..quantization.palette import PaletteFit, fit_palette
 from . import report
 from .request import check_request, plan_outputs
@@ -188,7 +188,7 @@ def _lookup(src: Bands, keys: np.ndarray, values: np.ndarray, runner: Runner):
 
 def _map_bands(src: Bands, keys: np.ndarray, fitted: PaletteFit, X_palette,
                prepared: FitInput, runner: Runner, png: PalettePNGStream,
-               dither: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+               dither: bool) -> Pairs:
     """Write every band's palette indices to ``png``; return the output's pairs.
 
     Without dithering every pixel of a colour takes its colour's entry, so the
@@ -200,11 +200,11 @@ def _map_bands(src: Bands, keys: np.ndarray, fitted: PaletteFit, X_palette,
         shared = _lookup(src, keys, fitted.slots, runner)
         for index in runner.map(_band_rows_shared, _band_args(src), shared):
             png.write(index)
-        return prepared.colors, fitted.slots, prepared.weights
+        return Pairs(prepared.colors, fitted.slots, prepared.weights)
     rows_of = np.arange(keys.size, dtype=np.int32 if keys.size < 2**31 else np.int64)
     shared = _lookup(src, keys, rows_of, runner)
     band = DitherBand.whole(src.width, prepared.X.shape[1])
-    pair_keys, pair_counts_ = [], []
+    rows, entries, counts = [], [], []
     n_out = fitted.palette.shape[0]
     for (y0, y1), inverse in zip(src.bands,
                                  runner.map(_band_rows_shared, _band_args(src, 1),
@@ -216,13 +216,12 @@ def _map_bands(src: Bands, keys: np.ndarray, fitted: PaletteFit, X_palette,
                         band=band).astype(fitted.slots.dtype)  # (h, width)
         png.write(index)
         inner = inverse[band.above: inverse.shape[0] - band.below]
-        r, e, c = pair_counts(inner, index, n_out)
-        pair_keys.append(r * n_out + e)
-        pair_counts_.append(c)
-    merged, where = np.unique(np.concatenate(pair_keys), return_inverse=True)
-    counts = np.bincount(where, np.concatenate(pair_counts_)).astype(np.int64)
-    return (prepared.colors[merged // n_out],
-            (merged % n_out).astype(fitted.slots.dtype), counts)
+        pairs = pair_counts(rows_of, inner, index, n_out)  # colours as row numbers
+        rows.append(pairs.colors)
+        entries.append(pairs.entries)
+        counts.append(pairs.counts)
+    return pair_counts(prepared.colors, np.concatenate(rows), np.concatenate(entries),
+                       n_out, np.concatenate(counts))  # the bands' pairs merged
 
 
 def quantize_stream(src: Bands, ks: Sequence[int], targets: dict[int, Path],
@@ -233,8 +232,6 @@ def quantize_stream(src: Bands, ks: Sequence[int], targets: dict[int, Path],
     Returns the number of colours, one row per k and the staged PNGs (complete
     temporary files, to be committed together).
     """
-    from ..quantization.delta_e import delta_e_to_palette  # numba: at first use
-
     colors, counts = image_histogram(src, runner)
     prepared = from_histogram(colors, counts, fit_opts.space)
     keys = pack_colors(colors)  # (n_colors,) sorted
@@ -251,8 +248,8 @@ def quantize_stream(src: Bands, ks: Sequence[int], targets: dict[int, Path],
                 pairs = _map_bands(src, keys, fitted, X_palette, prepared, runner,
                                    png, fit_opts.dither)
                 staged[targets[k]] = png.finish()
-            error = palette_mse(pairs[0], pairs[2], fitted.palette, pairs[1])
-            de_mean, de_p95 = delta_e_to_palette(*pairs[:2], fitted.palette, pairs[2])
+            error = pairs.mse(fitted.palette)
+            de_mean, de_p95 = pairs.delta_e(fitted.palette)
             n_out = fitted.palette.shape[0]
             rows.append(report.Row(
                 k=k, colors_in=prepared.n_colors, colors_out=n_out,

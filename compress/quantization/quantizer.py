@@ -13,7 +13,7 @@ from ..io.inputs import is_array, read_input
 from .colour import to_fit
 from .fit_input import PIXEL_FIT_FRACTION, FitInput, as_pixels, prepare
 from .histogram import count_distinct
-from .metrics import pair_counts, palette_mse
+from .metrics import Pairs, pair_counts
 from .palette import DEFAULT_SEED, fit_palette
 from .result import QuantizeResult
 
@@ -128,19 +128,18 @@ def quantize(
         index_map = diffuse(prepared.X, prepared.inverse, (height, width),
                             to_fit(palette, space), mean_sq_error=fitted.mean_sq_error,
                             nearest=fitted.slots).astype(fitted.slots.dtype)  # (H, W)
-        rows, entries, counts = pair_counts(prepared.inverse, index_map,
-                                            palette.shape[0])
-        pairs = (prepared.colors[rows], entries, counts)
+        pairs = pair_counts(prepared.colors, prepared.inverse, index_map,
+                            palette.shape[0])
     else:
-        pairs = (prepared.colors, fitted.slots, prepared.weights)
+        pairs = Pairs(prepared.colors, fitted.slots, prepared.weights)
         if prepared.inverse is not None:
             index_map = fitted.slots[prepared.inverse].reshape(height, width)  # (H, W)
         else:
             index_map = fitted.slots.reshape(height, width)  # rows are the pixels
-    error = palette_mse(pairs[0], pairs[2], palette, pairs[1])
     return QuantizeResult(palette, index_map, fitted.fit, int(k), prepared.n_colors,
-                          fitted.fit_seconds, fitted.exact, error, pixels, grey2d,
-                          space, bool(dither and not fitted.exact), pairs)
+                          fitted.fit_seconds, fitted.exact, pairs.mse(palette),
+                          pixels, grey2d, space, bool(dither and not fitted.exact),
+                          pairs)
 
 
 def quantize_each(
