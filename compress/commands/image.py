@@ -20,10 +20,9 @@ from kmeans_core import announce_compiling
 from ..errors import CompressError
 from ..figures.plots import panel_stride
 from ..io.commit import write_atomically
-from ..io.fetch import fetch_url
-from ..io.inputs import Source
+from ..io.inputs import Source, read_input
 from ..io.png import MAX_PALETTE, BackgroundEncoder, submit_png
-from ..io.read import LoadedImage, decode_image, load_image
+from ..io.read import LoadedImage
 from ..quantization.choose import KChoice, smallest_k_for_psnr
 from ..quantization.knee import find_knee
 from ..quantization.metrics import psnr_from_mse
@@ -37,16 +36,6 @@ from .request import (
     check_targets,
     plan_outputs,
 )
-
-
-def read_image(source: Source, req: Request) -> LoadedImage:
-    """Read the image of ``source``: a local file, or a download."""
-    if source.path is not None:
-        return load_image(source.path, max_pixels=req.max_pixels)
-    body, content_type = fetch_url(source.text, timeout=req.timeout,
-                                   max_bytes=int(req.max_download_mb * 2**20))
-    return decode_image(body, source.text, max_pixels=req.max_pixels,
-                        content_type=content_type)
 
 
 def _choose_k(pixels: np.ndarray, prepared: FitInput, req: Request) -> KChoice:
@@ -143,7 +132,8 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
     announce_compiling(not req.quiet)
     source = Source.of(req.source)
     plan = plan_outputs(req, source)
-    image = read_image(source, req)
+    image = read_input(source.text, max_pixels=req.max_pixels, timeout=req.timeout,
+                       max_download_bytes=int(req.max_download_mb * 2**20))
     if req.notes_on:
         for note in image.notes:
             print(f"note: {note}", file=err)

@@ -14,7 +14,13 @@ import numpy as np
 from PIL import Image
 
 from .fetch import fetch_url, is_url
-from .read import LoadedImage, decode_image, from_pillow, load_image
+from .read import (
+    DEFAULT_MAX_PIXELS,
+    LoadedImage,
+    decode_image,
+    from_pillow,
+    load_image,
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,8 @@ def is_array(image) -> bool:
     return not isinstance(image, (str, os.PathLike, Image.Image))
 
 
-def read_input(image) -> LoadedImage:
+def read_input(image, *, max_pixels: int = DEFAULT_MAX_PIXELS, timeout: float = 30.0,
+               max_download_bytes: int = 100 * 2**20) -> LoadedImage:
     """Read ``image`` into 8-bit pixels.
 
     Parameters
@@ -69,6 +76,10 @@ def read_input(image) -> LoadedImage:
     image : str, path-like, PIL.Image.Image or array-like
         A file path, an http(s) URL, a Pillow image, or an array of shape
         (H, W) or (H, W, C) with C in 1..4: uint8, uint16, or float in [0, 1].
+    max_pixels : int, default=DEFAULT_MAX_PIXELS
+        Refuse a file or download with more pixels (decompression bombs).
+    timeout, max_download_bytes
+        Limits of a download (:func:`compress.io.fetch.fetch_url`).
 
     Returns
     -------
@@ -86,10 +97,12 @@ def read_input(image) -> LoadedImage:
     if isinstance(image, Image.Image):
         return from_pillow(image)
     if isinstance(image, str) and is_url(image):
-        body, content_type = fetch_url(image)
-        return decode_image(body, image, content_type=content_type)
+        body, content_type = fetch_url(image, timeout=timeout,
+                                       max_bytes=max_download_bytes)
+        return decode_image(body, image, max_pixels=max_pixels,
+                            content_type=content_type)
     if isinstance(image, (str, os.PathLike)):
-        return load_image(Path(image))
+        return load_image(Path(image), max_pixels=max_pixels)
     pixels = to_uint8(image)
     return LoadedImage(pixels if pixels.ndim == 3 else pixels[:, :, None])
 
