@@ -12,7 +12,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -226,9 +226,8 @@ def to_json(result: BatchResult) -> str:
     """Return the summary as JSON: every image with its rows or error, and counts."""
     images = [{"input": o.path, "ok": o.error is None, "error": o.error,
                "seconds": o.seconds,
-               "rows": None if o.rows is None else [
-                   {key: report.jsonable(v) for key, v in asdict(r).items()}
-                   for r in o.rows]}
+               "rows": None if o.rows is None else [report.row_json(r)
+                                                    for r in o.rows]}
               for o in result.outcomes]
     return json.dumps({"images": images, "written": len(images) - len(result.failed),
                        "failed": len(result.failed), "seconds": result.seconds,

@@ -173,6 +173,13 @@ def jsonable(value):
     return value
 
 
+def row_json(row: Row) -> dict:
+    """One row as JSON values, with its size ratios and notes."""
+    return {**{name: jsonable(v) for name, v in asdict(row).items()},
+            "output_to_input": row.to_input, "output_to_raw": row.to_raw,
+            "notes": row_notes(row)}
+
+
 def to_json(input_info: dict, rows: list[Row], *, key: str = "results",
             extra: dict | None = None) -> str:
     """Return the run as one JSON document: ``input``, one entry per k (``key``).
@@ -181,14 +188,7 @@ def to_json(input_info: dict, rows: list[Row], *, key: str = "results",
     carries its size ratios and notes.  ``extra`` adds top-level entries
     (plot files, the knee, the ``--min-psnr`` search).
     """
-    results = []
-    for r in rows:
-        d = {name: jsonable(v) for name, v in asdict(r).items()}
-        d["output_to_input"] = r.to_input
-        d["output_to_raw"] = r.to_raw
-        d["notes"] = row_notes(r)
-        results.append(d)
-    doc = {"input": input_info, key: results}
+    doc = {"input": input_info, key: [row_json(r) for r in rows]}
     doc.update({name: jsonable(v) for name, v in (extra or {}).items()})
     return json.dumps(doc, indent=2)
 
