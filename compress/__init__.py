@@ -1,25 +1,9 @@
 """compress: colour quantization of images with exact k-means.
 
 ``python -m compress photo.jpg 16`` writes ``photo-k16.png``, a palette PNG
-with 16 colours chosen by k-means (:mod:`kmeans_core`), and reports its size
-and quality.  The library behind the command line:
-
-* :func:`quantize` - an image (path, URL, Pillow image or array) reduced to
-  k colours: a :class:`QuantizeResult` with ``.image``, ``.psnr``,
-  ``.delta_e`` and ``.save(path)``;
-* :func:`quantize_each` - the same for several k, sharing one histogram;
-* :func:`count_colors` - the true number of distinct colours of an image;
-* :func:`color_histogram` - distinct colours, their counts, the inverse index;
-* :func:`load_image`, :func:`decode_image`, :func:`fetch_url`,
-  :func:`encode_palette_png`, :func:`encode_png`, :func:`write_atomically` -
-  reading and writing;
-* :func:`mse`, :func:`psnr` - quality against the original;
-* :func:`elbow` - the elbow plot of the command line's ``--elbow``, and its numbers;
-* :func:`find_knee` - the knee of an elbow curve (Kneedle);
-* :func:`smallest_k_for_psnr` - the fewest colours that reach a PSNR.
-
-Names are imported on first use (PEP 562), so that ``import compress`` and
-the command line's start-up stay cheap until NumPy or Numba is needed.
+of 16 colours chosen by k-means (:mod:`kmeans_core`).  The library's names
+(``_EXPORTS`` below; :func:`quantize` first) are imported on first use
+(PEP 562), so ``import compress`` and the command line start cheaply.
 """
 
 from __future__ import annotations

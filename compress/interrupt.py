@@ -1,18 +1,6 @@
 """Ctrl-C on the command line: stop at once, except while outputs are committed.
 
-Every output of a run is computed in memory and put in place at the end by
-:func:`compress.io.commit.write_atomically`.  Until then nothing under an output
-name exists, so an interrupt may end the process on the spot: the handler
-installed by :func:`exit_on_interrupt` prints one line and calls
-``os._exit(130)`` (no exception unwinds through NumPy, Numba or Pillow, so
-there is nothing to print a traceback).  While the commit runs,
-:func:`deferred` holds a Ctrl-C back and honours it right after, so the
-outputs appear all together or not at all.
-
-Only the command line installs the handler (:func:`compress.cli.main`, the
-first thing it does); the library never touches signals, and :func:`deferred`
-does nothing unless the handler is installed.  Standard library only: this
-module is imported before anything heavy.
+Design notes: docs/internals.md, ``compress/interrupt.py``.
 """
 
 from __future__ import annotations

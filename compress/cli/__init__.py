@@ -1,9 +1,4 @@
-"""The command line: arguments in, one command dispatched, exit code out.
-
-:func:`main` is the entry point of ``python -m compress`` and of the
-``kmeans-compress`` script (:mod:`compress.cli.entry`); :mod:`compress.cli.arguments`
-turns the argument list into a :class:`~compress.commands.request.Request`.
-"""
+"""The command line: arguments in, one command dispatched, exit code out."""
 
 from .entry import main
 

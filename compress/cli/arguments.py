@@ -15,8 +15,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..commands.request import FitOptions, Request
-from ..errors import UsageError
-from ..io.fetch import sample_image_path
+from ..errors import CompressError, UsageError
 from ..io.read import DEFAULT_MAX_PIXELS
 from ..quantization.palette import DEFAULT_SEED
 
@@ -286,3 +285,17 @@ def parse(prog: str, argv: Sequence[str]) -> Request | None:
         if not req.ks and req.min_psnr is None:
             req.ks = [16]
     return req
+
+
+SAMPLE_IMAGE = "grace_hopper.jpg"  # ships with matplotlib's sample data
+
+
+def sample_image_path() -> Path:
+    """Path of the sample photo shipped with matplotlib (Grace Hopper, 600 x 512)."""
+    from matplotlib import cbook
+
+    path = Path(cbook.get_sample_data(SAMPLE_IMAGE, asfileobj=False))
+    if not path.is_file():
+        raise CompressError(f"matplotlib's sample image {SAMPLE_IMAGE} is missing; "
+                            "reinstall matplotlib.")
+    return path

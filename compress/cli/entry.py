@@ -1,19 +1,6 @@
 """The entry function of ``python -m compress`` and the ``kmeans-compress`` script.
 
-Start-up, in this order, so a maintainer can hold it in their head:
-
-1. :func:`main` installs the Ctrl-C handler (:mod:`compress.interrupt`)
-   before anything heavy is imported: from then on Ctrl-C prints one line
-   and exits with 130, at any moment, because outputs are only put in place
-   by an atomic commit that defers it;
-2. it imports the rest and parses the arguments (:mod:`compress.cli.arguments`);
-3. the job checks the whole request, reads the image, then calls
-   :func:`skip_scipy_blas_probe` just before its first Numba kernel, and
-   fits, encodes, commits and reports (:mod:`compress.commands.image`);
-4. on success it calls :func:`skip_final_collection`: the process exits next.
-
-Known failures become one line on stderr and an exit code: 0 success,
-1 failure, 2 usage error, 130 interrupted.
+Design notes: docs/internals.md, ``compress/cli/entry.py``.
 """
 
 from __future__ import annotations

@@ -1,13 +1,6 @@
 """Whole folders: many images, each exactly as a single-image run, in parallel.
 
-``python -m compress photos/ 16`` (a directory, or several images before the
-k values) runs :func:`compress.commands.image.run` on every image, in
-``--jobs N`` local processes (default: the usable cores) or on a Dask cluster
-(``--scheduler ADDRESS``).  Each image is an independent job, so each output
-is byte-identical to ``python -m compress IMAGE K...`` on that image.  A file
-that fails is reported in one line and the others finish; the run exits with
-1 if any failed.  A warm worker process pays its start-up (imports, loading
-the compiled kernels: about 1 s here) once for all its images.
+Design notes: docs/internals.md, ``compress/commands/folder.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +12,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -171,14 +164,13 @@ def compress_many(
     if n_jobs < 1:
         raise UsageError(f"--jobs must be >= 1, got {n_jobs}.")
     paths = [str(p) for p in images]
-    per_image = req
     start = time.perf_counter()
     if scheduler is not None:
-        runner = run_on_dask(compress_one, paths, scheduler, req=per_image)
+        runner = run_on_dask(compress_one, paths, scheduler, req=req)
         workers = f"Dask at {scheduler}"
     else:
         n = min(n_jobs, len(paths))
-        runner = run_in_processes(compress_one, paths, n, req=per_image)
+        runner = run_in_processes(compress_one, paths, n, req=req)
         workers = f"{n} process{'es' if n > 1 else ''}"
     progress = Progress(len(paths), "images", enabled=not req.quiet, stream=err)
     done: dict[str, ImageOutcome] = {}
@@ -234,9 +226,8 @@ def to_json(result: BatchResult) -> str:
     """Return the summary as JSON: every image with its rows or error, and counts."""
     images = [{"input": o.path, "ok": o.error is None, "error": o.error,
                "seconds": o.seconds,
-               "rows": None if o.rows is None else [
-                   {key: report.jsonable(v) for key, v in asdict(r).items()}
-                   for r in o.rows]}
+               "rows": None if o.rows is None else [report.row_json(r)
+                                                    for r in o.rows]}
               for o in result.outcomes]
     return json.dumps({"images": images, "written": len(images) - len(result.failed),
                        "failed": len(result.failed), "seconds": result.seconds,

@@ -1,20 +1,8 @@
-"""The work behind the command line, in the order it happens.
+"""One image: check, read, fit each k, encode, draw the figures, commit, report.
 
-:func:`run` takes a :class:`~compress.commands.request.Request` and
-
-1. checks it (:func:`~compress.commands.request.check_request`) and plans every
-   output against the file system (:func:`~compress.commands.request.plan_outputs`)
-   before the image is read;
-2. reads the image, from a file or a URL;
-3. chooses k if ``--min-psnr`` asks for it (:mod:`compress.quantization.choose`);
-4. fits each k once (:func:`~compress.quantization.quantizer.quantize_each`), encoding
-each
-   PNG on a background thread and keeping only a summary per k;
-5. draws the figures (contact sheet, elbow plot), commits every file at once
-   (:func:`~compress.io.commit.write_atomically`: all or nothing), and reports.
-
-A failure raises :class:`~compress.errors.CompressError` and leaves the file
-system as it was; :func:`compress.cli.main` turns it into one line.
+Every output is named and checked before the image is read, and all are
+committed together (:func:`~compress.io.commit.write_atomically`), so a
+failure leaves the file system as it was.
 """
 
 from __future__ import annotations
@@ -32,10 +20,10 @@ from kmeans_core import announce_compiling
 from ..errors import CompressError
 from ..figures.plots import panel_stride
 from ..io.commit import write_atomically
-from ..io.fetch import Source, fetch_url
+from ..io.inputs import Source, read_input
 from ..io.png import MAX_PALETTE, BackgroundEncoder, submit_png
-from ..io.read import LoadedImage, decode_image, load_image
-from ..quantization.choose import smallest_k_for_psnr
+from ..io.read import LoadedImage
+from ..quantization.choose import KChoice, smallest_k_for_psnr
 from ..quantization.knee import find_knee
 from ..quantization.metrics import psnr_from_mse
 from ..quantization.quantizer import FitInput, prepare, quantize, quantize_each
@@ -50,18 +38,8 @@ from .request import (
 )
 
 
-def read_image(source: Source, req: Request) -> LoadedImage:
-    """Read the image of ``source``: a local file, or a download."""
-    if source.path is not None:
-        return load_image(source.path, max_pixels=req.max_pixels)
-    body, content_type = fetch_url(source.text, timeout=req.timeout,
-                                   max_bytes=int(req.max_download_mb * 2**20))
-    return decode_image(body, source.text, max_pixels=req.max_pixels,
-                        content_type=content_type)
-
-
-def _choose_k(pixels: np.ndarray, prepared: FitInput, req: Request):
-    """Find the smallest k reaching ``req.min_psnr``; return it and the tries."""
+def _choose_k(pixels: np.ndarray, prepared: FitInput, req: Request) -> KChoice:
+    """Find the smallest k reaching ``req.min_psnr``, or say what to do."""
     fit = req.fit
 
     def psnr_of(k: int) -> float:
@@ -70,14 +48,14 @@ def _choose_k(pixels: np.ndarray, prepared: FitInput, req: Request):
                      dither=fit.dither)
         return psnr_from_mse(q.mse)
 
-    k, tried = smallest_k_for_psnr(psnr_of, req.min_psnr, prepared.n_colors)
-    if k is None:
-        best_k, best = tried[-1]
+    choice = smallest_k_for_psnr(psnr_of, req.min_psnr, prepared.n_colors)
+    if choice.k is None:
+        best_k, best = next(iter(choice.tried.items()))
         raise CompressError(
             f"even {best_k} colours reach only {best:.2f} dB, below --min-psnr "
             f"{req.min_psnr:g}; a palette PNG holds at most {MAX_PALETTE} "
             "colours: ask for less, or keep the original.")
-    return k, tried
+    return choice
 
 
 @dataclass
@@ -156,7 +134,8 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
     announce_compiling(not req.quiet)
     source = Source.of(req.source)
     plan = plan_outputs(req, source)
-    image = read_image(source, req)
+    image = read_input(source.text, max_pixels=req.max_pixels, timeout=req.timeout,
+                       max_download_bytes=int(req.max_download_mb * 2**20))
     if req.notes_on:
         for note in image.notes:
             print(f"note: {note}", file=err)
@@ -167,12 +146,12 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
     ks = sorted(set(req.ks))
     prepared = prepare(pixels, ks=[*ks, MAX_PALETTE] if req.min_psnr else ks,
                        space=req.fit.space, dither=req.fit.dither)
-    chosen, tried = None, []
+    choice = None
     if req.min_psnr is not None:
-        chosen, tried = _choose_k(pixels, prepared, req)
+        choice = _choose_k(pixels, prepared, req)
         if req.command == "compress":
-            ks = [chosen]
-            plan.pngs = {chosen: plan.png_for(chosen, req.output)}
+            ks = [choice.k]
+            plan.pngs = {choice.k: plan.png_for(choice.k, req.output)}
             if req.output is None:
                 check_targets(list(plan.pngs.values()), source, req.force)
 
@@ -198,10 +177,18 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
     if len(ks) >= 3:
         knee = find_knee(ks, [row.inertia for row in rows])
     files.update(_figures(plan, source, image, prepared.n_colors, rows,
-                          [f.panel for f in fitted], knee, chosen, req))
+                          [f.panel for f in fitted], knee, choice, req))
     write_atomically(files, overwrite=req.force)
-    _report(source, image, prepared.n_colors, rows, plan, knee, chosen, tried, req,
-            out, err)
+    height, width, n_channels = pixels.shape
+    info = {"path": source.text, "bytes": image.file_bytes, "width": width,
+            "height": height, "channels": n_channels, "mode": image.mode,
+            "colors": prepared.n_colors, "raw_bytes": image.raw_bytes,
+            "notes": image.notes}
+    header = (f"{source.name}: {width} x {height} {image.mode}, "
+              f"{prepared.n_colors:,} distinct colours, {image.file_bytes:,} bytes "
+              f"(raw {image.raw_bytes:,})")
+    report.print_report(req, source.name, info, header, rows, plan, out=out, err=err,
+                        knee=knee, choice=choice)
     if req.show and plan.elbow_plot is not None:
         from PIL import Image
 
@@ -210,7 +197,7 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
 
 
 def _figures(plan: Plan, source: Source, image, n_colors, rows, panels, knee,
-             chosen, req) -> dict:
+             choice, req) -> dict:
     """Draw the contact sheet and the elbow plot; return PNG bytes by file."""
     files = {}
     if plan.elbow_plot is not None:
@@ -219,7 +206,7 @@ def _figures(plan: Plan, source: Source, image, n_colors, rows, panels, knee,
         files[plan.elbow_plot] = elbow_plot(
             [r.k for r in rows], [r.inertia for r in rows],
             [r.psnr_db for r in rows], [r.output_bytes for r in rows],
-            knee=knee, chosen=chosen, min_psnr=req.min_psnr,
+            knee=knee, chosen=choice and choice.k, min_psnr=req.min_psnr,
             input_bytes=image.file_bytes, space=req.fit.space,
             delta_e=[r.delta_e_mean for r in rows],
             title=f"{source.name} ({n_colors:,} colours)")
@@ -236,60 +223,3 @@ def _figures(plan: Plan, source: Source, image, n_colors, rows, panels, knee,
             original_caption=f"original, {n_colors:,} colours\n"
                              f"{image.file_bytes:,} B")
     return files
-
-
-def _input_info(source: Source, image: LoadedImage, n_colors: int) -> dict:
-    height, width, n_channels = image.pixels.shape
-    return {
-        "path": source.text, "bytes": image.file_bytes, "width": width,
-        "height": height, "channels": n_channels, "mode": image.mode,
-        "colors": n_colors, "raw_bytes": image.raw_bytes, "notes": image.notes,
-    }
-
-
-def _report(source, image, n_colors, rows, plan, knee, chosen, tried, req, out,
-            err) -> None:
-    """Print the report (a line, a table, or JSON) and the notes."""
-    search = None
-    if req.min_psnr is not None:
-        search = {"target_db": req.min_psnr, "k": chosen,
-                  "tried": [{"k": k, "psnr_db": report.jsonable(p)}
-                            for k, p in tried]}
-    if req.json:
-        extra = {"knee": knee, "min_psnr": search}
-        if req.command == "elbow":
-            extra["plot"] = str(plan.elbow_plot)
-        else:
-            extra["sheet"] = str(plan.sheet) if plan.sheet else None
-            if plan.elbow_plot is not None:
-                extra["elbow_plot"] = str(plan.elbow_plot)
-        key = "elbow" if req.command == "elbow" else "results"
-        print(report.to_json(_input_info(source, image, n_colors), rows, key=key,
-                             extra=extra), file=out)
-        return
-    if chosen is not None:
-        print(f"--min-psnr {req.min_psnr:g}: k = {chosen} is the smallest k "
-              f"reaching it (bisection over 1-{MAX_PALETTE}, {len(tried)} fits)",
-              file=out)
-    if req.command == "elbow":
-        print(report.format_elbow(rows, knee, chosen), file=out)
-    elif len(rows) == 1:
-        print(report.format_line(source.name, rows[0]), file=out)
-    else:
-        height, width, _ = image.pixels.shape
-        print(f"{source.name}: {width} x {height} {image.mode}, {n_colors:,} "
-              f"distinct colours, {image.file_bytes:,} bytes (raw "
-              f"{image.raw_bytes:,})", file=out)
-        print(report.format_table(rows), file=out)
-        if plan.sheet is not None:
-            print(f"contact sheet: {plan.sheet}", file=out)
-    if plan.elbow_plot is not None:
-        ks = [r.k for r in rows]
-        print(f"elbow plot: {plan.elbow_plot}; " + (
-            f"suggested k: {knee} (knee of the inertia curve, Kneedle)"
-            if knee is not None else f"no clear knee for k in {ks[0]}..{ks[-1]}: "
-            "pick k by the PSNR or size you need (--min-psnr)"), file=out)
-    if req.notes_on:
-        for row in rows:
-            for note in report.row_notes(row, written=req.command == "compress"):
-                print(f"note: {note}", file=err)

@@ -173,6 +173,13 @@ def jsonable(value):
     return value
 
 
+def row_json(row: Row) -> dict:
+    """One row as JSON values, with its size ratios and notes."""
+    return {**{name: jsonable(v) for name, v in asdict(row).items()},
+            "output_to_input": row.to_input, "output_to_raw": row.to_raw,
+            "notes": row_notes(row)}
+
+
 def to_json(input_info: dict, rows: list[Row], *, key: str = "results",
             extra: dict | None = None) -> str:
     """Return the run as one JSON document: ``input``, one entry per k (``key``).
@@ -181,14 +188,7 @@ def to_json(input_info: dict, rows: list[Row], *, key: str = "results",
     carries its size ratios and notes.  ``extra`` adds top-level entries
     (plot files, the knee, the ``--min-psnr`` search).
     """
-    results = []
-    for r in rows:
-        d = {name: jsonable(v) for name, v in asdict(r).items()}
-        d["output_to_input"] = r.to_input
-        d["output_to_raw"] = r.to_raw
-        d["notes"] = row_notes(r)
-        results.append(d)
-    doc = {"input": input_info, key: results}
+    doc = {"input": input_info, key: [row_json(r) for r in rows]}
     doc.update({name: jsonable(v) for name, v in (extra or {}).items()})
     return json.dumps(doc, indent=2)
 
@@ -207,3 +207,52 @@ def format_elbow(rows: list[Row], knee: int | None,
                      f"{r.delta_e_p95:>5.2f}  {r.output_bytes:>11,}  "
                      f"{r.n_iter:>5}  {r.fit_seconds:>6.2f}{mark}")
     return "\n".join(lines)
+
+
+def print_report(req, name: str, info: dict, header: str, rows: list[Row], plan, *,
+                 out, err, knee: int | None = None, choice=None) -> None:
+    """Print the report of a run (a line, a table or JSON) and its notes.
+
+    ``info`` is the JSON report's ``input`` entry, ``header`` the line above
+    a table, ``plan`` the :class:`~compress.commands.request.Plan` of the run
+    and ``choice`` its ``--min-psnr`` search, if any.
+    """
+    chosen = choice.k if choice is not None else None
+    if req.json:
+        search = None if choice is None else {
+            "target_db": req.min_psnr, "k": chosen,
+            "tried": [{"k": k, "psnr_db": jsonable(p)}
+                      for k, p in choice.tried.items()]}
+        extra = {"knee": knee, "min_psnr": search}
+        if req.command == "elbow":
+            extra["plot"] = str(plan.elbow_plot)
+        else:
+            extra["sheet"] = str(plan.sheet) if plan.sheet else None
+            if plan.elbow_plot is not None:
+                extra["elbow_plot"] = str(plan.elbow_plot)
+        key = "elbow" if req.command == "elbow" else "results"
+        print(to_json(info, rows, key=key, extra=extra), file=out)
+        return
+    if choice is not None:
+        print(f"--min-psnr {req.min_psnr:g}: k = {chosen} is the smallest k "
+              f"reaching it (bisection over 1-{choice.k_max}, {len(choice.tried)} "
+              "fits)", file=out)
+    if req.command == "elbow":
+        print(format_elbow(rows, knee, chosen), file=out)
+    elif len(rows) == 1:
+        print(format_line(name, rows[0]), file=out)
+    else:
+        print(header, file=out)
+        print(format_table(rows), file=out)
+        if plan.sheet is not None:
+            print(f"contact sheet: {plan.sheet}", file=out)
+    if plan.elbow_plot is not None:
+        ks = [r.k for r in rows]
+        print(f"elbow plot: {plan.elbow_plot}; " + (
+            f"suggested k: {knee} (knee of the inertia curve, Kneedle)"
+            if knee is not None else f"no clear knee for k in {ks[0]}..{ks[-1]}: "
+            "pick k by the PSNR or size you need (--min-psnr)"), file=out)
+    if req.notes_on:
+        for row in rows:
+            for note in row_notes(row, written=req.command == "compress"):
+                print(f"note: {note}", file=err)

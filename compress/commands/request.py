@@ -1,14 +1,6 @@
 """One request of the command line, and the checks made before any work.
 
-:class:`Request` holds everything a run was asked to do, whichever command
-asked (``compress``, ``elbow``, ``sample``); options added later belong here
-too, with their check in :func:`check_request`.  Two kinds of check run
-before the image is read:
-
-* :func:`check_request` - contradictions in the request itself (usage
-  errors, exit code 2): ``-o`` with several k, ``--elbow`` with one k, ...;
-* :func:`plan_outputs` - the file system: the output directory exists and is
-  writable, no output exists (unless ``--force``), none is the input.
+Design notes: docs/internals.md, ``compress/commands/request.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CompressError, UsageError
-from ..io.fetch import Source
+from ..io.inputs import Source
 from ..io.png import MAX_PALETTE
 from ..io.read import DEFAULT_MAX_PIXELS
 from ..quantization.palette import DEFAULT_SEED

@@ -1,34 +1,11 @@
 """Images larger than memory: quantize a TIFF or Zarr image band by band.
 
-``python -m compress huge.tif 64`` streams when the image has more pixels
-than ``--stream-above`` (by default the in-memory path's ``--max-pixels``,
-about 89.5 megapixels) or with ``--scheduler``: the image is never held
-whole, only a few bands of rows at a time.  The pipeline is the in-memory
-one; only the reading, mapping and writing of pixels go by bands.
-
-1. **Histogram** as a reduction over bands: each band's distinct colours and
-   counts (:func:`~compress.quantization.histogram.color_histogram`), added
-   into one table on the caller (a dense ``2^(8C)`` count table for up to 3
-   channels, 128 MiB for RGB; sorted-key merges for RGBA).
-2. **Fit**: :func:`~compress.quantization.palette.fit_palette` on that
-   histogram, the one fit of the package, with ``--space``, ``--seed``,
-   ``--n-init`` as in memory: the same palette and entry of every colour.
-3. **Map** per band: each pixel's entry through a lookup table of colour keys,
-   in parallel; with ``--dither``, band after band on the caller, each with
-   one halo row and the error carried from the band above.
-4. **Write**: the rows go, in order, to
-   :class:`~compress.io.png_stream.PalettePNGStream`; MSE and CIEDE2000 come
-   exactly from the output's histogram; every PNG is committed at the end.
-
-For an image whose in-memory run fits the histogram (fewer than half of its
-pixels have a colour of their own: photos), the streamed PNG is byte-identical
-to the in-memory one for RGB, OKLab and dithered runs (tested).  Bands run on
-local threads, or as tasks on a Dask cluster (``scheduler``) whose workers
-read the same file.
+Design notes: docs/internals.md, ``compress/commands/stream.py``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
@@ -43,6 +20,7 @@ from kmeans_core import announce_compiling
 
 from ..errors import CompressError, UsageError
 from ..io.commit import commit_staged
+from ..io.inputs import Source
 from ..io.png import MAX_PALETTE, png_bit_depth
 from ..io.png_stream import PalettePNGStream
 from ..quantization.colour import to_fit
@@ -50,9 +28,10 @@ from ..quantization.dither import DitherBand
 from ..quantization.dither import dither as diffuse
 from ..quantization.fit_input import FitInput, from_histogram
 from ..quantization.histogram import color_histogram, pack_colors, unpack_colors
-from ..quantization.metrics import pair_counts, palette_mse, psnr_from_mse
+from ..quantization.metrics import Pairs, pair_counts, psnr_from_mse
 from ..quantization.palette import PaletteFit, fit_palette
 from . import report
+from .request import check_request, plan_outputs
 from .workers import Runner
 
 # Pixels per band: 8 M pixels is 24 MiB of RGB, ~100 MiB with the band's
@@ -86,7 +65,7 @@ def read_rows(path: str, y0: int, y1: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Source:
+class Bands:
     """A TIFF or Zarr image read in bands of ``band_rows`` rows."""
 
     path: str
@@ -96,7 +75,7 @@ class Source:
     band_rows: int
 
     @classmethod
-    def open(cls, path: Path, band_pixels: int = BAND_PIXELS) -> Source:
+    def open(cls, path: Path, band_pixels: int = BAND_PIXELS) -> Bands:
         """Check the image's header (no pixels read) and choose the bands."""
         try:
             array = _open(str(path))
@@ -153,7 +132,7 @@ def band_histogram(path: str, y0: int, y1: int) -> tuple[np.ndarray, np.ndarray]
     return pack_colors(colors), counts
 
 
-def image_histogram(src: Source, runner: Runner) -> tuple[np.ndarray, np.ndarray]:
+def image_histogram(src: Bands, runner: Runner) -> tuple[np.ndarray, np.ndarray]:
     """Count the exact colour histogram: colours sorted as in memory, counts."""
     bits = 8 * src.channels
     if bits <= DENSE_MAX_BITS:
@@ -192,13 +171,13 @@ def _band_rows_shared(path, y0, y1, shared):
     return band_rows(path, y0, y1, keys, table)
 
 
-def _band_args(src: Source, halo: int = 0) -> list[tuple]:
+def _band_args(src: Bands, halo: int = 0) -> list[tuple]:
     """Task arguments ``(path, y0, y1)`` of every band, widened by ``halo`` rows."""
     return [(src.path, max(0, y0 - halo), min(src.height, y1 + halo))
             for y0, y1 in src.bands]
 
 
-def _lookup(src: Source, keys: np.ndarray, values: np.ndarray, runner: Runner):
+def _lookup(src: Bands, keys: np.ndarray, values: np.ndarray, runner: Runner):
     """Share a colour-key -> value table with the band tasks."""
     if 8 * src.channels <= DENSE_MAX_BITS:
         lut = np.zeros(1 << (8 * src.channels), dtype=values.dtype)
@@ -207,9 +186,9 @@ def _lookup(src: Source, keys: np.ndarray, values: np.ndarray, runner: Runner):
     return runner.share((keys, values))
 
 
-def _map_bands(src: Source, keys: np.ndarray, fitted: PaletteFit, X_palette,
+def _map_bands(src: Bands, keys: np.ndarray, fitted: PaletteFit, X_palette,
                prepared: FitInput, runner: Runner, png: PalettePNGStream,
-               dither: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+               dither: bool) -> Pairs:
     """Write every band's palette indices to ``png``; return the output's pairs.
 
     Without dithering every pixel of a colour takes its colour's entry, so the
@@ -221,11 +200,11 @@ def _map_bands(src: Source, keys: np.ndarray, fitted: PaletteFit, X_palette,
         shared = _lookup(src, keys, fitted.slots, runner)
         for index in runner.map(_band_rows_shared, _band_args(src), shared):
             png.write(index)
-        return prepared.colors, fitted.slots, prepared.weights
+        return Pairs(prepared.colors, fitted.slots, prepared.weights)
     rows_of = np.arange(keys.size, dtype=np.int32 if keys.size < 2**31 else np.int64)
     shared = _lookup(src, keys, rows_of, runner)
     band = DitherBand.whole(src.width, prepared.X.shape[1])
-    pair_keys, pair_counts_ = [], []
+    rows, entries, counts = [], [], []
     n_out = fitted.palette.shape[0]
     for (y0, y1), inverse in zip(src.bands,
                                  runner.map(_band_rows_shared, _band_args(src, 1),
@@ -237,16 +216,15 @@ def _map_bands(src: Source, keys: np.ndarray, fitted: PaletteFit, X_palette,
                         band=band).astype(fitted.slots.dtype)  # (h, width)
         png.write(index)
         inner = inverse[band.above: inverse.shape[0] - band.below]
-        r, e, c = pair_counts(inner, index, n_out)
-        pair_keys.append(r * n_out + e)
-        pair_counts_.append(c)
-    merged, where = np.unique(np.concatenate(pair_keys), return_inverse=True)
-    counts = np.bincount(where, np.concatenate(pair_counts_)).astype(np.int64)
-    return (prepared.colors[merged // n_out],
-            (merged % n_out).astype(fitted.slots.dtype), counts)
+        pairs = pair_counts(rows_of, inner, index, n_out)  # colours as row numbers
+        rows.append(pairs.colors)
+        entries.append(pairs.entries)
+        counts.append(pairs.counts)
+    return pair_counts(prepared.colors, np.concatenate(rows), np.concatenate(entries),
+                       n_out, np.concatenate(counts))  # the bands' pairs merged
 
 
-def quantize_stream(src: Source, ks: Sequence[int], targets: dict[int, Path],
+def quantize_stream(src: Bands, ks: Sequence[int], targets: dict[int, Path],
                     fit_opts, runner: Runner) -> tuple[int, list[report.Row],
                                                        dict[Path, str]]:
     """Histogram once, then per k: fit, map the bands, stream the PNG.
@@ -254,8 +232,6 @@ def quantize_stream(src: Source, ks: Sequence[int], targets: dict[int, Path],
     Returns the number of colours, one row per k and the staged PNGs (complete
     temporary files, to be committed together).
     """
-    from ..quantization.delta_e import delta_e_to_palette
-
     colors, counts = image_histogram(src, runner)
     prepared = from_histogram(colors, counts, fit_opts.space)
     keys = pack_colors(colors)  # (n_colors,) sorted
@@ -272,8 +248,8 @@ def quantize_stream(src: Source, ks: Sequence[int], targets: dict[int, Path],
                 pairs = _map_bands(src, keys, fitted, X_palette, prepared, runner,
                                    png, fit_opts.dither)
                 staged[targets[k]] = png.finish()
-            error = palette_mse(pairs[0], pairs[2], fitted.palette, pairs[1])
-            de_mean, de_p95 = delta_e_to_palette(*pairs[:2], fitted.palette, pairs[2])
+            error = pairs.mse(fitted.palette)
+            de_mean, de_p95 = pairs.delta_e(fitted.palette)
             n_out = fitted.palette.shape[0]
             rows.append(report.Row(
                 k=k, colors_in=prepared.n_colors, colors_out=n_out,
@@ -307,11 +283,9 @@ def compress_stream(req, *, band_pixels: int | None = None,
     Parameters
     ----------
     req : compress.commands.request.Request
-        The request: ``req.source`` a TIFF file or a Zarr directory, 8-bit,
-        ``(H, W)`` or ``(H, W, C)``; ``req.scheduler`` a Dask scheduler
-        address (its workers must see the file) or None for local threads.
-        Palette output only (k <= 256, no ``--rgb``), and no contact sheet,
-        elbow plot or ``--min-psnr`` (they need the whole image).
+        ``req.source`` a TIFF file or a Zarr directory, 8-bit, ``(H, W)`` or
+        ``(H, W, C)``; ``req.scheduler`` a Dask scheduler address (its workers
+        must see the file) or None for local threads.
     band_pixels : int
         Pixels per band.
     out : file, optional
@@ -321,12 +295,6 @@ def compress_stream(req, *, band_pixels: int | None = None,
     -------
     rows : list of report.Row
     """
-    from ..io.fetch import Source as Input
-    from .request import check_request, check_targets, output_dir
-
-    out = out if out is not None else sys.stdout
-    announce_compiling(not req.quiet)
-    input_path = Path(req.source)
     check_request(req)
     if req.min_psnr is not None or req.elbow or req.sheet is not None:
         raise UsageError("--min-psnr, --elbow and --sheet need the whole image in "
@@ -338,31 +306,22 @@ def compress_stream(req, *, band_pixels: int | None = None,
     if req.output_format == "rgb" or ks[-1] > MAX_PALETTE:
         raise UsageError("streamed images are written as palette PNGs: use k <= "
                          f"{MAX_PALETTE} and no --rgb.")
-    src = Source.open(input_path, band_pixels or BAND_PIXELS)
-    directory = output_dir(req.out_dir if req.out_dir is not None
-                           else req.default_dir or input_path.parent)
-    stem = input_path.name.split(".")[0] if input_path.is_dir() else input_path.stem
-    targets = {k: directory / f"{stem}-k{k}.png" for k in ks}
-    if req.output is not None:
-        targets = {ks[0]: req.output}
-    check_targets(list(targets.values()), Input.of(req.source), req.force)
+    announce_compiling(not req.quiet)
+    src = Bands.open(Path(req.source), band_pixels or BAND_PIXELS)
+    source = Source.of(req.source)
+    plan = plan_outputs(dataclasses.replace(req, make_sheet=False), source)
     runner = Runner(req.scheduler)
     try:
-        n_colors, rows, staged = quantize_stream(src, ks, targets, req.fit, runner)
+        n_colors, rows, staged = quantize_stream(src, ks, plan.pngs, req.fit, runner)
     finally:
         runner.close()
     commit_staged(staged, overwrite=req.force)  # every PNG of the run, or none
-    info = {"path": str(input_path), "bytes": rows[0].input_bytes, "width": src.width,
+    info = {"path": source.text, "bytes": rows[0].input_bytes, "width": src.width,
             "height": src.height, "channels": src.channels, "colors": n_colors,
             "raw_bytes": rows[0].raw_bytes, "streamed": True,
             "band_rows": src.band_rows, "workers": runner.workers}
-    if req.json:
-        print(report.to_json(info, rows), file=out)
-    elif len(rows) == 1:
-        print(report.format_line(input_path.name, rows[0]), file=out)
-    else:
-        print(f"{input_path.name}: {src.width} x {src.height}, {n_colors:,} distinct "
-              f"colours, streamed in bands of {src.band_rows} rows", file=out)
-        print(report.format_table(rows), file=out)
+    header = (f"{source.name}: {src.width} x {src.height}, {n_colors:,} distinct "
+              f"colours, streamed in bands of {src.band_rows} rows")
+    report.print_report(req, source.name, info, header, rows, plan,
+                        out=out or sys.stdout, err=sys.stderr)
     return rows
-

@@ -1,8 +1,7 @@
 """Where the work runs: this machine's cores, or a Dask cluster.
 
-Both the folder command (one task per image) and the streamed command (one
-task per band, :class:`Runner`) ask here how many cores they may use and
-connect to the same Dask scheduler the same way.
+The folder command (a task per image) and the streamed command (a task per
+band, :class:`Runner`) count cores and connect to Dask here.
 """
 
 from __future__ import annotations

@@ -1,19 +1,6 @@
 """Putting outputs in place: all of them, complete, or none.
 
-A run computes every output in memory, then :func:`write_atomically` commits
-them in two phases:
-
-1. stage: each file is written to a temporary file in its target directory
-   and flushed to disk (``.NAME.XXXX.tmp``);
-2. rename: each temporary file takes its final name (``os.replace``, atomic on
-   POSIX and Windows).  A file that existed before is first kept under a
-   backup name (a hard link), so that if a later rename fails every target
-   can be put back as it was: new files are removed, old ones restored.
-
-Without ``overwrite`` a target is linked into place with ``os.link``, which
-fails if the name exists: a file created meanwhile by another process is
-never replaced.  Ctrl-C is held back during the commit
-(:func:`compress.interrupt.deferred`; only on the command line).
+Design notes: docs/internals.md, ``compress/io/commit.py``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
-"""Where an image comes from: a local file or an ``http(s)://`` URL.
+"""Downloads: an ``http(s)://`` image within a time and a size limit.
 
-``python -m compress https://host/path/painting.jpg 5`` reads the image
-over the network, as the original exercise did with ``io.imread(url)``, and
-writes ``painting-k5.png`` in the current directory.  The download uses the
-standard library (``urllib.request``) with a time limit for the whole
-download and a size limit, and every failure is one line: HTTP errors (404),
-refused connections, unknown hosts, timeouts, bodies over the limit.  A body
-that is not an image is reported by :func:`compress.io.read.decode_image`.
+Every failure is one line: HTTP errors (404), refused connections, unknown
+hosts, timeouts, bodies over the limit.  A body that is not an image is
+reported by :func:`compress.io.read.decode_image`.
 """
 
 from __future__ import annotations
@@ -14,10 +10,7 @@ from __future__ import annotations
 import socket
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
 
 from .. import __version__
 from ..errors import CompressError
@@ -29,45 +22,6 @@ USER_AGENT = f"kmeans-compress/{__version__} (Python urllib)"
 def is_url(text: str) -> bool:
     """Whether ``text`` names an http or https URL rather than a file."""
     return text.lower().startswith(("http://", "https://"))
-
-
-@dataclass(frozen=True)
-class Source:
-    """An input: its name for messages and titles, and where outputs go.
-
-    Attributes
-    ----------
-    text : str
-        As given on the command line.
-    path : Path or None
-        The local file; None for a URL.
-    name : str
-        File name, e.g. ``painting.jpg`` (the last segment of a URL's path).
-    directory : Path
-        Default output directory: the file's own, or ``.`` for a URL.
-    """
-
-    text: str
-    path: Path | None
-    name: str
-    directory: Path
-
-    @property
-    def stem(self) -> str:
-        """Name without its suffix: outputs are ``STEM-kK.png``."""
-        return Path(self.name).stem
-
-    @classmethod
-    def of(cls, text: str) -> Source:
-        """Describe ``text``, a file path or an http(s) URL."""
-        if not is_url(text):
-            path = Path(text)
-            return cls(text, path, path.name, path.parent)
-        segment = urllib.parse.unquote(urllib.parse.urlsplit(text).path)
-        name = segment.rsplit("/", 1)[-1].strip()
-        if Path(name).stem in ("", ".", ".."):
-            name = "download"
-        return cls(text, None, name, Path("."))
 
 
 def fetch_url(url: str, *, timeout: float = 30.0,
@@ -142,17 +96,3 @@ def _reason(reason, timeout: float) -> str:
     if isinstance(reason, TimeoutError):
         return f"no answer within {timeout:g} s; try again, or raise --timeout"
     return f"cannot download it ({getattr(reason, 'strerror', None) or reason})"
-
-
-SAMPLE_IMAGE = "grace_hopper.jpg"  # ships with matplotlib's sample data
-
-
-def sample_image_path() -> Path:
-    """Path of the sample photo shipped with matplotlib (Grace Hopper, 600 x 512)."""
-    from matplotlib import cbook
-
-    path = Path(cbook.get_sample_data(SAMPLE_IMAGE, asfileobj=False))
-    if not path.is_file():
-        raise CompressError(f"matplotlib's sample image {SAMPLE_IMAGE} is missing; "
-                            "reinstall matplotlib.")
-    return path

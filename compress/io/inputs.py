@@ -1,28 +1,65 @@
 """An image as people have it: a path, a URL, a Pillow image or an array.
 
-:func:`read_input` turns any of them into the ``(H, W, C)`` uint8 pixels the
-library works on.  Files, URLs and Pillow images are converted as the command
-line converts them (:mod:`compress.io.read`), so the library and the command
-line see the same pixels.  Arrays are taken as they are, with their dtype
-converted exactly:
-
-* uint8 as is;
-* uint16 as ``round(v * 255 / 65535)`` (what a 16-bit PNG reads as);
-* float in [0, 1] (``plt.imread`` of a PNG, scikit-image) as ``round(x * 255)``.
-
-Anything else is refused with a conversion that works.
+Design notes: docs/internals.md, ``compress/io/inputs.py``.
 """
 
 from __future__ import annotations
 
 import os
+import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from .fetch import fetch_url, is_url
-from .read import LoadedImage, decode_image, from_pillow, load_image
+from .read import (
+    DEFAULT_MAX_PIXELS,
+    LoadedImage,
+    decode_image,
+    from_pillow,
+    load_image,
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input: its name for messages and titles, and where outputs go.
+
+    Attributes
+    ----------
+    text : str
+        As given on the command line.
+    path : Path or None
+        The local file; None for a URL.
+    name : str
+        File name, e.g. ``painting.jpg`` (the last segment of a URL's path).
+    directory : Path
+        Default output directory: the file's own, or ``.`` for a URL.
+    """
+
+    text: str
+    path: Path | None
+    name: str
+    directory: Path
+
+    @property
+    def stem(self) -> str:
+        """Name without its suffix: outputs are ``STEM-kK.png``."""
+        return Path(self.name).stem
+
+    @classmethod
+    def of(cls, text: str) -> Source:
+        """Describe ``text``, a file path or an http(s) URL."""
+        if not is_url(text):
+            path = Path(text)
+            return cls(text, path, path.name, path.parent)
+        segment = urllib.parse.unquote(urllib.parse.urlsplit(text).path)
+        name = segment.rsplit("/", 1)[-1].strip()
+        if Path(name).stem in ("", ".", ".."):
+            name = "download"
+        return cls(text, None, name, Path("."))
 
 
 def is_array(image) -> bool:
@@ -30,7 +67,8 @@ def is_array(image) -> bool:
     return not isinstance(image, (str, os.PathLike, Image.Image))
 
 
-def read_input(image) -> LoadedImage:
+def read_input(image, *, max_pixels: int = DEFAULT_MAX_PIXELS, timeout: float = 30.0,
+               max_download_bytes: int = 100 * 2**20) -> LoadedImage:
     """Read ``image`` into 8-bit pixels.
 
     Parameters
@@ -38,6 +76,10 @@ def read_input(image) -> LoadedImage:
     image : str, path-like, PIL.Image.Image or array-like
         A file path, an http(s) URL, a Pillow image, or an array of shape
         (H, W) or (H, W, C) with C in 1..4: uint8, uint16, or float in [0, 1].
+    max_pixels : int, default=DEFAULT_MAX_PIXELS
+        Refuse a file or download with more pixels (decompression bombs).
+    timeout, max_download_bytes
+        Limits of a download (:func:`compress.io.fetch.fetch_url`).
 
     Returns
     -------
@@ -55,10 +97,12 @@ def read_input(image) -> LoadedImage:
     if isinstance(image, Image.Image):
         return from_pillow(image)
     if isinstance(image, str) and is_url(image):
-        body, content_type = fetch_url(image)
-        return decode_image(body, image, content_type=content_type)
+        body, content_type = fetch_url(image, timeout=timeout,
+                                       max_bytes=max_download_bytes)
+        return decode_image(body, image, max_pixels=max_pixels,
+                            content_type=content_type)
     if isinstance(image, (str, os.PathLike)):
-        return load_image(Path(image))
+        return load_image(Path(image), max_pixels=max_pixels)
     pixels = to_uint8(image)
     return LoadedImage(pixels if pixels.ndim == 3 else pixels[:, :, None])
 

@@ -1,29 +1,6 @@
 """A palette PNG written as a stream of rows, byte-identical to Pillow's.
 
-:func:`compress.io.png.encode_palette_png` needs the whole index map in memory
-(Pillow encodes an ``Image``).  For images larger than memory the rows come
-band by band; this writer filters and deflates them as they arrive and
-produces the same bytes as that function, so that a streamed output equals the
-in-memory one.  It reproduces what Pillow's PNG writer does (PNG 1.2
-specification, sections 6 and 10; Pillow's ``ZipEncode.c``):
-
-* chunks ``IHDR``, ``PLTE``, ``tRNS`` (alpha), ``IDAT``..., ``IEND``; the bit
-  depth is the smallest of 1, 2, 4, 8 that holds the palette, pixels packed
-  most significant bits first;
-* 8-bit palettes: rows unfiltered, zlib level
-  :data:`compress.io.png.PALETTE_8BIT_LEVEL`, default strategy;
-* 1/2/4-bit palettes: per row the filter of least ``sum_i min(v_i, 256 - v_i)``
-  over the filtered bytes, tried in the order none, Up, Sub, Paeth, a later
-  one only when strictly better (and none tried after a sum of 0); zlib level
-  9 with ``Z_RLE`` and with ``Z_HUFFMAN_ONLY``, the smaller file kept, ``Z_RLE``
-  on ties (the strategies of ``compress.io.png._PALETTE_PNG_OPTIONS``);
-* the zlib stream cut into ``IDAT`` chunks of ``max(65536, 4 * width)`` bytes
-  (Pillow's encoder buffer), the last one shorter.
-
-The compressed streams go to temporary files beside the target; the target
-appears only when complete, renamed by :func:`compress.io.commit.commit_staged`
-(:meth:`PalettePNGStream.finish` leaves that to the caller, who commits every
-output of a run at once).
+Design notes: docs/internals.md, ``compress/io/png_stream.py``.
 """
 
 from __future__ import annotations

@@ -1,21 +1,6 @@
 """Reading images into 8-bit arrays.
 
-Reading (:func:`load_image`) turns every supported file into an ``(H, W, C)``
-uint8 array with ``C`` one of 1 (grey), 2 (grey + alpha), 3 (RGB) or
-4 (RGBA), and says in ``notes`` what it had to do on the way:
-
-* EXIF orientation is applied, so the array looks like the photo does;
-* palette images (GIF, palette PNG) are expanded to RGB, or RGBA if they have
-  a transparent entry; of an animated GIF or multi-page TIFF only the first
-  frame is used;
-* 16-bit greyscale is scaled to 8 bits with rounding (``round(v * 255 /
-  65535)``), not clipped as Pillow's ``convert("L")`` would; 16-bit colour is
-  reduced by Pillow to the high byte of each channel;
-* an alpha channel that is fully opaque everywhere is dropped.
-
-:func:`decode_image` does the same for an image held in memory (a download).
-Writing PNGs is :mod:`compress.io.png`; :mod:`compress.io.commit` puts the
-files in place.
+Design notes: docs/internals.md, ``compress/io/read.py``.
 """
 
 from __future__ import annotations

@@ -19,34 +19,20 @@ drawing diagonal "worms" (Ulichney 1987, "Digital Halftoning", section 8.3).
 The error is carried in the fitting space (weighted OKLab by default, see
 :mod:`compress.quantization.colour`), and the nearest entry is chosen in the same
 space, so "cancel this error" means cancelling what a person would see.  Three rules
-damp plain Floyd-Steinberg.  Their effect was measured with ``python -m
-bench.perceptual --ablation`` (6 photos x k in {16, 64}, weighted OKLab, the
-same palette; means over the 12 cells; crops at k = 16 looked at):
+damp plain Floyd-Steinberg (their settings and measured effects are beside
+their constants in :mod:`compress.quantization.dither`, and in
+docs/internals.md):
 
-1. *Leak*: the error a pixel receives is multiplied by ``damping`` (15/16)
-   before use.  Undamped, the error of a long run of a colour far from every
-   entry keeps growing until it flips a pixel to a distant entry: black
-   specks in grace_hopper's blue backdrop, the china roof's edge broken into
-   black and white dots, and a pale halo around the roof in the sky.  The
-   leak bounds the carried error at about 16 pixels' worth.  Measured: SSIM
-   0.662 -> 0.747, CIEDE2000 after a 1-px blur 2.26 -> 1.62, PSNR +3.3 dB.
-2. *Clamp*: when the received error's squared size exceeds ``clamp_sq``
-   (2.4 times the undithered mapping's mean squared error), it is scaled by
-   a further ``clamp_scale`` (0.75).  Large errors are the rare ones that
-   still flip a pixel to a far entry after the leak: the last few black
-   specks along grace_hopper's top edge went with it.  Measured: SSIM
-   0.747 -> 0.788, mean CIEDE2000 3.81 -> 3.52, blurred CIEDE2000 1.62 ->
-   1.64.  Side effect (with the leak, a flat patch between two entries): a
-   colour 10 % of the way from one entry to the other is not dithered at
-   all, one 20 % of the way comes out at 14.5 %, 30 % at 29.3 %, 40 % at
-   39.7 %.
+1. *Leak*: the error a pixel receives is multiplied by ``damping`` before
+   use, which bounds the carried error (no black specks where a long run of a
+   colour lies far from every entry).
+2. *Clamp*: a received error whose squared size exceeds ``clamp_sq`` is
+   scaled by a further ``clamp_scale``: the rare large errors that still flip
+   a pixel to a far entry.
 3. *Contrast*: the error a pixel passes on is multiplied by ``strength``,
    below 1 where neighbouring pixels differ by more than a fraction of the
-   palette's mean squared error (:mod:`compress.quantization.dither`).  There the
-   image's own variation already breaks up bands, so diffused error only adds grain,
-   and across an edge it bleeds one side's error into the other.  Measured:
-   SSIM 0.788 -> 0.815, bytes -9 %, blurred CIEDE2000 1.64 -> 1.91 (still
-   below pngquant's dithering in all 12 cells).
+   palette's mean squared error: there the image's own variation already
+   breaks up bands, and diffused error only adds grain or bleeds across edges.
 """
 
 from __future__ import annotations

@@ -1,29 +1,41 @@
 """Choosing k by quality: the fewest colours whose result reaches a PSNR.
 
-``--min-psnr DB`` asks for the smallest k in ``1 .. 256`` (what a palette PNG
-holds) whose quantized image has a PSNR of at least ``DB``.  PSNR grows with
-k, so the answer is found by bisection: about 8 fits instead of 256, each on
-the colour histogram computed once.  k-means finds local optima, so PSNR is
-not strictly monotone in k; near the answer it can dip by a few hundredths of
-a dB.  The k returned always reaches ``DB`` (it was measured) and ``k - 1``
-was measured below it whenever ``k > 1``.
+PSNR grows with k, so bisection finds the answer in about 8 fits instead of
+256.  k-means finds local optima, so PSNR can dip by a few hundredths of a dB
+near the answer; the k returned was measured to reach the target, and
+``k - 1`` was measured below it whenever ``k > 1``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ..io.png import MAX_PALETTE
 
 
-def smallest_k_for_psnr(
-    psnr_of: Callable[[int], float],
-    target_db: float,
-    n_colors: int,
-    *,
-    k_max: int = MAX_PALETTE,
-) -> tuple[int | None, list[tuple[int, float]]]:
+@dataclass
+class KChoice:
+    """The outcome of :func:`smallest_k_for_psnr`.
+
+    Attributes
+    ----------
+    k : int or None
+        The k chosen; None when even ``min(k_max, n_colors)`` falls short.
+    k_max : int
+        The largest k allowed.
+    tried : dict of int to float
+        The PSNR (dB) of every k fitted, in the order fitted.
+    """
+
+    k: int | None
+    k_max: int
+    tried: dict[int, float] = field(default_factory=dict)
+
+
+def smallest_k_for_psnr(psnr_of: Callable[[int], float], target_db: float,
+                        n_colors: int, *, k_max: int = MAX_PALETTE) -> KChoice:
     """Bisect for the smallest ``k`` with ``psnr_of(k) >= target_db``.
 
     Parameters
@@ -41,21 +53,17 @@ def smallest_k_for_psnr(
 
     Returns
     -------
-    k : int or None
-        The k chosen; None when even ``min(k_max, n_colors)`` falls short.
-    tried : list of (k, psnr_db)
-        Every k fitted, in order.
+    choice : KChoice
     """
-    tried: list[tuple[int, float]] = []
+    choice = KChoice(None, k_max)
 
     def reaches(k: int) -> bool:
-        value = psnr_of(k)
-        tried.append((k, value))
-        return math.isinf(value) or value >= target_db
+        choice.tried[k] = psnr_of(k)
+        return math.isinf(choice.tried[k]) or choice.tried[k] >= target_db
 
     hi = max(1, min(k_max, n_colors))
     if not reaches(hi):
-        return None, tried
+        return choice
     lo = 0  # invariant: lo falls short (k = 0 would), hi reaches
     while hi - lo > 1:
         mid = (lo + hi) // 2
@@ -63,4 +71,5 @@ def smallest_k_for_psnr(
             hi = mid
         else:
             lo = mid
-    return hi, tried
+    choice.k = hi
+    return choice

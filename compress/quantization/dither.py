@@ -15,7 +15,7 @@ import numpy as np
 
 # The settings were chosen on ``python -m bench.perceptual --ablation`` (6
 # photos, k = 16 and 64, weighted OKLab); the measured effect of each rule is
-# in bench/RESULTS_perceptual.md and in compress/_dither_kernel.py.  SSIM
+# in bench/RESULTS_perceptual.md and docs/internals.md.  SSIM
 # punishes dither grain, blurred CIEDE2000 rewards dithering.  A stronger leak
 # (1/2, with CONTRAST_RATIO = 2) kept SSIM within 0.01 of pngquant's in 11 of
 # 12 cells instead of 8, but a flat colour 30 % of the way between two entries

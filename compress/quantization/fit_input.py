@@ -1,18 +1,6 @@
 """What k-means runs on for one image: the colour histogram, or the pixels.
 
-The fit runs on the exact colour histogram (:mod:`compress.quantization.histogram`):
-every distinct colour once, weighted by its pixel count, in the fitting space
-(:mod:`compress.quantization.colour`; for ``"rgb"`` scaled to ``[0, 1]`` as float64).
-The weighted inertia therefore equals the inertia over all pixels, for ``"rgb"``
-in the units of the original exercise (pixels divided by 255).
-
-When most pixels have a colour of their own (noise, synthetic gradients, the
-image of all 2^24 colours) the histogram saves little work and costs memory:
-three arrays as long as the image (colours, counts, inverse index) and a
-float64 copy of the colours.  Then an ``"rgb"`` fit runs on the uint8 pixels
-themselves, which the engine reads in place with unit weights (no copy at
-all); centres and inertia are scaled back to the exercise's units.  See
-:func:`prepare`.
+Design notes: docs/internals.md, ``compress/quantization/fit_input.py``.
 """
 
 from __future__ import annotations

@@ -1,18 +1,6 @@
 """The exact colour histogram of an image: distinct colours and their counts.
 
-k-means on pixels only needs each distinct colour once, weighted by how many
-pixels have it: ``sum_i ||x_i - c||^2`` over pixels equals
-``sum_u n_u ||u - c||^2`` over distinct colours ``u`` with counts ``n_u``.
-A photo has 10-20 times fewer distinct colours than pixels, so the fit runs
-on the histogram and the labels are mapped back to pixels with ``inverse``
-(unless most pixels have a colour of their own: see
-:func:`compress.quantization.fit_input.prepare`).
-
-Colours are packed into one unsigned integer key per pixel (``r << 16 | g <<
-8 | b`` for RGB).  Keys of at most 24 bits (uint8 pixels with 1-3 channels)
-are counted in ``O(n)`` by a compiled presence bitmap and its rank
-(:mod:`compress.quantization._histogram_kernel`); wider keys (RGBA, 16-bit channels) by
-a 1-D sort, much faster than the row-wise ``np.unique(..., axis=0)``.
+Design notes: docs/internals.md, ``compress/quantization/histogram.py``.
 """
 
 from __future__ import annotations

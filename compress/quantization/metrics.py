@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -107,28 +108,62 @@ def palette_mse(rows: np.ndarray, weights: np.ndarray | None, centers: np.ndarra
     return total / (n_pixels * rows.shape[1])
 
 
-def pair_counts(inverse: np.ndarray, index_map: np.ndarray,
-                n_entries: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (colour, palette entry) pairs of a mapped image, and their counts.
+@dataclass
+class Pairs:
+    """The output's histogram against the input: (colour, palette entry) pairs.
 
-    When dithering gives pixels of one colour different entries, the pairs
-    are the histogram of the output against the input: the errors (MSE,
-    CIEDE2000) follow from them exactly, without the pixels.
+    MSE and CIEDE2000 follow from it exactly, without the pixels.
+
+    Attributes
+    ----------
+    colors : ndarray of shape (n_pairs, n_channels), uint8
+        Input colour of each pair (the pixels themselves on the pixel route).
+    entries : ndarray of shape (n_pairs,), integer
+        Palette entry of each pair.
+    counts : ndarray of shape (n_pairs,) or None
+        Pixels of each pair; None when each pair is one pixel.
+    """
+
+    colors: np.ndarray
+    entries: np.ndarray
+    counts: np.ndarray | None
+
+    def mse(self, palette: np.ndarray) -> float:
+        """MSE in 8-bit units of the output drawn with ``palette``."""
+        return palette_mse(self.colors, self.counts, palette, self.entries)
+
+    def delta_e(self, palette: np.ndarray) -> tuple[float, float]:
+        """Mean and 95th-percentile CIEDE2000 of the output drawn with ``palette``."""
+        from .delta_e import delta_e_to_palette  # imports Numba: on first use
+
+        return delta_e_to_palette(self.colors, self.entries, palette, self.counts)
+
+
+def pair_counts(colors: np.ndarray, inverse: np.ndarray, index_map: np.ndarray,
+                n_entries: int, weights: np.ndarray | None = None) -> Pairs:
+    """Distinct (colour, palette entry) pairs of a mapped image, and their counts.
 
     Parameters
     ----------
+    colors : ndarray of shape (n_rows, ...)
+        What each histogram row stands for: its colour (uint8), or its row
+        number (to merge pairs counted in parts).
     inverse : ndarray of shape (n_pixels,), integer
-        Histogram row (distinct colour) of every pixel.
+        Histogram row of every pixel.
     index_map : ndarray of n_pixels elements, integer
         Palette entry of every pixel, in the same order.
     n_entries : int
         Palette size.
+    weights : ndarray of shape (n_pixels,), optional
+        Pixels each element stands for; 1 each when None.
 
     Returns
     -------
-    rows, entries, counts : ndarray of shape (n_pairs,)
-        Colour row, palette entry and pixel count of each pair, sorted.
+    pairs : Pairs
+        Sorted by row, then entry.
     """
     keys = inverse.reshape(-1).astype(np.int64) * n_entries + index_map.reshape(-1)
-    keys, counts = np.unique(keys, return_counts=True)
-    return keys // n_entries, (keys % n_entries).astype(index_map.dtype), counts
+    keys, where = np.unique(keys, return_inverse=True)
+    counts = np.bincount(where.reshape(-1), weights).astype(np.int64)
+    return Pairs(colors[keys // n_entries],
+                 (keys % n_entries).astype(index_map.dtype), counts)

@@ -1,14 +1,6 @@
 """Colour quantization with k-means: :func:`quantize` and :func:`count_colors`.
 
-What the fit runs on (the exact colour histogram, or the pixels) is prepared
-once per image by :func:`compress.quantization.fit_input.prepare`.
-
-``space="oklab"`` fits the distinct colours in weighted OKLab instead
-(:mod:`compress.quantization.colour`): the histogram is still exact and in RGB, only the
-coordinates the fit sees change.  The palette comes back to 8-bit sRGB
-(clipped, rounded) and every colour takes the palette entry nearest to it in
-that space.  ``dither=True`` maps the pixels by damped error diffusion in
-the fitting space (:mod:`compress.quantization.dither`) instead of colour by colour.
+Design notes: docs/internals.md, ``compress/quantization/quantizer.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +13,7 @@ from ..io.inputs import is_array, read_input
 from .colour import to_fit
 from .fit_input import PIXEL_FIT_FRACTION, FitInput, as_pixels, prepare
 from .histogram import count_distinct
-from .metrics import pair_counts, palette_mse
+from .metrics import Pairs, pair_counts
 from .palette import DEFAULT_SEED, fit_palette
 from .result import QuantizeResult
 
@@ -38,29 +30,17 @@ def count_colors(image: np.ndarray) -> int:
     Returns
     -------
     n_colors : int
-        For *American Gothic* (``../shared/data``) this is 114,571.  The
-        original exercise printed ``np.unique(img, axis=0).size`` = 2,899,800,
-        which counts the elements of the distinct *rows* of the H x W x 3
-        array, not colours.
     """
     pixels = as_pixels(image)
     return count_distinct(pixels.reshape(-1, pixels.shape[2]))
 
 
 def as_given(image) -> np.ndarray:
-    """Read ``image`` (path, URL, Pillow image or array) into uint8 pixels.
+    """Read ``image`` (see :func:`~compress.io.inputs.read_input`) into uint8 pixels.
 
-    Parameters
-    ----------
-    image : str, path-like, PIL.Image.Image or array-like
-        See :func:`compress.io.inputs.read_input`.
-
-    Returns
-    -------
-    pixels : ndarray of shape (H, W) or (H, W, C), uint8
-        2-D for a grey image given as a 2-D array, a file or a Pillow image
-        (as ``np.asarray(PIL.Image.open(path))`` is): the shape
-        :attr:`QuantizeResult.image` will have.
+    2-D for a grey image given as a 2-D array, a file or a Pillow image (as
+    ``np.asarray(PIL.Image.open(path))`` is): the shape of
+    :attr:`QuantizeResult.image`.
     """
     pixels = read_input(image).pixels  # (H, W, C)
     if pixels.shape[2] == 1 and not (is_array(image) and np.ndim(image) == 3):
@@ -148,19 +128,18 @@ def quantize(
         index_map = diffuse(prepared.X, prepared.inverse, (height, width),
                             to_fit(palette, space), mean_sq_error=fitted.mean_sq_error,
                             nearest=fitted.slots).astype(fitted.slots.dtype)  # (H, W)
-        rows, entries, counts = pair_counts(prepared.inverse, index_map,
-                                            palette.shape[0])
-        pairs = (prepared.colors[rows], entries, counts)
+        pairs = pair_counts(prepared.colors, prepared.inverse, index_map,
+                            palette.shape[0])
     else:
-        pairs = (prepared.colors, fitted.slots, prepared.weights)
+        pairs = Pairs(prepared.colors, fitted.slots, prepared.weights)
         if prepared.inverse is not None:
             index_map = fitted.slots[prepared.inverse].reshape(height, width)  # (H, W)
         else:
             index_map = fitted.slots.reshape(height, width)  # rows are the pixels
-    error = palette_mse(pairs[0], pairs[2], palette, pairs[1])
     return QuantizeResult(palette, index_map, fitted.fit, int(k), prepared.n_colors,
-                          fitted.fit_seconds, fitted.exact, error, pixels, grey2d,
-                          space, bool(dither and not fitted.exact), pairs)
+                          fitted.fit_seconds, fitted.exact, pairs.mse(palette),
+                          pixels, grey2d, space, bool(dither and not fitted.exact),
+                          pairs)
 
 
 def quantize_each(
@@ -208,34 +187,10 @@ def quantize_each(
                        tol=tol, prepared=prepared, space=space, dither=dither)
 
 
-def inertia_curve(
-    image: np.ndarray,
-    ks,
-    *,
-    seed: int = DEFAULT_SEED,
-    n_init: int = 1,
-    max_iter: int = 300,
-    tol: float = 1e-4,
-    space: str = "rgb",
-    dither: bool = False,
-) -> list[QuantizeResult]:
-    """Quantize one image for each k: ``list(quantize_each(...))``.
+def inertia_curve(image: np.ndarray, ks, **options) -> list[QuantizeResult]:
+    """Quantize one image for each k: ``list(quantize_each(image, ks, **options))``.
 
-    Parameters
-    ----------
-    image : str, path-like, PIL.Image.Image or ndarray
-        As in :func:`quantize`.
-    ks : iterable of int
-        The values of k.
-    seed, n_init, max_iter, tol, space, dither
-        As in :func:`quantize`.
-
-    Returns
-    -------
-    results : list of QuantizeResult
-        One per k, in the order given (each holds its index map: for many k
-        of a large image, iterate :func:`quantize_each` instead).
+    Each result holds its index map: for many k of a large image, iterate
+    :func:`quantize_each` instead.
     """
-    return list(quantize_each(image, ks, seed=seed, n_init=n_init,
-                              max_iter=max_iter, tol=tol, space=space,
-                              dither=dither))
+    return list(quantize_each(image, ks, **options))

@@ -16,7 +16,7 @@ import numpy as np
 from ..io.commit import write_atomically
 from ..io.png import encode_quantized
 from ..io.read import MODE_OF_CHANNELS
-from .metrics import psnr_from_mse
+from .metrics import Pairs, psnr_from_mse
 
 
 @dataclass(repr=False, eq=False)
@@ -53,10 +53,8 @@ class QuantizeResult:
         The fitting space.
     dithered : bool
         Whether the index map was made by error diffusion.
-    pairs : tuple of (colors, entries, counts)
-        The output's histogram against the input: distinct input colours,
-        their palette entries and pixel counts (None: one row per pixel).
-        MSE and CIEDE2000 follow from it exactly, without the pixels.
+    pairs : Pairs
+        The output's histogram against the input (MSE and CIEDE2000 from it).
     """
 
     palette: np.ndarray
@@ -71,7 +69,7 @@ class QuantizeResult:
     grey2d: bool = False
     space: str = "rgb"
     dithered: bool = False
-    pairs: tuple | None = None
+    pairs: Pairs | None = None
 
     @property
     def image(self) -> np.ndarray:
@@ -106,11 +104,7 @@ class QuantizeResult:
 
     @functools.cached_property
     def _delta_e_stats(self) -> tuple[float, float]:
-        # Computed on first use: one CIEDE2000 per (colour, entry) pair.
-        from .delta_e import delta_e_to_palette
-
-        colors, index, counts = self.pairs
-        return delta_e_to_palette(colors, index, self.palette, counts)
+        return self.pairs.delta_e(self.palette)  # on first use: one per pair
 
     def to_png(self, *, output_format: str = "auto", optimize: bool = False) -> bytes:
         """Encode the result as the command line does (``-o FILE``).

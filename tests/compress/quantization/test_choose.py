@@ -28,15 +28,15 @@ def test_bisection_agrees_with_a_scan_on_monotone_curves(seed):
     if n_colors <= 256:
         curve[k_max] = math.inf  # every colour kept: lossless
     target = rng.uniform(5, value + 5)
-    k, tried = smallest_k_for_psnr(curve.__getitem__, target, n_colors)
-    assert k == naive_smallest_k(curve, target, k_max)
-    assert len(tried) <= 1 + math.ceil(math.log2(k_max)) + 1
-    assert all(curve[k_] == p for k_, p in tried)
+    choice = smallest_k_for_psnr(curve.__getitem__, target, n_colors)
+    assert choice.k == naive_smallest_k(curve, target, k_max)
+    assert len(choice.tried) <= 1 + math.ceil(math.log2(k_max)) + 1
+    assert all(curve[k_] == p for k_, p in choice.tried.items())
 
 
 def test_nothing_reaches_the_target():
-    k, tried = smallest_k_for_psnr(lambda k: 10.0 + k / 100, 40.0, 10**6)
-    assert k is None and tried == [(256, 12.56)]
+    choice = smallest_k_for_psnr(lambda k: 10.0 + k / 100, 40.0, 10**6)
+    assert choice.k is None and choice.tried == {256: 12.56}
 
 
 def test_cli_min_psnr_chooses_k_and_reports_the_search(tmp_path):
