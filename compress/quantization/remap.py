@@ -30,7 +30,7 @@ import numpy as np
 
 from kmeans_core import jit  # the project's one compile policy (cache, IEEE math)
 
-from .metrics import PEAK, palette_mse
+from .metrics import PEAK, Pairs
 
 # PSNR given up for bytes.  Measured (python -m bench.png_size; the remap then
 # oxipng as in compress.io.png; bytes / `pngquant --nofs` bytes at the same k),
@@ -137,7 +137,7 @@ def remap_index_map(pixels: np.ndarray, palette: np.ndarray, index_map: np.ndarr
     return best
 
 
-def _pairs(pixels: np.ndarray, index_map: np.ndarray, n_entries: int):
+def _pairs(pixels: np.ndarray, index_map: np.ndarray, n_entries: int) -> Pairs:
     """Distinct (colour, entry) pairs and their counts, for MSE and CIEDE2000."""
     n_channels = pixels.shape[2]
     flat = pixels.reshape(-1, n_channels).astype(np.int64)  # (n_pixels, C)
@@ -149,7 +149,7 @@ def _pairs(pixels: np.ndarray, index_map: np.ndarray, n_entries: int):
     colour, entries = keys // n_entries, keys % n_entries
     shifts = 8 * np.arange(n_channels - 1, -1, -1)  # (C,)
     colors = ((colour[:, None] >> shifts) & 0xFF).astype(np.uint8)  # (n_pairs, C)
-    return colors, entries.astype(index_map.dtype), counts
+    return Pairs(colors, entries.astype(index_map.dtype), counts)
 
 
 def remap_for_size(result, min_psnr: float | None = None):
@@ -177,5 +177,5 @@ def remap_for_size(result, min_psnr: float | None = None):
     index_map = remap_index_map(result.original, result.palette, result.index_map,
                                 max_mse, result.mse)
     pairs = _pairs(result.original, index_map, result.n_colors_out)
-    error = palette_mse(pairs[0], pairs[2], result.palette, pairs[1])
-    return dataclasses.replace(result, index_map=index_map, mse=error, pairs=pairs)
+    return dataclasses.replace(result, index_map=index_map,
+                               mse=pairs.mse(result.palette), pairs=pairs)
