@@ -41,7 +41,12 @@ def exit_on_interrupt(prog: str) -> bool:
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         return False
     _prog = prog
-    signal.signal(signal.SIGINT, _exit_now)
+    try:
+        signal.signal(signal.SIGINT, _exit_now)
+    except KeyboardInterrupt:
+        # A Ctrl-C that came just before: ``signal.signal`` raises pending
+        # signals before it replaces the handler.  Answer it as the handler would.
+        _exit_now(signal.SIGINT, None)
     return True
 
 

@@ -168,6 +168,27 @@ print("not reached: the deferred Ctrl-C exits after the commit")
 """
 
 
+_CTRL_C_WHILE_INSTALLING = """\
+import os, signal
+from compress import interrupt
+real_signal = signal.signal
+def ctrl_c_then_install(signum, handler):  # the Ctrl-C is pending at the call
+    os.kill(os.getpid(), signal.SIGINT)
+    return real_signal(signum, handler)
+signal.signal = ctrl_c_then_install
+interrupt.exit_on_interrupt("prog")
+print("not reached: the Ctrl-C is answered as the handler would")
+"""
+
+
+def test_ctrl_c_while_the_handler_is_installed():
+    """The one moment of main() before its handler is in place (seen in CI)."""
+    done = subprocess.run([sys.executable, "-c", _CTRL_C_WHILE_INSTALLING],
+                          capture_output=True, text=True, env=cli_env(), timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        130, "", "prog: interrupted.\n")
+
+
 def test_ctrl_c_during_the_commit_is_held_until_it_is_done(tmp_path):
     done = subprocess.run([sys.executable, "-c", _COMMIT_UNDER_CTRL_C, str(tmp_path)],
                           capture_output=True, text=True, env=cli_env(), timeout=60)
