@@ -6,45 +6,10 @@
   Euclidean distance tracks perceived difference much better than in sRGB,
   where a step in the blues looks smaller than the same step in the greens.
 * Weighted OKLab, the space ``quantize(..., space="oklab")`` fits in:
-  ``(L, w a, w b)`` with ``w = OKLAB_AB_WEIGHT = 2``.  Plain OKLab
-  under-weights chroma differences: Ottosson's fit to colour-difference data
-  found a factor of about 2.02-2.05 relative to lightness; doubling a and b
-  is the ``deltaEOK2`` weighting of the CSS Color 4 discussions.  Measured
-  (``python -m bench.perceptual``, 6 images x k in {16, 64, 256}, against
-  ``pngquant --nofs``):
-
-  ======  ======================  ===================  ================
-  w       lower mean ΔE2000 in    lower p95 ΔE2000 in  SSIM within 0.01
-  ======  ======================  ===================  ================
-  1.0     15 of 18                16 of 18             15 of 18
-  1.5     18 of 18                18 of 18             15 of 18
-  1.75    18 of 18                18 of 18             12 of 18
-  2.0     18 of 18                18 of 18             8 of 18
-  ======  ======================  ===================  ================
-
-  A smaller weight gives lightness more palette entries, which SSIM rewards,
-  but at k = 16 it loses hues: with w = 1.5 or 1.75 the olive-brown fuel
-  tank of scikit-image's astronaut turns grey-brown (undithered) or
-  red-brown (dithered), the very hue shift that ``pngquant`` shows; with
-  w = 2 it stays olive.  Hue is what this option is for, so w = 2.
-
-For the fit, images with other channel counts map as follows (``to_fit``):
-
-====  ==========================  =======================================
-C     image                       fitting-space coordinates
-====  ==========================  =======================================
-1     grey                        ``(L,)``: OKLab lightness of the grey
-2     grey + alpha                ``(L, alpha)``
-3     RGB                         ``(L, w a, w b)``
-4     RGBA                        ``(L, w a, w b, alpha)``
-====  ==========================  =======================================
-
-Greys have ``a = b = 0`` exactly in OKLab (up to rounding), so a grey image
-fits on lightness alone: "oklab" then means "perceptually even grey steps"
-(more levels in the shadows than RGB k-means gives).  Alpha, in ``[0, 1]``,
-is kept as its own axis with the same scale as ``L``: a palette entry still
-has one alpha, as a PNG palette needs, and an alpha step of 1/255 costs about
-as much as the smallest visible lightness step.
+  ``(L, w a, w b)`` with ``w = OKLAB_AB_WEIGHT = 2``, the ``deltaEOK2``
+  weighting (plain OKLab under-weights chroma); grey fits on ``L`` alone and
+  alpha is an axis of its own (``to_fit``).  The measurements behind w = 2 and
+  the channel table: docs/perceptual.md, "The fitting space".
 
 CIELAB (for CIEDE2000, :mod:`compress.quantization.delta_e`) is here too: it is only a
 report metric, never a fitting space.
@@ -162,19 +127,10 @@ def _check_space(space: str) -> None:
 
 
 def to_fit(colors: np.ndarray, space: str) -> np.ndarray:
-    """Coordinates of 8-bit colours in the fitting space, float64.
+    """Fitting-space coordinates (float64) of 8-bit grey/grey+alpha/RGB/RGBA colours.
 
-    Parameters
-    ----------
-    colors : ndarray of shape (..., n_channels), uint8
-        Grey, grey + alpha, RGB or RGBA values.
-    space : {"rgb", "oklab"}
-        ``"rgb"``: the values over 255 (the exercise's units).  ``"oklab"``:
-        weighted OKLab as in the module docstring's table.
-
-    Returns
-    -------
-    coords : ndarray of shape (..., n_channels), float64
+    ``"rgb"``: the values over 255 (the exercise's units).  ``"oklab"``:
+    ``(L,)``, ``(L, alpha)``, ``(L, w a, w b)`` or ``(L, w a, w b, alpha)``.
     """
     _check_space(space)
     colors = np.asarray(colors, dtype=np.uint8)
@@ -198,15 +154,6 @@ def from_fit(coords: np.ndarray, space: str) -> np.ndarray:
 
     Out-of-gamut points (a k-means centre can be one) are clipped to
     ``[0, 255]`` per channel after conversion, then rounded.
-
-    Parameters
-    ----------
-    coords : ndarray of shape (..., n_channels), float
-    space : {"rgb", "oklab"}
-
-    Returns
-    -------
-    colors : ndarray of shape (..., n_channels), uint8
     """
     _check_space(space)
     coords = np.asarray(coords, dtype=np.float64)
@@ -235,17 +182,9 @@ def _lab_f(t: np.ndarray) -> np.ndarray:
 
 
 def srgb8_to_cielab(srgb8: np.ndarray) -> np.ndarray:
-    """CIELAB ``(L*, a*, b*)`` (D65, 2-degree observer) of 8-bit sRGB colours.
+    """CIELAB ``(L*, a*, b*)`` (D65, 2-degree observer) of 8-bit sRGB, float64.
 
     A grey image (last axis of length 1) is treated as R = G = B.
-
-    Parameters
-    ----------
-    srgb8 : ndarray of shape (..., 3) or (..., 1), uint8
-
-    Returns
-    -------
-    lab : ndarray of shape (..., 3), float64
     """
     return linear_to_cielab(srgb8_to_linear(srgb8))
 

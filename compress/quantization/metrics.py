@@ -81,22 +81,8 @@ def palette_mse(rows: np.ndarray, weights: np.ndarray | None, centers: np.ndarra
     the rows ``u`` of a k-means fit: distinct colours with their pixel counts
     ``n_u``, or pixels with ``n_u = 1``.  The same number as :func:`mse` of
     the two images, as every partial sum is an integer below 2**53, without
-    building the quantized image.
-
-    Parameters
-    ----------
-    rows : ndarray of shape (n_rows, n_channels), uint8
-        Distinct colours, or pixels.
-    weights : ndarray of shape (n_rows,) or None
-        Pixel count of each row; None when every row is one pixel.
-    centers : ndarray of shape (n_clusters, n_channels), uint8
-        The palette, in fit order.
-    labels : ndarray of shape (n_rows,)
-        Palette entry of each row.
-
-    Returns
-    -------
-    mse : float
+    building the quantized image.  ``rows`` (n_rows, C) uint8, ``weights``
+    (n_rows,) or None, ``centers`` (k, C) uint8, ``labels`` (n_rows,).
     """
     total = 0.0
     for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
@@ -141,26 +127,12 @@ class Pairs:
 
 def pair_counts(colors: np.ndarray, inverse: np.ndarray, index_map: np.ndarray,
                 n_entries: int, weights: np.ndarray | None = None) -> Pairs:
-    """Distinct (colour, palette entry) pairs of a mapped image, and their counts.
+    """Distinct (colour, palette entry) pairs of a mapped image, sorted, counted.
 
-    Parameters
-    ----------
-    colors : ndarray of shape (n_rows, ...)
-        What each histogram row stands for: its colour (uint8), or its row
-        number (to merge pairs counted in parts).
-    inverse : ndarray of shape (n_pixels,), integer
-        Histogram row of every pixel.
-    index_map : ndarray of n_pixels elements, integer
-        Palette entry of every pixel, in the same order.
-    n_entries : int
-        Palette size.
-    weights : ndarray of shape (n_pixels,), optional
-        Pixels each element stands for; 1 each when None.
-
-    Returns
-    -------
-    pairs : Pairs
-        Sorted by row, then entry.
+    ``inverse`` gives every pixel's histogram row and ``index_map`` its
+    palette entry (same order); ``colors[row]`` is what a row stands for (its
+    colour, or its row number to merge pairs counted in parts); ``weights``
+    the pixels each element stands for (1 each when None).
     """
     keys = inverse.reshape(-1).astype(np.int64) * n_entries + index_map.reshape(-1)
     keys, where = np.unique(keys, return_inverse=True)

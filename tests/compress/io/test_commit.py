@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from helpers import gradient_image, save, snapshot
@@ -54,6 +55,8 @@ def test_commit_error_in_a_cli_run_is_one_line_and_leaves_nothing(
     real_replace, calls = os.replace, []
 
     def failing_replace(src, dst):
+        if not Path(dst).name.startswith("img-"):  # Numba's cache writes use it too
+            return real_replace(src, dst)
         calls.append(dst)
         if len(calls) == 3:
             raise PermissionError(13, "Permission denied", str(dst))
