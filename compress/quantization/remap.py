@@ -30,7 +30,8 @@ import numpy as np
 
 from kmeans_core import jit  # the project's one compile policy (cache, IEEE math)
 
-from .metrics import PEAK, Pairs
+from .histogram import color_histogram
+from .metrics import PEAK, Pairs, pair_counts
 
 # PSNR given up for bytes.  Measured (python -m bench.png_size; the remap then
 # oxipng as in compress.io.png; bytes / `pngquant --nofs` bytes at the same k),
@@ -100,22 +101,10 @@ def remap_index_map(pixels: np.ndarray, palette: np.ndarray, index_map: np.ndarr
                     max_mse: float, base_mse: float) -> np.ndarray:
     """Remap with the largest bisected slack whose MSE is <= ``max_mse``.
 
-    Parameters
-    ----------
-    pixels : ndarray of shape (height, width, n_channels), uint8
-    palette : ndarray of shape (n_entries, n_channels), uint8
-    index_map : ndarray of shape (height, width), unsigned integer
-        The plain mapping.
-    max_mse : float
-        Largest mean squared error allowed, in 8-bit units.
-    base_mse : float
-        The plain mapping's; the slack is searched in units of it.
-
-    Returns
-    -------
-    index_map : ndarray like ``index_map``
-        Remapped at slack 0 (only ties and entries nearer in RGB than the
-        fit's choice) when no larger slack stays within ``max_mse``.
+    ``pixels`` (H, W, C) uint8, ``palette`` (K, C) uint8, ``index_map`` (H, W)
+    the plain mapping, ``base_mse`` its MSE (the slack's unit), all MSEs in
+    8-bit units.  At worst the remap at slack 0 (ties, and entries nearer in
+    RGB than the fit's choice).
     """
     pixels = np.ascontiguousarray(pixels)
     palette = np.ascontiguousarray(palette)
@@ -139,35 +128,17 @@ def remap_index_map(pixels: np.ndarray, palette: np.ndarray, index_map: np.ndarr
 
 def _pairs(pixels: np.ndarray, index_map: np.ndarray, n_entries: int) -> Pairs:
     """Distinct (colour, entry) pairs and their counts, for MSE and CIEDE2000."""
-    n_channels = pixels.shape[2]
-    flat = pixels.reshape(-1, n_channels).astype(np.int64)  # (n_pixels, C)
-    colour = np.zeros(flat.shape[0], np.int64)
-    for c in range(n_channels):  # at most 4 channels: 32 bits
-        colour = (colour << 8) | flat[:, c]
-    keys, counts = np.unique(colour * n_entries + index_map.reshape(-1),
-                             return_counts=True)
-    colour, entries = keys // n_entries, keys % n_entries
-    shifts = 8 * np.arange(n_channels - 1, -1, -1)  # (C,)
-    colors = ((colour[:, None] >> shifts) & 0xFF).astype(np.uint8)  # (n_pairs, C)
-    return Pairs(colors, entries.astype(index_map.dtype), counts)
+    colors, _, inverse = color_histogram(pixels.reshape(-1, pixels.shape[2]))
+    return pair_counts(colors, inverse, index_map, n_entries)
 
 
 def remap_for_size(result, min_psnr: float | None = None):
-    """Remap ``result`` by the neighbour rule, for a smaller PNG.
+    """Remap ``result`` by the neighbour rule for a smaller PNG: a new result.
 
-    Parameters
-    ----------
-    result : QuantizeResult
-    min_psnr : float, optional
-        Keep the PSNR at or above this too (the command line's ``--min-psnr``).
-
-    Returns
-    -------
-    result : QuantizeResult
-        A new result with the remapped index map, its MSE, PSNR and pairs
-        (so CIEDE2000 describes it); the same palette and fit.  Lossless and
-        dithered results are returned unchanged: nothing to spend, or an
-        error-diffusion pattern that repeats would undo.
+    The same palette and fit; its own index map, MSE and pairs (so PSNR and
+    CIEDE2000 describe it), and a PSNR of at least ``min_psnr`` when given.
+    Lossless and dithered results come back unchanged: nothing to spend, or
+    an error-diffusion pattern that repeats would undo.
     """
     if result.exact or result.dithered or result.mse == 0:
         return result
