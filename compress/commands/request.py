@@ -161,7 +161,7 @@ def check_targets(targets: list[Path], source: Source, force: bool) -> None:
         if target.exists() and not force:
             raise CompressError(f"output {target} already exists; pass --force to "
                                 "overwrite it.")
-        output_dir(target.parent if str(target.parent) else Path("."))
+        output_dir(target.parent)
 
 
 def plan_outputs(req: Request, source: Source) -> Plan:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 from .. import interrupt
 from ..errors import CompressError
@@ -22,23 +23,29 @@ def default_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _stage(target: Path, data: bytes, mode: int) -> str:
-    """Write ``data`` to a flushed temporary file beside ``target``; return it."""
-    directory = target.parent if str(target.parent) else Path(".")
+def stage(target: Path, write: Callable[[BinaryIO], object],
+          mode: int | None = None) -> str:
+    """Write a flushed temporary file beside ``target`` by ``write(file)``; return it.
+
+    The file (``.NAME.XXXX.tmp``) gets ``mode`` (by default what ``open()``
+    would give); commit it with :func:`commit_staged`.
+    """
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.",
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                    suffix=".tmp")
     except OSError as e:
-        raise CompressError(f"cannot write to {directory}: {e.strerror}.") from None
+        raise CompressError(f"cannot write to {target.parent}: {e.strerror}.") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-    except OSError as e:
+        os.chmod(tmp, default_file_mode() if mode is None else mode)
+    except BaseException as e:
         _remove(tmp)
-        raise CompressError(f"cannot write {target}: {e.strerror}.") from None
+        if isinstance(e, OSError):
+            raise CompressError(f"cannot write {target}: {e.strerror}.") from None
+        raise
     return tmp
 
 
@@ -103,7 +110,8 @@ def write_atomically(files: Mapping[Path, bytes], *, overwrite: bool = True) -> 
     with interrupt.deferred():
         try:
             for target, data in files.items():
-                staged[Path(target)] = _stage(Path(target), data, mode)
+                staged[Path(target)] = stage(
+                    Path(target), lambda f, data=data: f.write(data), mode)
         except BaseException:
             for tmp in staged.values():
                 _remove(tmp)

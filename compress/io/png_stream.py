@@ -5,7 +5,6 @@ Design notes: docs/internals.md, ``compress/io/png_stream.py``.
 
 from __future__ import annotations
 
-import os
 import struct
 import tempfile
 import zlib
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .commit import commit_staged, default_file_mode
+from .commit import commit_staged, stage
 from .png import PALETTE_8BIT_LEVEL, png_bit_depth
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -117,10 +116,9 @@ class PalettePNGStream:
             self.head += chunk(b"tRNS", palette[:, -1].astype(np.uint8).tobytes())
         strategies = ((zlib.Z_DEFAULT_STRATEGY,) if self.bits == 8
                       else SUB_BYTE_STRATEGIES)
-        directory = self.path.parent if str(self.path.parent) else Path(".")
         self._streams = []
         for strategy in strategies:
-            f = tempfile.TemporaryFile(dir=directory)
+            f = tempfile.TemporaryFile(dir=self.path.parent)
             level = PALETTE_8BIT_LEVEL if self.bits == 8 else 9
             self._streams.append((zlib.compressobj(level, zlib.DEFLATED, 15, 9,
                                                    strategy),
@@ -167,25 +165,18 @@ class PalettePNGStream:
             sizes.append(f.tell())
         _, best = self._streams[int(np.argmin(sizes))]  # first wins ties
         block_size = max(PILLOW_MAXBLOCK, 4 * self.width)
-        directory = self.path.parent if str(self.path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.",
-                                   suffix=".tmp")
+
+        def write(out) -> None:
+            out.write(self.head)
+            best.seek(0)
+            while data := best.read(block_size):
+                out.write(chunk(b"IDAT", data))
+            out.write(chunk(b"IEND", b""))
+
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(self.head)
-                best.seek(0)
-                while data := best.read(block_size):
-                    out.write(chunk(b"IDAT", data))
-                out.write(chunk(b"IEND", b""))
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, default_file_mode())
-        except BaseException:
-            os.unlink(tmp)
-            raise
+            return stage(self.path, write)
         finally:
             self._discard()
-        return tmp
 
     def _discard(self) -> None:
         for _, f in self._streams:
