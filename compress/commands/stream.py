@@ -225,12 +225,11 @@ def _map_bands(src: Bands, keys: np.ndarray, fitted: PaletteFit, X_palette,
 
 
 def quantize_stream(src: Bands, ks: Sequence[int], targets: dict[int, Path],
-                    fit_opts, runner: Runner) -> tuple[int, list[report.Row],
-                                                       dict[Path, str]]:
+                    fit_opts, runner: Runner, *, force: bool) -> list[report.Row]:
     """Histogram once, then per k: fit, map the bands, stream the PNG.
 
-    Returns the number of colours, one row per k and the staged PNGs (complete
-    temporary files, to be committed together).
+    Every PNG is committed at the end, all or none (``force``: overwrite);
+    returns one row per k.
     """
     colors, counts = image_histogram(src, runner)
     prepared = from_histogram(colors, counts, fit_opts.space)
@@ -266,7 +265,8 @@ def quantize_stream(src: Bands, ks: Sequence[int], targets: dict[int, Path],
         for tmp in staged.values():
             os.unlink(tmp)
         raise
-    return prepared.n_colors, rows, staged
+    commit_staged(staged, overwrite=force)
+    return rows
 
 
 def _input_bytes(path: Path) -> int:
@@ -312,16 +312,15 @@ def compress_stream(req, *, band_pixels: int | None = None,
     plan = plan_outputs(dataclasses.replace(req, make_sheet=False), source)
     runner = Runner(req.scheduler)
     try:
-        n_colors, rows, staged = quantize_stream(src, ks, plan.pngs, req.fit, runner)
+        rows = quantize_stream(src, ks, plan.pngs, req.fit, runner, force=req.force)
     finally:
         runner.close()
-    commit_staged(staged, overwrite=req.force)  # every PNG of the run, or none
     info = {"path": source.text, "bytes": rows[0].input_bytes, "width": src.width,
-            "height": src.height, "channels": src.channels, "colors": n_colors,
+            "height": src.height, "channels": src.channels, "colors": rows[0].colors_in,
             "raw_bytes": rows[0].raw_bytes, "streamed": True,
             "band_rows": src.band_rows, "workers": runner.workers}
-    header = (f"{source.name}: {src.width} x {src.height}, {n_colors:,} distinct "
-              f"colours, streamed in bands of {src.band_rows} rows")
+    header = (f"{source.name}: {src.width} x {src.height}, {rows[0].colors_in:,} "
+              f"distinct colours, streamed in bands of {src.band_rows} rows")
     report.print_report(req, source.name, info, header, rows, plan,
                         out=out or sys.stdout, err=sys.stderr)
     return rows
