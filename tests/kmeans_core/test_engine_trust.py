@@ -252,10 +252,11 @@ def test_reading_guide_names_exist():
 # -- the first run says it is compiling, on a terminal only ----------------------
 
 FIRST_RUN_SCRIPT = textwrap.dedent("""
-    import numpy as np, kmeans_core
+    import time, numpy as np, kmeans_core
     X = np.random.default_rng(0).random((500, 2)).astype(np.float32)
+    start = time.perf_counter()
     r = kmeans_core.kmeans(X, 3, random_state=0, algorithm="lloyd")
-    print("fit seconds", r.seconds)
+    print("call and fit seconds", time.perf_counter() - start, r.seconds)
 """)
 
 
@@ -286,8 +287,10 @@ def test_first_run_says_it_compiles_once(tmp_path):
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
     stderr, stdout = _run_on_a_terminal(env)
     assert stderr.count("compiling kernels, first run only") == 1, stderr
-    fit_seconds = float(stdout.split()[-1])
-    assert fit_seconds < 1.0, "compilation was counted as fit time"
+    call_seconds, fit_seconds = map(float, stdout.split()[-2:])
+    # Compiling the kernels is most of the first call (seconds against
+    # milliseconds of fitting), on a quiet or a loaded machine alike.
+    assert fit_seconds < call_seconds / 2, "compilation was counted as fit time"
     stderr, _ = _run_on_a_terminal(env)  # the cache is warm now
     assert "compiling" not in stderr, stderr
     # Not a terminal (a pipe): tests/kmeans_core/test_compile_notice.py.
