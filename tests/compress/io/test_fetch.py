@@ -18,7 +18,7 @@ import pytest
 from helpers import blobs_image, decode, run_cli, run_json, snapshot
 from PIL import Image
 
-SLOW_SECONDS = 3.0  # the slow route waits this long; the CLI is given 0.5 s
+SLOW_SECONDS = 20.0  # the slow route waits this long; the CLI is given 0.5 s
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_url_timeout(server, tmp_path):
     started = time.perf_counter()
     _fails(tmp_path, [f"{server}/slow.png", "4", "--timeout", "0.5"], "0.5 s",
            "--timeout")
-    assert time.perf_counter() - started < SLOW_SECONDS + 2
+    assert time.perf_counter() - started < SLOW_SECONDS / 2  # it did not wait
 
 
 def test_url_endless_body_stops_at_the_limit(server, tmp_path):
