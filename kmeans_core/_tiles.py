@@ -1,0 +1,282 @@
+"""Filtering whole tiles of integer data at once (Kanungo et al. 2002).
+
+Kanungo, Mount, Netanyahu, Piatko, Silverman & Wu (2002), "An efficient
+k-means clustering algorithm: analysis and implementation", IEEE TPAMI 24(7),
+sec. 2.1 (the filtering algorithm): if a box of samples lies entirely in the
+Voronoi cell of one centre ``c_a``, every sample in it has label ``a`` and none
+needs a distance.  Here the boxes are the cells of a fixed grid over integer
+data (uint8/uint16 colours): the samples are sorted once by grid cell, each
+non-empty cell is a *tile* with its tight bounding box ``[lo_t, hi_t]``.
+
+A tile is in ``c_a``'s cell when for every other centre ``c_j`` and every
+``x`` in the box ``||x - c_a|| < ||x - c_j||``.  The difference of squares is
+linear in ``x``,
+
+    ||x - c_j||^2 - ||x - c_a||^2 = sum_f (c_af - c_jf) (2 x_f - c_af - c_jf),
+
+so its minimum over the box takes, per feature, ``x_f = lo_f`` where
+``c_af > c_jf`` and ``hi_f`` elsewhere (Kanungo's test of the box vertex
+farthest towards ``c_j``).  Two shortcuts come first, as in Hamerly (2010):
+with ``U`` the distance from ``c_a`` to the box's farthest corner, the tile
+is in the cell when ``U < s_a`` (half the distance from ``c_a`` to its nearest
+other centre), and a centre ``c_j`` with ``||c_j - c_a|| / 2 > U`` cannot
+take any sample of the box.
+
+A tile that passes keeps every label as it is: no sample is read, and the
+drop of its samples' Hamerly bounds is applied when the tile next fails.  A
+tile that fails runs Hamerly's per-sample pass
+(:func:`kmeans_core._hamerly.nearest_hamerly`).  The test has the same safety
+margin as Hamerly's (:func:`kmeans_core._hamerly.skip_margin`), so labels,
+and with the exact integer sums the centres, stay bitwise those of Lloyd.
+
+Because skipped samples compute no distance, the pass yields no inertia; the
+integer moments ``Q_j = sum_{l_i = j} c_i ||x_i||^2`` kept with the sums give
+it per iteration (:meth:`kmeans_core._exact_sums.IntegerSums.moment_inertia`),
+and the final inertia is summed exactly as Lloyd sums it
+(:func:`kmeans_core._kernels.label_inertia`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import prange
+
+from ._config import jit
+from ._exact_sums import add_integer_sample
+from ._hamerly import largest_shifts, nearest_hamerly
+from ._kernels import block_bounds
+
+GRID_BITS = 15  # 2^15 grid cells: edge 8 for uint8 RGB, the fastest of 4, 8, 16
+MAX_FEATURES = 4  # grids of 2^15 cells are too coarse beyond (measured on RGB only)
+
+
+class Tiling(NamedTuple):
+    """Samples sorted by grid cell, and the tiles (non-empty cells) they form."""
+
+    X: np.ndarray  # (n_samples, n_features) the samples, tile by tile
+    c: np.ndarray  # (n_samples,) int64 their integer weights
+    index: np.ndarray  # (n_samples,) int64 their rows in the original data
+    start: np.ndarray  # (n_tiles + 1,) int64 tile t is rows start[t]:start[t + 1]
+    lo: np.ndarray  # (n_tiles, n_features) float64 lowest value per feature
+    hi: np.ndarray  # (n_tiles, n_features) float64 highest value per feature
+
+
+class TileState(NamedTuple):
+    """What the tile pass keeps between iterations."""
+
+    label: np.ndarray  # (n_tiles,) int32 a when all its samples have label a, else -1
+    debt: np.ndarray  # (n_tiles,) float64 what its bounds must still drop by
+    labels: np.ndarray  # (n_samples,) int32 labels in tile order, -1 at first
+    lower: np.ndarray  # (n_samples,) float64 Hamerly's l_i in tile order
+
+    @classmethod
+    def empty(cls, tiling: Tiling) -> TileState:
+        """No labels yet."""
+        n_samples, n_tiles = tiling.X.shape[0], tiling.lo.shape[0]
+        return cls(np.full(n_tiles, -1, dtype=np.int32), np.zeros(n_tiles),
+                   np.full(n_samples, -1, dtype=np.int32), np.zeros(n_samples))
+
+    def copy(self) -> TileState:
+        """Copy every array."""
+        return TileState(*(a.copy() for a in self))
+
+
+def tiles_pay(X: np.ndarray, integer_weight: np.ndarray) -> bool:
+    """Whether to filter tiles: few features, and ``Q_j`` safely inside int64.
+
+    ``Q_j <= sum_i c_i n_features max(x)^2``; the float total is within
+    ``n eps`` of the exact one, which the factor 2 covers.
+    """
+    n_samples, n_features = X.shape
+    if n_features > MAX_FEATURES:
+        return False
+    if integer_weight.strides[0] == 0:
+        total = float(integer_weight[0]) * n_samples
+    else:
+        total = float(integer_weight.sum())
+    top = float(np.iinfo(X.dtype).max)
+    return 2.0 * total * n_features * top * top < 2.0**63
+
+
+@jit()
+def sort_by_cell(
+    X,  # IN (n_samples, n_features) uint8 or uint16
+    shift,  # IN int, a value's cell coordinate is x >> shift
+    bits,  # IN int, bits per cell coordinate
+    index,  # OUT (n_samples,) int64, rows in cell order (stable)
+    cell_start,  # OUT (2^(bits n_features) + 1,) int64, cell q's rows start here
+):
+    """Sort the rows by cell ``q_i = sum_f (x_if >> shift) 2^(bits f)``, stably."""
+    n_samples, n_features = X.shape
+    cell = np.empty(n_samples, dtype=np.int64)  # (n_samples,) q_i
+    cell_start[:] = 0
+    for i in range(n_samples):
+        q = 0
+        for f in range(n_features):
+            q |= (np.int64(X[i, f]) >> shift) << (bits * f)
+        cell[i] = q
+        cell_start[q + 1] += 1
+    for q in range(1, cell_start.shape[0]):
+        cell_start[q] += cell_start[q - 1]
+    fill = cell_start[:-1].copy()
+    for i in range(n_samples):
+        index[fill[cell[i]]] = i
+        fill[cell[i]] += 1
+
+
+@jit()
+def tile_boxes(
+    X,  # IN (n_samples, n_features) uint8 or uint16
+    index,  # IN (n_samples,) int64, rows in cell order
+    cell_start,  # IN (n_cells + 1,) int64, from sort_by_cell
+    Xt,  # OUT (n_samples, n_features) the rows in cell order
+    start,  # OUT (n_tiles + 1,) int64, tile t is rows start[t]:start[t + 1]
+    lo,  # OUT (n_tiles, n_features) float64
+    hi,  # OUT (n_tiles, n_features) float64
+):
+    """Gather the rows tile by tile (tiles: the non-empty cells) and their boxes."""
+    n_features = X.shape[1]
+    t = 0
+    for q in range(cell_start.shape[0] - 1):
+        if cell_start[q + 1] == cell_start[q]:
+            continue
+        start[t] = cell_start[q]
+        lo[t, :] = np.inf
+        hi[t, :] = -np.inf
+        for r in range(cell_start[q], cell_start[q + 1]):
+            for f in range(n_features):
+                x = X[index[r], f]
+                Xt[r, f] = x
+                lo[t, f] = min(lo[t, f], np.float64(x))
+                hi[t, f] = max(hi[t, f], np.float64(x))
+        t += 1
+    start[t] = X.shape[0]
+
+
+def make_tiling(X: np.ndarray, integer_weight: np.ndarray) -> Tiling:
+    """Sort the rows of integer ``X`` into the tiles of a ``2^GRID_BITS``-cell grid."""
+    n_samples, n_features = X.shape
+    bits = GRID_BITS // n_features
+    shift = max(8 * X.dtype.itemsize - bits, 0)
+    index = np.empty(n_samples, dtype=np.int64)
+    cell_start = np.empty((1 << (bits * n_features)) + 1, dtype=np.int64)
+    sort_by_cell(X, shift, bits, index, cell_start)
+    n_tiles = int(np.count_nonzero(np.diff(cell_start)))
+    Xt = np.empty_like(X)  # (n_samples, n_features)
+    start = np.empty(n_tiles + 1, dtype=np.int64)
+    lo, hi = np.empty((n_tiles, n_features)), np.empty((n_tiles, n_features))
+    tile_boxes(X, index, cell_start, Xt, start, lo, hi)
+    c = integer_weight if integer_weight.strides[0] == 0 else integer_weight[index]
+    return Tiling(Xt, c, index, start, lo, hi)
+
+
+@jit(inline=True)
+def tile_in_cell(lo, hi, t, centers, a, s, cc, order, rel, abs_slack):
+    """Whether every point of tile ``t``'s box is nearer ``c_a`` than any other centre.
+
+    With the margin of Hamerly's skip test: for ``U >= ||x - c_a||`` the box
+    passes when ``||x - c_j|| > U (1 + rel) + abs_slack =: R`` for every
+    ``j != a``, i.e. ``||x - c_j||^2 - ||x - c_a||^2 > R^2 - U^2``.  The
+    computed difference of squares is off by far less than ``rel`` times the
+    sum of its terms' magnitudes, which is added to the margin.
+    """
+    n_features = centers.shape[1]
+    U2 = 0.0
+    for f in range(n_features):
+        far = max(abs(lo[t, f] - centers[a, f]), abs(hi[t, f] - centers[a, f]))
+        U2 += far * far
+    reach = np.sqrt(U2) * (1.0 + rel) + abs_slack
+    if reach < s[a]:
+        return True
+    margin = reach * reach - U2
+    for r in range(1, centers.shape[0]):  # order[a, 0] is a itself
+        j = order[a, r]
+        if 0.5 * cc[a, j] > reach:
+            return True  # this and every farther centre's bisector misses the box
+        gap = 0.0  # min over the box of ||x - c_j||^2 - ||x - c_a||^2
+        size = 0.0  # sum of the magnitudes of its terms
+        for f in range(n_features):
+            v = centers[a, f] - centers[j, f]
+            x = lo[t, f] if v > 0.0 else hi[t, f]
+            gap += v * (2.0 * x - centers[a, f] - centers[j, f])
+            size += abs(v) * (2.0 * abs(x) + abs(centers[a, f]) + abs(centers[j, f]))
+        if not gap > margin + rel * size:
+            return False
+    return True
+
+
+@jit(parallel=True)
+def assign_tiles(
+    tiling,  # IN Tiling
+    centers,  # IN (n_clusters, n_features) float64
+    s,  # IN (n_clusters,) float64, half distance to the nearest other centre
+    cc,  # IN (n_clusters, n_clusters) float64, centre-to-centre distances
+    order,  # IN (n_clusters, n_clusters) int, row j: centres by distance from c_j
+    center_shift,  # IN (n_clusters,) float64, how far each centre last moved
+    rel,  # IN float, relative slack of the skip tests
+    abs_slack,  # IN float, absolute slack of the skip tests
+    tile_label,  # INOUT (n_tiles,) int32, TileState.label
+    tile_debt,  # INOUT (n_tiles,) float64, TileState.debt
+    labels_tiled,  # INOUT (n_samples,) int32, TileState.labels
+    lower,  # INOUT (n_samples,) float64, TileState.lower
+    labels,  # INOUT (n_samples,) int32, labels in the original order
+    block_moves,  # OUT (n_blocks, n_clusters, n_features) int64
+    block_weights,  # OUT (n_blocks, n_clusters) int64
+    block_squares,  # OUT (n_blocks, n_clusters) int64
+    block_changed,  # OUT (n_blocks,) int64, labels per block that changed
+):
+    """Hamerly's assignment step on the tiles that the filter cannot settle.
+
+    Like :func:`kmeans_core._hamerly.assign_hamerly_moves` (the same labels
+    and integer sum changes), plus the changes of ``Q_j``, and no inertia.
+    Blocks are runs of consecutive tiles.  Only a tile whose samples all have
+    one label ``a`` is tested, for ``a``.  While it passes, the drops of its
+    samples' bounds ``l_i`` (Hamerly's update, the same for all of them)
+    add up in ``tile_debt``, paid when the tile is next read.
+    """
+    X, c, index, start = tiling.X, tiling.c, tiling.index, tiling.start
+    n_tiles = start.shape[0] - 1
+    n_blocks = block_moves.shape[0]
+    grow = (1.0 + rel) * (1.0 + rel)
+    p1, p2, j1 = largest_shifts(center_shift)
+    for b in prange(n_blocks):
+        block_moves[b, :, :] = 0
+        block_weights[b, :] = 0
+        block_squares[b, :] = 0
+        changed = 0
+        t0, t1 = block_bounds(n_tiles, n_blocks, b)
+        previous = 0
+        for t in range(t0, t1):
+            a = tile_label[t]
+            if a >= 0 and tile_in_cell(tiling.lo, tiling.hi, t, centers, a, s, cc,
+                                       order, rel, abs_slack):
+                # Every sample keeps label a; its l_i drops when next read.
+                tile_debt[t] += p2 if a == j1 else p1
+                continue
+            one_label = -1  # the tile's label if all its samples share one
+            for i in range(start[t], start[t + 1]):
+                old = labels_tiled[i]
+                a = previous if old < 0 else old
+                drop = (p2 if a == j1 else p1) + tile_debt[t]
+                best_j, _ = nearest_hamerly(X, i, centers, s, cc, order, a, old < 0,
+                                            rel, abs_slack, grow, drop, lower)
+                previous = best_j
+                one_label = best_j if i == start[t] or one_label == best_j else -1
+                if old == best_j:
+                    continue
+                labels_tiled[i] = best_j
+                labels[index[i]] = best_j
+                changed += 1
+                square = np.int64(0)
+                for f in range(X.shape[1]):
+                    square += np.int64(X[i, f]) * np.int64(X[i, f])
+                if old >= 0:
+                    add_integer_sample(X, i, -c[i], old, b, block_moves, block_weights)
+                    block_squares[b, old] -= c[i] * square
+                add_integer_sample(X, i, c[i], best_j, b, block_moves, block_weights)
+                block_squares[b, best_j] += c[i] * square
+            tile_label[t] = one_label
+            tile_debt[t] = 0.0
+        block_changed[b] = changed
