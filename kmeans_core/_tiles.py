@@ -50,6 +50,7 @@ from ._kernels import block_bounds
 
 GRID_BITS = 15  # 2^15 grid cells: edge 8 for uint8 RGB, the fastest of 4, 8, 16
 MAX_FEATURES = 4  # grids of 2^15 cells are too coarse beyond (measured on RGB only)
+MAX_SAMPLES = 2**21  # the tiled copy costs 11 bytes a sample: 23 MB at most
 
 
 class Tiling(NamedTuple):
@@ -57,7 +58,7 @@ class Tiling(NamedTuple):
 
     X: np.ndarray  # (n_samples, n_features) the samples, tile by tile
     c: np.ndarray  # (n_samples,) int64 their integer weights
-    index: np.ndarray  # (n_samples,) int64 their rows in the original data
+    index: np.ndarray  # (n_samples,) int32 their rows in the original data
     start: np.ndarray  # (n_tiles + 1,) int64 tile t is rows start[t]:start[t + 1]
     lo: np.ndarray  # (n_tiles, n_features) float64 lowest value per feature
     hi: np.ndarray  # (n_tiles, n_features) float64 highest value per feature
@@ -84,13 +85,13 @@ class TileState(NamedTuple):
 
 
 def tiles_pay(X: np.ndarray, integer_weight: np.ndarray) -> bool:
-    """Whether to filter tiles: few features, and ``Q_j`` safely inside int64.
+    """Whether to filter tiles: few features and samples, ``Q_j`` inside int64.
 
     ``Q_j <= sum_i c_i n_features max(x)^2``; the float total is within
     ``n eps`` of the exact one, which the factor 2 covers.
     """
     n_samples, n_features = X.shape
-    if n_features > MAX_FEATURES:
+    if n_features > MAX_FEATURES or n_samples > MAX_SAMPLES:
         return False
     if integer_weight.strides[0] == 0:
         total = float(integer_weight[0]) * n_samples
@@ -105,7 +106,7 @@ def sort_by_cell(
     X,  # IN (n_samples, n_features) uint8 or uint16
     shift,  # IN int, a value's cell coordinate is x >> shift
     bits,  # IN int, bits per cell coordinate
-    index,  # OUT (n_samples,) int64, rows in cell order (stable)
+    index,  # OUT (n_samples,) int32, rows in cell order (stable)
     cell_start,  # OUT (2^(bits n_features) + 1,) int64, cell q's rows start here
 ):
     """Sort the rows by cell ``q_i = sum_f (x_if >> shift) 2^(bits f)``, stably."""
@@ -129,7 +130,7 @@ def sort_by_cell(
 @jit()
 def tile_boxes(
     X,  # IN (n_samples, n_features) uint8 or uint16
-    index,  # IN (n_samples,) int64, rows in cell order
+    index,  # IN (n_samples,) int32, rows in cell order
     cell_start,  # IN (n_cells + 1,) int64, from sort_by_cell
     Xt,  # OUT (n_samples, n_features) the rows in cell order
     start,  # OUT (n_tiles + 1,) int64, tile t is rows start[t]:start[t + 1]
@@ -160,7 +161,7 @@ def make_tiling(X: np.ndarray, integer_weight: np.ndarray) -> Tiling:
     n_samples, n_features = X.shape
     bits = GRID_BITS // n_features
     shift = max(8 * X.dtype.itemsize - bits, 0)
-    index = np.empty(n_samples, dtype=np.int64)
+    index = np.empty(n_samples, dtype=np.int32)
     cell_start = np.empty((1 << (bits * n_features)) + 1, dtype=np.int64)
     sort_by_cell(X, shift, bits, index, cell_start)
     n_tiles = int(np.count_nonzero(np.diff(cell_start)))
