@@ -108,6 +108,29 @@ def apply_moves(
             sums_out[j, f] = np.float64(sums[j, f]) * scale
 
 
+@jit()
+def moment_inertia(
+    squares,  # IN (n_clusters,) int64, Q_j
+    sums,  # IN (n_clusters, n_features) int64, S_j
+    weights,  # IN (n_clusters,) int64, W_j
+    centers,  # IN (n_clusters, n_features) float64
+):
+    """Return ``sum_j max(Q_j - 2 c_j . S_j + W_j ||c_j||^2, 0)`` in float64.
+
+    Each term is ``sum_{l_i = j} c_i ||x_i - c_j||^2`` expanded (never
+    negative; rounding could make it so when it is near zero).
+    """
+    total = 0.0
+    for j in range(centers.shape[0]):
+        cross, norm = 0.0, 0.0
+        for f in range(centers.shape[1]):
+            cross += centers[j, f] * np.float64(sums[j, f])
+            norm += centers[j, f] * centers[j, f]
+        term = np.float64(squares[j]) - 2.0 * cross + np.float64(weights[j]) * norm
+        total += max(term, 0.0)
+    return total
+
+
 class IntegerSums:
     """``S_j`` and ``W_j`` of the current labels, and the per-block changes.
 
@@ -157,11 +180,8 @@ class IntegerSums:
         samples, rounded differently, with an error of a few ``eps Q_j``.
         Lloyd's rounding needs every sample (see :mod:`kmeans_core._tiles`).
         """
-        sums, weights = self.sums.astype(np.float64), self.weights.astype(np.float64)
-        per_cluster = (self.squares.astype(np.float64)
-                       - 2.0 * np.einsum("jf,jf->j", centers, sums)
-                       + weights * np.einsum("jf,jf->j", centers, centers))
-        return float(np.maximum(per_cluster, 0.0).sum()) * self.scale
+        inertia = moment_inertia(self.squares, self.sums, self.weights, centers)
+        return inertia * self.scale
 
     def moved(self, labels: np.ndarray, moves: dict[int, int]) -> ClusterSums:
         """Return the sums with sample ``i`` moved from ``labels[i]`` to ``moves[i]``.

@@ -208,6 +208,48 @@ def tile_in_cell(lo, hi, t, centers, a, s, cc, order, rel, abs_slack):
     return True
 
 
+@jit(inline=True)
+def first_guess(lo, hi, t, centers):
+    """Return the centre nearest the middle of tile ``t``'s box (ties: lowest index)."""
+    best, best_j = np.inf, 0
+    for j in range(centers.shape[0]):
+        d = 0.0
+        for f in range(centers.shape[1]):
+            diff = 0.5 * (lo[t, f] + hi[t, f]) - centers[j, f]
+            d += diff * diff
+        if d < best:
+            best, best_j = d, j
+    return best_j
+
+
+@jit(inline=True)
+def box_lower_bound(lo, hi, t, centers, a):
+    """Return ``min_{j != a} min_{x in box} ||x - c_j||``: every ``l_i`` of the tile."""
+    best = np.inf
+    for j in range(centers.shape[0]):
+        if j == a:
+            continue
+        d = 0.0
+        for f in range(centers.shape[1]):
+            diff = max(lo[t, f] - centers[j, f], 0.0, centers[j, f] - hi[t, f])
+            d += diff * diff
+        best = min(best, d)
+    return np.sqrt(best)
+
+
+@jit(inline=True)
+def move_sample(X, i, c, old, new, b, block_moves, block_weights, block_squares):
+    """Move sample ``i`` (weight ``c``) from cluster ``old`` (-1: none) to ``new``."""
+    square = np.int64(0)
+    for f in range(X.shape[1]):
+        square += np.int64(X[i, f]) * np.int64(X[i, f])
+    if old >= 0:
+        add_integer_sample(X, i, -c, old, b, block_moves, block_weights)
+        block_squares[b, old] -= c * square
+    add_integer_sample(X, i, c, new, b, block_moves, block_weights)
+    block_squares[b, new] += c * square
+
+
 @jit(parallel=True)
 def assign_tiles(
     tiling,  # IN Tiling
@@ -235,7 +277,9 @@ def assign_tiles(
     Blocks are runs of consecutive tiles.  Only a tile whose samples all have
     one label ``a`` is tested, for ``a``.  While it passes, the drops of its
     samples' bounds ``l_i`` (Hamerly's update, the same for all of them)
-    add up in ``tile_debt``, paid when the tile is next read.
+    add up in ``tile_debt``, paid when the tile is next read.  On the first
+    pass (no labels yet) a tile is tested for the centre nearest its middle;
+    its samples then start from a bound of the whole box.
     """
     X, c, index, start = tiling.X, tiling.c, tiling.index, tiling.start
     n_tiles = start.shape[0] - 1
@@ -251,6 +295,21 @@ def assign_tiles(
         previous = 0
         for t in range(t0, t1):
             a = tile_label[t]
+            if labels_tiled[start[t]] < 0:  # first pass
+                a = first_guess(tiling.lo, tiling.hi, t, centers)
+                if tile_in_cell(tiling.lo, tiling.hi, t, centers, a, s, cc, order, rel,
+                                abs_slack):
+                    bound = box_lower_bound(tiling.lo, tiling.hi, t, centers, a)
+                    for i in range(start[t], start[t + 1]):
+                        labels_tiled[i] = a
+                        labels[index[i]] = a
+                        lower[i] = bound
+                        move_sample(X, i, c[i], -1, a, b, block_moves, block_weights,
+                                    block_squares)
+                    changed += start[t + 1] - start[t]
+                    tile_label[t] = a
+                    continue
+                a = -1
             if a >= 0 and tile_in_cell(tiling.lo, tiling.hi, t, centers, a, s, cc,
                                        order, rel, abs_slack):
                 # Every sample keeps label a; its l_i drops when next read.
@@ -270,14 +329,8 @@ def assign_tiles(
                 labels_tiled[i] = best_j
                 labels[index[i]] = best_j
                 changed += 1
-                square = np.int64(0)
-                for f in range(X.shape[1]):
-                    square += np.int64(X[i, f]) * np.int64(X[i, f])
-                if old >= 0:
-                    add_integer_sample(X, i, -c[i], old, b, block_moves, block_weights)
-                    block_squares[b, old] -= c[i] * square
-                add_integer_sample(X, i, c[i], best_j, b, block_moves, block_weights)
-                block_squares[b, best_j] += c[i] * square
+                move_sample(X, i, c[i], old, best_j, b, block_moves, block_weights,
+                            block_squares)
             tile_label[t] = one_label
             tile_debt[t] = 0.0
         block_changed[b] = changed
