@@ -142,6 +142,7 @@ class TileAssign:
         self.tiling = tiling
         self.exact = exact
         self.state = T.TileState.empty(tiling)
+        self.candidates = np.empty((N_BLOCKS, n_clusters), dtype=np.int64)
         self.s = np.empty(n_clusters)  # (n_clusters,) s_j
         self.cc = np.empty((n_clusters, n_clusters))  # centre-to-centre distances
         self.rel, self.abs = H.skip_margin(X)
@@ -150,7 +151,8 @@ class TileAssign:
         H.center_distances(centers, self.cc, self.s)
         order = np.argsort(self.cc, axis=1)  # (k, k), row j: by ||c - c_j||
         exact = self.exact
-        T.assign_tiles(self.tiling, centers, self.s, self.cc, order, center_shift,
-                       self.rel, self.abs, *self.state, labels, exact.block_moves,
-                       exact.block_weights, exact.block_squares, blocks.changed)
+        T.assign_tiles(self.tiling, centers, self.s, self.cc, order, self.rel,
+                       self.abs, *self.state, labels, self.candidates,
+                       exact.block_moves, exact.block_weights, exact.block_squares,
+                       blocks.changed)
         blocks.inertia[:] = 0.0

@@ -1,35 +1,33 @@
-"""Filtering whole tiles of integer data at once (Kanungo et al. 2002).
+"""Lloyd's assignment tile by tile, among few candidate centres (Kanungo et al. 2002).
 
 Kanungo, Mount, Netanyahu, Piatko, Silverman & Wu (2002), "An efficient
 k-means clustering algorithm: analysis and implementation", IEEE TPAMI 24(7),
-sec. 2.1 (the filtering algorithm): if a box of samples lies entirely in the
-Voronoi cell of one centre ``c_a``, every sample in it has label ``a`` and none
-needs a distance.  Here the boxes are the cells of a fixed grid over integer
-data (uint8/uint16 colours): the samples are sorted once by grid cell, each
-non-empty cell is a *tile* with its tight bounding box ``[lo_t, hi_t]``.
+sec. 2.1 (the filtering algorithm): for a box of samples and a reference
+centre ``c_a``, a centre ``c_j`` that is farther than ``c_a`` from every
+point of the box can be nearest to none of its samples; when only ``c_a``
+is left, every sample in the box has label ``a`` and none needs a distance.
+Here the boxes are the cells of a fixed grid over integer data (uint8/uint16
+colours): the samples are sorted once by grid cell, and each non-empty cell
+is a *tile* with its tight bounding box ``[lo_t, hi_t]``.
 
-A tile is in ``c_a``'s cell when for every other centre ``c_j`` and every
-``x`` in the box ``||x - c_a|| < ||x - c_j||``.  The difference of squares is
-linear in ``x``,
+``c_j`` is farther than ``c_a`` from the whole box when the difference of
+squares, which is linear in ``x``,
 
     ||x - c_j||^2 - ||x - c_a||^2 = sum_f (c_af - c_jf) (2 x_f - c_af - c_jf),
 
-so its minimum over the box takes, per feature, ``x_f = lo_f`` where
-``c_af > c_jf`` and ``hi_f`` elsewhere (Kanungo's test of the box vertex
-farthest towards ``c_j``).  Two shortcuts come first, as in Hamerly (2010):
-with ``U`` the distance from ``c_a`` to the box's farthest corner, the tile
-is in the cell when ``U < s_a`` (half the distance from ``c_a`` to its nearest
-other centre), and a centre ``c_j`` with ``||c_j - c_a|| / 2 > U`` cannot
-take any sample of the box.
+is positive at the box's vertex farthest towards ``c_j`` (per feature,
+``x_f = lo_f`` where ``c_af > c_jf`` and ``hi_f`` elsewhere).  Two
+shortcuts come first, as in Hamerly (2010): with ``U`` the distance from
+``c_a`` to the box's farthest corner, no other centre is left when
+``U < s_a`` (half the distance from ``c_a`` to its nearest other centre),
+and a centre with ``||c_j - c_a|| / 2 > U`` is dropped unseen (the centres
+are visited by their distance from ``c_a``).  The test has the margin of
+Hamerly's skip test (:func:`kmeans_core._hamerly.skip_margin`), so a dropped
+centre can neither win nor tie: the nearest candidate, ties to the lowest
+index, is Lloyd's label, and with the exact integer sums the centres stay
+bitwise those of Lloyd.
 
-A tile that passes keeps every label as it is: no sample is read, and the
-drop of its samples' Hamerly bounds is applied when the tile next fails.  A
-tile that fails runs Hamerly's per-sample pass
-(:func:`kmeans_core._hamerly.nearest_hamerly`).  The test has the same safety
-margin as Hamerly's (:func:`kmeans_core._hamerly.skip_margin`), so labels,
-and with the exact integer sums the centres, stay bitwise those of Lloyd.
-
-Because skipped samples compute no distance, the pass yields no inertia; the
+Because settled tiles compute no distance, the pass yields no inertia; the
 integer moments ``Q_j = sum_{l_i = j} c_i ||x_i||^2`` kept with the sums give
 it per iteration (:meth:`kmeans_core._exact_sums.IntegerSums.moment_inertia`),
 and the final inertia is summed exactly as Lloyd sums it
@@ -45,12 +43,11 @@ from numba import prange
 
 from ._config import jit
 from ._exact_sums import add_integer_sample
-from ._hamerly import largest_shifts, nearest_hamerly
-from ._kernels import block_bounds
+from ._kernels import block_bounds, sq_dist
 
 GRID_BITS = 15  # 2^15 grid cells: edge 8 for uint8 RGB, the fastest of 4, 8, 16
 MAX_FEATURES = 4  # grids of 2^15 cells are too coarse beyond (measured on RGB only)
-MAX_SAMPLES = 2**21  # the tiled copy costs 11 bytes a sample: 23 MB at most
+MAX_SAMPLES = 2**21  # the tiled copy: 11-19 bytes a sample (RGB), 40 MB at most
 
 
 class Tiling(NamedTuple):
@@ -68,16 +65,14 @@ class TileState(NamedTuple):
     """What the tile pass keeps between iterations."""
 
     label: np.ndarray  # (n_tiles,) int32 a when all its samples have label a, else -1
-    debt: np.ndarray  # (n_tiles,) float64 what its bounds must still drop by
     labels: np.ndarray  # (n_samples,) int32 labels in tile order, -1 at first
-    lower: np.ndarray  # (n_samples,) float64 Hamerly's l_i in tile order
 
     @classmethod
     def empty(cls, tiling: Tiling) -> TileState:
         """No labels yet."""
         n_samples, n_tiles = tiling.X.shape[0], tiling.lo.shape[0]
-        return cls(np.full(n_tiles, -1, dtype=np.int32), np.zeros(n_tiles),
-                   np.full(n_samples, -1, dtype=np.int32), np.zeros(n_samples))
+        return cls(np.full(n_tiles, -1, dtype=np.int32),
+                   np.full(n_samples, -1, dtype=np.int32))
 
     def copy(self) -> TileState:
         """Copy every array."""
@@ -174,28 +169,32 @@ def make_tiling(X: np.ndarray, integer_weight: np.ndarray) -> Tiling:
 
 
 @jit(inline=True)
-def tile_in_cell(lo, hi, t, centers, a, s, cc, order, rel, abs_slack):
-    """Whether every point of tile ``t``'s box is nearer ``c_a`` than any other centre.
+def tile_candidates(lo, hi, t, centers, a, s, cc, order, rel, abs_slack, out):
+    """Write into ``out`` the centres that may be nearest to a point of tile ``t``.
 
-    With the margin of Hamerly's skip test: for ``U >= ||x - c_a||`` the box
-    passes when ``||x - c_j|| > U (1 + rel) + abs_slack =: R`` for every
-    ``j != a``, i.e. ``||x - c_j||^2 - ||x - c_a||^2 > R^2 - U^2``.  The
-    computed difference of squares is off by far less than ``rel`` times the
-    sum of its terms' magnitudes, which is added to the margin.
+    Kanungo's filter with ``c_a`` as the reference: ``c_j`` is dropped when
+    for every ``x`` of the box ``||x - c_j|| > U (1 + rel) + abs_slack =: R``
+    with ``U >= ||x - c_a||`` (the margin of Hamerly's skip test), i.e. when
+    ``min_box (||x - c_j||^2 - ||x - c_a||^2) > R^2 - U^2``; the computed
+    difference of squares is off by far less than ``rel`` times the sum of
+    its terms' magnitudes, which is added to the margin.  Returns how many
+    were written, ``a`` first; 1 means the tile lies in ``c_a``'s cell.
     """
     n_features = centers.shape[1]
+    out[0] = a
     U2 = 0.0
     for f in range(n_features):
         far = max(abs(lo[t, f] - centers[a, f]), abs(hi[t, f] - centers[a, f]))
         U2 += far * far
     reach = np.sqrt(U2) * (1.0 + rel) + abs_slack
     if reach < s[a]:
-        return True
+        return 1
     margin = reach * reach - U2
+    n = 1
     for r in range(1, centers.shape[0]):  # order[a, 0] is a itself
         j = order[a, r]
         if 0.5 * cc[a, j] > reach:
-            return True  # this and every farther centre's bisector misses the box
+            break  # this and every farther centre's bisector misses the box
         gap = 0.0  # min over the box of ||x - c_j||^2 - ||x - c_a||^2
         size = 0.0  # sum of the magnitudes of its terms
         for f in range(n_features):
@@ -204,8 +203,9 @@ def tile_in_cell(lo, hi, t, centers, a, s, cc, order, rel, abs_slack):
             gap += v * (2.0 * x - centers[a, f] - centers[j, f])
             size += abs(v) * (2.0 * abs(x) + abs(centers[a, f]) + abs(centers[j, f]))
         if not gap > margin + rel * size:
-            return False
-    return True
+            out[n] = j
+            n += 1
+    return n
 
 
 @jit(inline=True)
@@ -220,21 +220,6 @@ def first_guess(lo, hi, t, centers):
         if d < best:
             best, best_j = d, j
     return best_j
-
-
-@jit(inline=True)
-def box_lower_bound(lo, hi, t, centers, a):
-    """Return ``min_{j != a} min_{x in box} ||x - c_j||``: every ``l_i`` of the tile."""
-    best = np.inf
-    for j in range(centers.shape[0]):
-        if j == a:
-            continue
-        d = 0.0
-        for f in range(centers.shape[1]):
-            diff = max(lo[t, f] - centers[j, f], 0.0, centers[j, f] - hi[t, f])
-            d += diff * diff
-        best = min(best, d)
-    return np.sqrt(best)
 
 
 @jit(inline=True)
@@ -257,73 +242,56 @@ def assign_tiles(
     s,  # IN (n_clusters,) float64, half distance to the nearest other centre
     cc,  # IN (n_clusters, n_clusters) float64, centre-to-centre distances
     order,  # IN (n_clusters, n_clusters) int, row j: centres by distance from c_j
-    center_shift,  # IN (n_clusters,) float64, how far each centre last moved
-    rel,  # IN float, relative slack of the skip tests
-    abs_slack,  # IN float, absolute slack of the skip tests
+    rel,  # IN float, relative slack of the filter
+    abs_slack,  # IN float, absolute slack of the filter
     tile_label,  # INOUT (n_tiles,) int32, TileState.label
-    tile_debt,  # INOUT (n_tiles,) float64, TileState.debt
     labels_tiled,  # INOUT (n_samples,) int32, TileState.labels
-    lower,  # INOUT (n_samples,) float64, TileState.lower
     labels,  # INOUT (n_samples,) int32, labels in the original order
+    candidates,  # OUT (n_blocks, n_clusters) int64, scratch
     block_moves,  # OUT (n_blocks, n_clusters, n_features) int64
     block_weights,  # OUT (n_blocks, n_clusters) int64
     block_squares,  # OUT (n_blocks, n_clusters) int64
     block_changed,  # OUT (n_blocks,) int64, labels per block that changed
 ):
-    """Hamerly's assignment step on the tiles that the filter cannot settle.
+    """Lloyd's assignment step, tile by tile, among the tile's candidate centres.
 
-    Like :func:`kmeans_core._hamerly.assign_hamerly_moves` (the same labels
-    and integer sum changes), plus the changes of ``Q_j``, and no inertia.
-    Blocks are runs of consecutive tiles.  Only a tile whose samples all have
-    one label ``a`` is tested, for ``a``.  While it passes, the drops of its
-    samples' bounds ``l_i`` (Hamerly's update, the same for all of them)
-    add up in ``tile_debt``, paid when the tile is next read.  On the first
-    pass (no labels yet) a tile is tested for the centre nearest its middle;
-    its samples then start from a bound of the whole box.
+    The same labels and integer sum changes as
+    :func:`kmeans_core._hamerly.assign_hamerly_moves`, plus the changes of
+    ``Q_j``, and no inertia.  Blocks are runs of consecutive tiles.  The
+    reference centre of a tile is its samples' label when they share one,
+    else the centre nearest the box's middle; a tile whose only candidate is
+    its samples' label is skipped.  Otherwise every sample takes the nearest
+    candidate, ties to the lowest index, as Lloyd's full search would.
     """
     X, c, index, start = tiling.X, tiling.c, tiling.index, tiling.start
     n_tiles = start.shape[0] - 1
     n_blocks = block_moves.shape[0]
-    grow = (1.0 + rel) * (1.0 + rel)
-    p1, p2, j1 = largest_shifts(center_shift)
     for b in prange(n_blocks):
         block_moves[b, :, :] = 0
         block_weights[b, :] = 0
         block_squares[b, :] = 0
         changed = 0
+        cand = candidates[b]
         t0, t1 = block_bounds(n_tiles, n_blocks, b)
-        previous = 0
         for t in range(t0, t1):
             a = tile_label[t]
-            if labels_tiled[start[t]] < 0:  # first pass
+            if a < 0:
                 a = first_guess(tiling.lo, tiling.hi, t, centers)
-                if tile_in_cell(tiling.lo, tiling.hi, t, centers, a, s, cc, order, rel,
-                                abs_slack):
-                    bound = box_lower_bound(tiling.lo, tiling.hi, t, centers, a)
-                    for i in range(start[t], start[t + 1]):
-                        labels_tiled[i] = a
-                        labels[index[i]] = a
-                        lower[i] = bound
-                        move_sample(X, i, c[i], -1, a, b, block_moves, block_weights,
-                                    block_squares)
-                    changed += start[t + 1] - start[t]
-                    tile_label[t] = a
-                    continue
-                a = -1
-            if a >= 0 and tile_in_cell(tiling.lo, tiling.hi, t, centers, a, s, cc,
-                                       order, rel, abs_slack):
-                # Every sample keeps label a; its l_i drops when next read.
-                tile_debt[t] += p2 if a == j1 else p1
-                continue
+            n = tile_candidates(tiling.lo, tiling.hi, t, centers, a, s, cc, order,
+                                rel, abs_slack, cand)
+            if n == 1 and tile_label[t] == a:
+                continue  # every sample keeps label a
             one_label = -1  # the tile's label if all its samples share one
             for i in range(start[t], start[t + 1]):
-                old = labels_tiled[i]
-                a = previous if old < 0 else old
-                drop = (p2 if a == j1 else p1) + tile_debt[t]
-                best_j, _ = nearest_hamerly(X, i, centers, s, cc, order, a, old < 0,
-                                            rel, abs_slack, grow, drop, lower)
-                previous = best_j
+                best_j = cand[0]
+                best = sq_dist(X, i, centers, best_j)
+                for r in range(1, n):
+                    j = cand[r]
+                    d = sq_dist(X, i, centers, j)
+                    if d < best or (d == best and j < best_j):
+                        best, best_j = d, j
                 one_label = best_j if i == start[t] or one_label == best_j else -1
+                old = labels_tiled[i]
                 if old == best_j:
                     continue
                 labels_tiled[i] = best_j
@@ -332,5 +300,4 @@ def assign_tiles(
                 move_sample(X, i, c[i], old, best_j, b, block_moves, block_weights,
                             block_squares)
             tile_label[t] = one_label
-            tile_debt[t] = 0.0
         block_changed[b] = changed

@@ -1,8 +1,9 @@
 """The tile filter of Hamerly's integer path (``kmeans_core._tiles``).
 
-The grid sort must keep every row once, with tight boxes; a tile the filter
-settles must lie in its centre's cell (checked point by point against the
-naive argmin); and a fit through tiles must be bitwise that of ``lloyd`` for
+The grid sort must keep every row once, with tight boxes; a tile's candidate
+centres must hold the nearest centre of every point of its box, and a tile
+with one candidate must lie in its cell (both checked point by point against
+the naive argmin); a fit through tiles must be bitwise that of ``lloyd`` for
 any k, weights and thread count, its per-iteration inertia the same
 objective, its final inertia Lloyd's bits.
 """
@@ -57,8 +58,8 @@ def test_tiling_keeps_every_row_once_with_tight_boxes(dtype, n_features):
     assert len(set(cells)) == len(cells)  # one tile per cell
 
 
-def _settled_boxes(centers, boxes):
-    """Call ``tile_in_cell`` for every box and every candidate centre."""
+def _candidates(centers, boxes):
+    """Call ``tile_candidates`` for every box and every reference centre."""
     k = centers.shape[0]
     cc, s = np.empty((k, k)), np.empty(k)
     H.center_distances(centers, cc, s)
@@ -66,13 +67,19 @@ def _settled_boxes(centers, boxes):
     rel, abs_slack = H.skip_margin(np.array([[0.0], [255.0]]))
     lo = np.array([b[0] for b in boxes], dtype=np.float64)
     hi = np.array([b[1] for b in boxes], dtype=np.float64)
-    return {(t, a): T.tile_in_cell(lo, hi, t, centers, a, s, cc, order, rel, abs_slack)
-            for t in range(len(boxes)) for a in range(k)}
+    out = np.empty(k, dtype=np.int64)
+    found = {}
+    for t in range(len(boxes)):
+        for a in range(k):
+            n = T.tile_candidates(lo, hi, t, centers, a, s, cc, order, rel, abs_slack,
+                                  out)
+            found[t, a] = set(out[:n].tolist())
+    return found
 
 
-def test_a_settled_tile_lies_in_its_centres_cell_point_by_point():
+def test_candidates_hold_the_nearest_centre_of_every_point_of_the_box():
     rng = np.random.default_rng(5)
-    passed = 0
+    settled = pruned = 0
     for _ in range(40):
         k = int(rng.integers(2, 9))
         centers = rng.uniform(0, 255, size=(k, 3))
@@ -80,31 +87,32 @@ def test_a_settled_tile_lies_in_its_centres_cell_point_by_point():
         for _ in range(25):
             lo = rng.integers(0, 250, 3)
             boxes.append((lo, lo + rng.integers(0, 6, 3)))
-        for (t, a), settled in _settled_boxes(centers, boxes).items():
-            if not settled:
-                continue
-            passed += 1
+        for (t, a), found in _candidates(centers, boxes).items():
+            assert a in found
             lo, hi = boxes[t]
             points = np.array(list(itertools.product(
                 *[range(int(lo[f]), int(hi[f]) + 1) for f in range(3)])), np.float64)
             d = naive.sq_distances(points, centers)
             labels, _ = naive.assign(points, centers)
-            assert (labels == a).all()
-            others = np.delete(d, a, axis=1)
-            assert (others.min(axis=1) > d[:, a]).all()  # strictly: no tie
-    assert passed > 100  # the filter settles boxes, not only refuses them
+            assert set(labels.tolist()) <= found
+            pruned += k - len(found)
+            if found == {a}:
+                settled += 1
+                others = np.delete(d, a, axis=1)
+                assert (others.min(axis=1) > d[:, a]).all()  # strictly: no tie
+    assert settled > 100 and pruned > 1000  # the filter prunes, not only keeps
 
 
 def test_the_filter_settles_a_box_far_from_other_centres():
     centers = np.array([[10.0, 10.0, 10.0], [200.0, 200.0, 200.0]])
-    settled = _settled_boxes(centers, [(np.array([8, 8, 8]), np.array([15, 15, 15]))])
-    assert settled[(0, 0)] and not settled[(0, 1)]
+    found = _candidates(centers, [(np.array([8, 8, 8]), np.array([15, 15, 15]))])
+    assert found[0, 0] == {0} and found[0, 1] == {0, 1}
 
 
-def test_a_box_on_the_bisector_is_not_settled():
+def test_a_box_on_the_bisector_keeps_both_centres():
     centers = np.array([[0.0, 0.0, 0.0], [20.0, 0.0, 0.0]])
-    settled = _settled_boxes(centers, [(np.array([8, 0, 0]), np.array([10, 3, 3]))])
-    assert not settled[(0, 0)] and not settled[(0, 1)]
+    found = _candidates(centers, [(np.array([8, 0, 0]), np.array([10, 3, 3]))])
+    assert found[0, 0] == found[0, 1] == {0, 1}
 
 
 @pytest.mark.parametrize("threads", THREADS)
