@@ -80,7 +80,7 @@ class InMemory:
         # Integer data and weights: Hamerly keeps exact int64 sums and
         # touches only the samples that change label.
         c = integer_weights(X, self.w, self.w_exp) if algorithm == "hamerly" else None
-        tiled = c is not None and self.tiles and T.tiles_pay(X, c)
+        tiled = c is not None and self.tiles and T.tiles_pay(X, c, n_clusters)
         self.exact = None if c is None else IntegerSums(X, c, self.w_exp, n_clusters,
                                                         squares=tiled)
         if tiled and self.tiling is None:  # sorted once for every run

@@ -164,10 +164,13 @@ def test_tiles_settle_most_samples_and_stop_early_with_tol():
     np.testing.assert_array_equal(a.labels, b.labels)
 
 
-def test_no_tiles_for_many_features_float_data_or_dask_chunks():
+def test_no_tiles_for_many_features_or_centres_float_data_or_dask_chunks():
     X = _colours(np.uint8, n_features=5)
     data = InMemory.from_input(X, None)
     data.start(4, "hamerly")
+    assert not isinstance(data.assign, TileAssign)
+    data = InMemory.from_input(X[:, :3], None)
+    data.start(T.MAX_CLUSTERS + 1, "hamerly")
     assert not isinstance(data.assign, TileAssign)
     data = InMemory.from_input(X[:, :3].astype(np.float64), None)
     data.start(4, "hamerly")
