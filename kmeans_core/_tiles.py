@@ -45,7 +45,7 @@ from ._config import jit
 from ._exact_sums import add_integer_sample
 from ._kernels import block_bounds, sq_dist
 
-GRID_BITS = 15  # edge 8 for uint8 RGB; k = 20: 33 ms, edge 4: 49, edge 16: 43 (see below)
+GRID_BITS = 15  # edge 8 for uint8 RGB; k = 20: 33 ms, edge 4: 49, 16: 43 (see below)
 MAX_FEATURES = 4  # grids of 2^15 cells are too coarse beyond (measured on RGB only)
 # Above 128 centres the tiles have many candidates: American Gothic's colour
 # histogram, one thread, shared host: k = 20 / 128 / 192 / 256 took 33 / 112 /
