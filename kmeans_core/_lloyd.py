@@ -59,7 +59,12 @@ class IterationRecord:
     ----------
     inertia : float
         ``sum_i w_i ||x_i - c_{l_i}||^2`` after this iteration's assignment
-        (against the centres the iteration started from).
+        (against the centres the iteration started from).  Where ``"hamerly"``
+        filters tiles (uint8/uint16 data, integer weights, at most 4 features
+        and 128 centres: :mod:`kmeans_core._tiles`) it comes from exact
+        per-cluster moments: the same objective, rounded differently from
+        ``"lloyd"``'s per-sample sum (relative difference ~1e-12).  The
+        result's inertia always has Lloyd's bits.
     center_shift : float
         ``sum_j ||c_j^new - c_j^old||^2``, the quantity compared with ``tol``.
     seconds : float
