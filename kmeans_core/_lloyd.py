@@ -63,7 +63,7 @@ class IterationRecord:
         filters tiles (uint8/uint16 data, integer weights, at most 4 features
         and 128 centres: :mod:`kmeans_core._tiles`) it comes from exact
         per-cluster moments: the same objective, rounded differently from
-        ``"lloyd"``'s per-sample sum (relative difference ~1e-12).  The
+        ``"lloyd"``'s per-sample sum (relative difference ~1e-13).  The
         result's inertia always has Lloyd's bits.
     center_shift : float
         ``sum_j ||c_j^new - c_j^old||^2``, the quantity compared with ``tol``.
