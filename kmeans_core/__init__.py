@@ -57,7 +57,10 @@ twenty lines for one iteration (``lloyd_step``): read that first.  Then:
    same labels with most distances skipped by the triangle inequality, the
    E-step and the sums fused in one pass; on uint8/uint16 data with integer
    weights, ``assign_hamerly_moves`` instead patches exact int64 sums kept
-   by ``_exact_sums.py`` for the samples whose label changed), ``_blas.py``
+   by ``_exact_sums.py`` for the samples whose label changed; with few
+   features and centres, ``_tiles.py``'s ``assign_tiles`` sorts them into
+   grid tiles and gives each tile's samples only the centres that can be
+   nearest, Kanungo's filter), ``_blas.py``
    (``nearest_from_products``: distances from matrix products for many
    features) and ``_assign.py`` (``make_assigner``: which E-step runs).
    Dask arrays: the ``kmeans_core._dask`` package fits each chunk with ``InMemory`` in

@@ -14,7 +14,10 @@ assignment and how many labels changed.  The in-memory data
   label cannot change, and the sums in the same pass
   (:mod:`kmeans_core._hamerly`).  Bitwise the same result.  On integer data
   and weights the sums are kept in int64 between iterations and only the
-  samples that change label touch them (:mod:`kmeans_core._exact_sums`).
+  samples that change label touch them (:mod:`kmeans_core._exact_sums`);
+  on few features the samples are also sorted into tiles, and a tile that
+  lies in one centre's cell is settled without reading its samples
+  (:mod:`kmeans_core._tiles`).
 * ``"blas"``: for many features, distances from matrix products
   (:mod:`kmeans_core._blas`).  Same clustering up to rounding, not bitwise.
 """
@@ -27,6 +30,7 @@ import numpy as np
 
 from . import _hamerly as H
 from . import _kernels as K
+from . import _tiles as T
 from ._blas import BlasAssign
 from ._config import N_BLOCKS
 from ._exact_sums import IntegerSums
@@ -54,15 +58,18 @@ class BlockBuffers:
 
 def make_assigner(
     algorithm: str, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int,
-    exact: IntegerSums | None = None,
+    exact: IntegerSums | None = None, tiling: T.Tiling | None = None,
 ):
     """Build the E-step callable for ``algorithm`` on data ``X``.
 
     ``exact``: integer sums for ``"hamerly"`` to keep instead of filling the
-    blocks' float sums (see :mod:`kmeans_core._exact_sums`).
+    blocks' float sums (see :mod:`kmeans_core._exact_sums`); with ``tiling``
+    (and ``exact``), the tile filter runs first (see :mod:`kmeans_core._tiles`).
     """
     if algorithm == "lloyd":
         return LloydAssign(X, sample_weight)
+    if algorithm == "hamerly" and tiling is not None:
+        return TileAssign(X, tiling, n_clusters, exact)
     if algorithm == "hamerly":
         return HamerlyAssign(X, sample_weight, n_clusters, exact)
     if algorithm == "blas":
@@ -120,3 +127,32 @@ class HamerlyAssign:
             self.abs, self.w, labels, self.lower,
             blocks.sums, blocks.weights, blocks.inertia, blocks.changed,
         )
+
+
+class TileAssign:
+    """Kanungo's tile filter, then Hamerly on the tiles it cannot settle.
+
+    Integer data and weights only (``exact`` keeps the sums and ``Q_j``);
+    writes no float sums and no inertia (``blocks.inertia`` is zero).  What
+    it buys is measured in :mod:`kmeans_core._tiles`.
+    """
+
+    def __init__(self, X: np.ndarray, tiling: T.Tiling, n_clusters: int,
+                 exact: IntegerSums):
+        self.tiling = tiling
+        self.exact = exact
+        self.state = T.TileState.empty(tiling)
+        self.candidates = np.empty((N_BLOCKS, n_clusters), dtype=np.int64)
+        self.s = np.empty(n_clusters)  # (n_clusters,) s_j
+        self.cc = np.empty((n_clusters, n_clusters))  # centre-to-centre distances
+        self.rel, self.abs = H.skip_margin(X)
+
+    def __call__(self, centers, center_shift, first, labels, blocks):
+        H.center_distances(centers, self.cc, self.s)
+        order = np.argsort(self.cc, axis=1)  # (k, k), row j: by ||c - c_j||
+        exact = self.exact
+        T.assign_tiles(self.tiling, centers, self.s, self.cc, order, self.rel,
+                       self.abs, *self.state, labels, self.candidates,
+                       exact.block_moves, exact.block_weights, exact.block_squares,
+                       blocks.changed)
+        blocks.inertia[:] = 0.0

@@ -108,6 +108,29 @@ def apply_moves(
             sums_out[j, f] = np.float64(sums[j, f]) * scale
 
 
+@jit()
+def moment_inertia(
+    squares,  # IN (n_clusters,) int64, Q_j
+    sums,  # IN (n_clusters, n_features) int64, S_j
+    weights,  # IN (n_clusters,) int64, W_j
+    centers,  # IN (n_clusters, n_features) float64
+):
+    """Return ``sum_j max(Q_j - 2 c_j . S_j + W_j ||c_j||^2, 0)`` in float64.
+
+    Each term is ``sum_{l_i = j} c_i ||x_i - c_j||^2`` expanded (never
+    negative; rounding could make it so when it is near zero).
+    """
+    total = 0.0
+    for j in range(centers.shape[0]):
+        cross, norm = 0.0, 0.0
+        for f in range(centers.shape[1]):
+            cross += centers[j, f] * np.float64(sums[j, f])
+            norm += centers[j, f] * centers[j, f]
+        term = np.float64(squares[j]) - 2.0 * cross + np.float64(weights[j]) * norm
+        total += max(term, 0.0)
+    return total
+
+
 class IntegerSums:
     """``S_j`` and ``W_j`` of the current labels, and the per-block changes.
 
@@ -120,10 +143,13 @@ class IntegerSums:
         The weights the kernels read are ``c_i 2^w_exp``; so are the sums
         handed to the M-step.
     n_clusters : int
+    squares : bool, default=False
+        Also keep ``Q_j = sum_{l_i = j} c_i ||x_i||^2`` (for
+        :meth:`moment_inertia`; the caller checks it fits in int64).
     """
 
     def __init__(self, X: np.ndarray, integer_weight: np.ndarray, w_exp: int,
-                 n_clusters: int):
+                 n_clusters: int, squares: bool = False):
         n_features = X.shape[1]
         self.X = X
         self.c = integer_weight
@@ -132,6 +158,9 @@ class IntegerSums:
         self.weights = np.zeros(n_clusters, dtype=np.int64)  # W_j
         self.block_moves = np.zeros((N_BLOCKS, n_clusters, n_features), dtype=np.int64)
         self.block_weights = np.zeros((N_BLOCKS, n_clusters), dtype=np.int64)
+        self.squares = np.zeros(n_clusters, dtype=np.int64) if squares else None  # Q_j
+        self.block_squares = (np.zeros((N_BLOCKS, n_clusters), dtype=np.int64)
+                              if squares else None)
 
     def apply(self, inertia: float, changed: int) -> ClusterSums:
         """Add the blocks' changes to the sums; return them as the M-step reads them."""
@@ -139,7 +168,20 @@ class IntegerSums:
         sums, weights = np.empty((n_clusters, n_features)), np.empty(n_clusters)
         apply_moves(self.block_moves, self.block_weights, self.scale,
                     self.sums, self.weights, sums, weights)
+        if self.squares is not None:
+            self.squares += self.block_squares.sum(axis=0)  # exact: int64
         return ClusterSums(sums, weights, inertia, changed)
+
+    def moment_inertia(self, centers: np.ndarray) -> float:
+        """``sum_i w_i ||x_i - c_{l_i}||^2`` from the kept moments, in float64.
+
+        Per cluster ``Q_j - 2 c_j . S_j + W_j ||c_j||^2`` (the expansion of the
+        square), scaled by ``2^w_exp``: the same objective as a sum over the
+        samples, rounded differently, with an error of a few ``eps Q_j``.
+        Lloyd's rounding needs every sample (see :mod:`kmeans_core._tiles`).
+        """
+        inertia = moment_inertia(self.squares, self.sums, self.weights, centers)
+        return inertia * self.scale
 
     def moved(self, labels: np.ndarray, moves: dict[int, int]) -> ClusterSums:
         """Return the sums with sample ``i`` moved from ``labels[i]`` to ``moves[i]``.
@@ -161,4 +203,7 @@ class IntegerSums:
         other.sums, other.weights = self.sums.copy(), self.weights.copy()
         other.block_moves = np.zeros_like(self.block_moves)
         other.block_weights = np.zeros_like(self.block_weights)
+        if self.squares is not None:
+            other.squares = self.squares.copy()
+            other.block_squares = np.zeros_like(self.block_squares)
         return other

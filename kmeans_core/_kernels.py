@@ -121,6 +121,29 @@ def assign_labels(
         block_changed[b] = changed
 
 
+@jit(parallel=True)
+def label_inertia(
+    X,  # IN (n_samples, n_features)
+    sample_weight,  # IN (n_samples,) float64
+    centers,  # IN (n_clusters, n_features)
+    labels,  # IN (n_samples,) int32
+    block_inertia,  # OUT (n_blocks,) float64
+):
+    """``block_inertia[b] = sum_{i in b} w_i ||x_i - c_{l_i}||^2`` for given labels.
+
+    The same terms in the same order as :func:`assign_labels` adds them, so
+    for the labels it gives the bits of its inertia.
+    """
+    n_samples = X.shape[0]
+    n_blocks = block_inertia.shape[0]
+    for b in prange(n_blocks):
+        start, stop = block_bounds(n_samples, n_blocks, b)
+        inertia = 0.0
+        for i in range(start, stop):
+            inertia += sample_weight[i] * np.float64(sq_dist(X, i, centers, labels[i]))
+        block_inertia[b] = inertia
+
+
 @jit(inline=True)
 def add_sample(
     X,  # IN (n_samples, n_features)

@@ -59,7 +59,12 @@ class IterationRecord:
     ----------
     inertia : float
         ``sum_i w_i ||x_i - c_{l_i}||^2`` after this iteration's assignment
-        (against the centres the iteration started from).
+        (against the centres the iteration started from).  Where ``"hamerly"``
+        filters tiles (uint8/uint16 data, integer weights, at most 4 features
+        and 128 centres: :mod:`kmeans_core._tiles`) it comes from exact
+        per-cluster moments: the same objective, rounded differently from
+        ``"lloyd"``'s per-sample sum (relative difference ~1e-13).  The
+        result's inertia always has Lloyd's bits.
     center_shift : float
         ``sum_j ||c_j^new - c_j^old||^2``, the quantity compared with ``tol``.
     seconds : float
@@ -117,6 +122,7 @@ class ClusterSums:
     inertia: float  # sum_i w_i ||x_i - c_{l_i}||^2
     changed: int  # labels that differ from the previous E-step
     counts: np.ndarray | None = None  # (n_clusters,) samples per cluster, Dask only
+    inertia_is_lloyds: bool = True  # False: the same objective, rounded differently
 
 
 @dataclass
@@ -145,6 +151,9 @@ class Data(Protocol):
 
     def resum(self, moves: dict[int, int]) -> ClusterSums:
         """Sum the clusters again, sample ``i`` counted in cluster ``moves[i]``."""
+
+    def lloyd_inertia(self, centers: np.ndarray) -> float:
+        """Return the last E-step's inertia summed as Lloyd's E-step sums it."""
 
     def finish(self) -> np.ndarray:
         """End the run: return the labels of the last E-step, free the buffers."""
@@ -244,6 +253,7 @@ def lloyd(
         t0, compiled = time.perf_counter(), compile_seconds()
         # E-step: nearest centres, and the weighted sums of every cluster.
         step = data.e_step(centers, center_shift)
+        assigned = centers
         moved = relocate_empty_clusters(data, centers, step)
         # M-step: every centre moves to the weighted mean of its samples.
         centers, center_shift = m_step(step.sums, step.weights, centers)
@@ -265,5 +275,8 @@ def lloyd(
     converged = strict or history[-1].center_shift <= tol
     if not strict:
         step = data.e_step(centers, center_shift)  # labels of the returned centres
-    return KMeansResult(centers, data.finish(), step.inertia, len(history),
-                        converged, history)
+        assigned = centers
+    # The result's inertia has Lloyd's bits whatever the E-step summed.
+    inertia = step.inertia if step.inertia_is_lloyds else data.lloyd_inertia(assigned)
+    return KMeansResult(centers, data.finish(), inertia, len(history), converged,
+                        history)

@@ -13,6 +13,7 @@ import copy
 import numpy as np
 
 from . import _kernels as K
+from . import _tiles as T
 from . import _validation as V
 from ._assign import BlockBuffers, make_assigner
 from ._config import N_BLOCKS, center_dtype
@@ -32,15 +33,22 @@ class InMemory:
         Validated weights, already scaled by ``2**w_exp``.
     w_exp : int, default=0
         The exponent the weights were scaled by (inertia is scaled back).
+    tiles : bool, default=False
+        Let Hamerly's integer path filter tiles (:mod:`kmeans_core._tiles`);
+        its per-iteration inertia is then not Lloyd's rounding, so the driver
+        asks :meth:`lloyd_inertia` for the final one.
     """
 
-    def __init__(self, X: np.ndarray, sample_weight: np.ndarray, w_exp: int = 0):
+    def __init__(self, X: np.ndarray, sample_weight: np.ndarray, w_exp: int = 0,
+                 tiles: bool = False):
         self.X = V.read_only(X)
         self.w = V.kernel_weights(sample_weight)
         self.w_exp = w_exp
+        self.tiles = tiles
         self.center_dtype = center_dtype(X)
         self._labels = np.empty(0, dtype=np.int32)
         self.exact: IntegerSums | None = None
+        self.tiling: T.Tiling | None = None
 
     @classmethod
     def from_input(cls, X, sample_weight) -> InMemory:
@@ -55,7 +63,7 @@ class InMemory:
         w_exp = -int(np.floor(np.log2(w.max())))
         if w_exp != 0:
             w = V.kernel_weights(np.ldexp(w, w_exp))  # without overflowing 2**w_exp
-        return cls(X, w, w_exp)
+        return cls(X, w, w_exp, tiles=True)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -72,8 +80,13 @@ class InMemory:
         # Integer data and weights: Hamerly keeps exact int64 sums and
         # touches only the samples that change label.
         c = integer_weights(X, self.w, self.w_exp) if algorithm == "hamerly" else None
-        self.exact = None if c is None else IntegerSums(X, c, self.w_exp, n_clusters)
-        self.assign = make_assigner(algorithm, X, self.w, n_clusters, self.exact)
+        tiled = c is not None and self.tiles and T.tiles_pay(X, c, n_clusters)
+        self.exact = None if c is None else IntegerSums(X, c, self.w_exp, n_clusters,
+                                                        squares=tiled)
+        if tiled and self.tiling is None:  # sorted once for every run
+            self.tiling = T.make_tiling(X, c)
+        self.assign = make_assigner(algorithm, X, self.w, n_clusters, self.exact,
+                                    self.tiling if tiled else None)
         self.blocks = BlockBuffers.empty(n_clusters, X.shape[1])
         self.first = True
 
@@ -83,9 +96,19 @@ class InMemory:
         self.assign(centers, center_shift, self.first, self._labels, blocks)
         self.first = False
         inertia, changed = float(blocks.inertia.sum()), int(blocks.changed.sum())
-        if self.exact is not None:
-            return self.exact.apply(inertia, changed)
-        return self._merged(blocks, inertia, changed)
+        if self.exact is None:
+            return self._merged(blocks, inertia, changed)
+        step = self.exact.apply(inertia, changed)
+        if self.exact.squares is not None:  # the tile filter sums no distances
+            step.inertia = self.exact.moment_inertia(centers)
+            step.inertia_is_lloyds = False
+        return step
+
+    def lloyd_inertia(self, centers: np.ndarray) -> float:
+        """Return the inertia of the last labels, summed as Lloyd sums it."""
+        block_inertia = np.empty(N_BLOCKS)
+        K.label_inertia(self.X, self.w, centers, self._labels, block_inertia)
+        return float(block_inertia.sum())
 
     def farthest(self, centers: np.ndarray) -> Farthest:
         """Find the ``n_clusters`` samples farthest from their centre; the members."""
@@ -170,6 +193,8 @@ class InMemory:
         other.assign = copy.copy(self.assign)
         if hasattr(self.assign, "lower"):
             other.assign.lower = self.assign.lower.copy()
+        if hasattr(self.assign, "state"):
+            other.assign.state = self.assign.state.copy()
         other.blocks = BlockBuffers.empty(*self.blocks.sums.shape[1:])
         if self.exact is not None:
             other.exact = other.assign.exact = self.exact.copy()

@@ -132,6 +132,10 @@ class DaskData:
             for st, off in zip(self.states, self.offsets[:-1], strict=True)])
         return C.merge_farthest(list(found), min(centers.shape[0], self.shape[0]))
 
+    def lloyd_inertia(self, centers: np.ndarray) -> float:
+        """Return the last E-step's inertia: the chunks sum it as Lloyd does."""
+        return self.last.inertia
+
     def resum(self, moves: dict[int, int]) -> ClusterSums:
         """Sum again, chunk by chunk, with the moved samples moved."""
         parts = [delayed(C.chunk_resum, pure=True)(st, moves, int(off))
