@@ -30,6 +30,7 @@ import numpy as np
 
 from kmeans_core import jit  # the project's one compile policy (cache, IEEE math)
 
+from .kernel_input import kernel_input
 from .metrics import PEAK, Pairs
 
 # PSNR given up for bytes.  Measured (python -m bench.png_size; the remap then
@@ -117,7 +118,7 @@ def remap_index_map(pixels: np.ndarray, palette: np.ndarray, index_map: np.ndarr
         Remapped at slack 0 (only ties and entries nearer in RGB than the
         fit's choice) when no larger slack stays within ``max_mse``.
     """
-    pixels = np.ascontiguousarray(pixels)
+    pixels = kernel_input(pixels)  # one kernel type, writable or not
     palette = np.ascontiguousarray(palette)
     index_map = np.ascontiguousarray(index_map)
     height, width, n_channels = pixels.shape
