@@ -6,6 +6,7 @@ import pytest
 
 from kmeans_core._lloyd import ClusterSums, lloyd, relocate_empty_clusters
 from kmeans_core._memory import InMemory, weighted_tolerance
+from kmeans_core._validation import kernel_weights
 
 from .test_kernels import DTYPES, SHAPE_IDS, SHAPES, make_data, rtol_for
 
@@ -19,7 +20,7 @@ def test_weighted_tolerance(dtype):
         rtol=1e-10,
     )
     # Unit weights: scikit-learn's rule, tol * mean(np.var(X, axis=0)).
-    ones = np.ones(X.shape[0])
+    ones = kernel_weights(np.ones(X.shape[0]))  # as the engine passes them
     np.testing.assert_allclose(
         weighted_tolerance(X, ones, 1e-4),
         1e-4 * np.var(X.astype(np.float64), axis=0).mean(),
