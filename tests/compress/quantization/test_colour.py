@@ -42,8 +42,8 @@ def test_oklab_reference_values():
 
 def test_every_8bit_colour_survives_the_oklab_round_trip():
     rgb = ALL_RGB.astype(np.uint8)  # every 7th of the 2^24 colours
-    assert np.array_equal(colour.oklab_to_srgb8(colour.srgb8_to_oklab(rgb)), rgb)
     lab = colour.srgb8_to_oklab(rgb)
+    assert np.array_equal(colour.oklab_to_srgb8(lab), rgb)
     assert np.allclose(colour.linear_to_oklab(colour.oklab_to_linear(lab)), lab,
                        atol=1e-9)
 
