@@ -132,8 +132,8 @@ def test_lloyd_matches_naive_loop(shape, dtype):
     w = rng.uniform(0.5, 2.0, size=n_samples)
     centers = X[rng.choice(n_samples, n_clusters, replace=False)]
     for tol in (0.0, 1e-4):
-        abs_tol = weighted_tolerance(X, w, tol)
-        run = lloyd(InMemory(X, w), centers, max_iter=100, tol=abs_tol)
+        data = InMemory(X, w)  # the kernels' argument types, as in a fit
+        run = lloyd(data, centers, max_iter=100, tol=data.weighted_tolerance(tol))
         ref = naive.lloyd(X, w, centers, max_iter=100, tol=tol)
         assert run.n_iter == ref.n_iter
         assert len(run.history) == run.n_iter
