@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 import pytest
-from helpers import photo_like, run_cli
+from helpers import photo_like, run_in_process
 from PIL import Image
 
 from compress import quantize
@@ -107,8 +107,8 @@ def test_cli_optimize_reports_the_written_file(tmp_path):
     pytest.importorskip("oxipng")
     pixels = photo_like(90, 120, seed=5)
     Image.fromarray(pixels).save(tmp_path / "in.png")
-    proc = run_cli("in.png", 32, "-o", "small.png", "--optimize", cwd=tmp_path,
-                   check_rc=0)
+    proc = run_in_process("in.png", 32, "-o", "small.png", "--optimize", cwd=tmp_path,
+                          check_rc=0)
     written = _decoded((tmp_path / "small.png").read_bytes())
     assert f"PSNR {psnr(pixels, written):.2f} dB" in proc.stdout + proc.stderr
     lib = quantize(pixels, 32).to_png(optimize=True)
