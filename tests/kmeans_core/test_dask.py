@@ -303,3 +303,43 @@ def test_chunk_tasks_run_the_in_memory_compiled_kernels(monkeypatch):
         _chunks.chunk_min_sq_dist(X, centers)
     assert {name: len(types) for name, types in seen.items()} == {
         "assign_labels": 1, "all_distances": 1}
+
+
+@pytest.mark.parametrize("algorithm", ["hamerly", "lloyd"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float64])
+def test_chunk_state_from_another_process_runs_the_same_compiled_kernels(
+        monkeypatch, dtype, algorithm):
+    """A chunk's state pickled to another worker gives the kernels the argument
+    types it gave them before (its weights come back writable and contiguous)."""
+    import pickle
+
+    import numba
+
+    from kmeans_core import _hamerly, _kernels
+    from kmeans_core._memory import InMemory
+
+    seen = {}
+
+    def spy(module, name):
+        kernel = getattr(module, name)
+
+        def call(*args):
+            seen.setdefault(name, set()).add(tuple(numba.typeof(a) for a in args))
+            return kernel(*args)
+        monkeypatch.setattr(module, name, call)
+
+    for name in ("assign_hamerly", "assign_hamerly_moves"):
+        spy(_hamerly, name)
+    for name in ("assign_labels", "accumulate_blocks", "farthest_samples"):
+        spy(_kernels, name)
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (300, 3)).astype(dtype)
+    centers = rng.integers(0, 256, (4, 3)).astype(np.float64)
+    for w in (None, rng.integers(1, 5, 300)):
+        here = InMemory.from_input(X, w)
+        here.start(4, algorithm)
+        there = pickle.loads(pickle.dumps(here, protocol=5))
+        for state in (here, there):
+            state.e_step(centers, np.zeros(4))
+            state.farthest(centers)
+    assert seen and all(len(types) == 1 for types in seen.values()), seen
