@@ -59,6 +59,7 @@ def integer_weights(X: np.ndarray, sample_weight: np.ndarray,
         exact, total = bool((counts == np.floor(counts)).all()), float(counts.sum())
         c = np.empty(n_samples, dtype=np.int64)[::-1]  # kernel_weights' layout
         c[:] = counts
+        c.flags.writeable = False  # read-only too: the kernels compile once
     # The float total is within n eps of the exact one: the factor 2 covers it.
     if not exact or 2.0 * total * np.iinfo(X.dtype).max > EXACT_LIMIT:
         return None

@@ -70,6 +70,21 @@ class InMemory:
         """``(n_samples, n_features)``."""
         return self.X.shape
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle with the weights laid out as the kernels read them.
+
+        Dask moves chunk states between processes.  Pickling stores a
+        reversed or stride-0 view as a plain array, which unpickles writable
+        and C-contiguous: another argument type, for which every kernel
+        would compile again.
+        """
+        self.__dict__.update(state)
+        self.w = V.kernel_weights(self.w)
+        if "assign" in state:
+            self.assign.w = self.w
+        if self.exact is not None:
+            self.exact.c = V.kernel_weights(self.exact.c)
+
     # -- what the driver calls ------------------------------------------------
     def start(self, n_clusters: int, algorithm: str) -> None:
         """Begin a run: labels unknown (-1), no bounds yet."""

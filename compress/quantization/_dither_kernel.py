@@ -131,7 +131,7 @@ def nearest_entries(
 @jit(parallel=True)
 def local_contrast(
     colors,  # IN (n_colors, n_channels) float64, fitting-space colours
-    inverse,  # IN (height * width,) integer, colour of every pixel
+    inverse,  # IN (height * width,) uint32, colour of every pixel
     height,  # IN int
     width,  # IN int
     contrast,  # OUT (height, width) float64
@@ -168,7 +168,7 @@ def local_contrast(
 @jit()
 def dither_serpentine(
     colors,  # IN (n_colors, n_channels) float64, fitting-space colours
-    inverse,  # IN (height * width,) integer, colour of every pixel
+    inverse,  # IN (height * width,) uint32, colour of every pixel
     palette,  # IN (n_entries, n_channels) float64, fitting-space palette
     guess,  # IN (n_colors,) int32, entry nearest to each colour
     order,  # IN (n_entries, n_entries) int32, see _nearest_from

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from .colour import D65, LINEAR_LUT, RGB_TO_XYZ, srgb8_to_cielab
+from .kernel_input import kernel_input
 
 # Rows converted at a time: bounds the float64 temporaries (~30 arrays of this
 # length in the NumPy version, 4 in the compiled one) to about 60 MB.
@@ -180,7 +181,9 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
     for start in range(0, n_rows, DELTA_E_CHUNK):
         stop = min(start + DELTA_E_CHUNK, n_rows)
         part = chunk[: stop - start]
-        delta_e_colors_to_entries(colors[start:stop], n_colour, index[start:stop],
+        # One kernel type whatever the caller's dtypes and flags (kernel_input).
+        delta_e_colors_to_entries(kernel_input(colors[start:stop], np.uint8), n_colour,
+                                  kernel_input(index[start:stop], np.intp),
                                   palette_lab, LINEAR_LUT, to_xyz, part)
         # bin b holds values in ((b - 1) / R, b / R]: ceil, so 0 has a bin
         bins = np.minimum(np.ceil(part * P95_RESOLUTION), P95_BINS - 1).astype(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kernel_input import kernel_input
+
 # The settings were chosen on ``python -m bench.perceptual --ablation`` (6
 # photos, k = 16 and 64, weighted OKLab); the measured effect of each rule is
 # in bench/RESULTS_perceptual.md and docs/internals.md.  SSIM
@@ -120,7 +122,7 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
     colors : ndarray of shape (n_colors, n_channels), float64
         The image's distinct colours in the fitting space.
     inverse : ndarray of shape (height * width,), integer
-        Row of ``colors`` of every pixel, in raster order.
+        Row of ``colors`` of every pixel, in raster order (below 2**32).
     shape : (height, width)
     palette : ndarray of shape (n_entries, n_channels), float64
         The palette in the fitting space.
@@ -150,7 +152,7 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
     band = band or DitherBand.whole(width, palette.shape[1])
     colors = np.ascontiguousarray(colors, dtype=np.float64)
     palette = np.ascontiguousarray(palette, dtype=np.float64)
-    inverse = np.ascontiguousarray(inverse).reshape(-1)
+    inverse = kernel_input(inverse, np.uint32).reshape(-1)  # one kernel type
     if nearest is None:
         nearest, _ = map_colors(colors, palette)  # (n_colors,)
     guess = np.ascontiguousarray(nearest, dtype=np.int32)  # where searches start

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernel_input import kernel_input
+
 # Keys up to this many bits use the compiled bitmap
 # (compress.quantization._histogram_kernel,
 # 2^24 bits = 2 MiB for RGB); wider keys are sorted.  The kernel module is
@@ -82,13 +84,6 @@ def unpack_colors(keys: np.ndarray, n_channels: int, dtype=np.uint8) -> np.ndarr
     return colors
 
 
-def _native(pixels: np.ndarray) -> np.ndarray:
-    """``pixels`` in native byte order (the compiled kernels read no other)."""
-    if pixels.dtype.isnative:
-        return pixels
-    return pixels.astype(pixels.dtype.newbyteorder("="))
-
-
 def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct colours of ``pixels``, their pixel counts and the inverse index.
 
@@ -125,7 +120,7 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
         # pixel is packed inside the kernel, so no n_pixels-sized key array either.
         from ._histogram_kernel import bitmap_histogram
 
-        colors, counts, inverse = bitmap_histogram(_native(pixels))
+        colors, counts, inverse = bitmap_histogram(kernel_input(pixels))
         return colors.astype(pixels.dtype, copy=False), counts, inverse
     keys = pack_colors(pixels)  # (n_pixels,)
     order = np.argsort(keys, kind="stable")  # (n_pixels,)
@@ -165,6 +160,6 @@ def count_distinct(pixels: np.ndarray) -> int:
     if bits <= MAX_BITMAP_BITS:
         from ._histogram_kernel import bitmap_count
 
-        return bitmap_count(_native(pixels))
+        return bitmap_count(kernel_input(pixels))
     keys = np.sort(pack_colors(pixels))
     return int(np.count_nonzero(keys[1:] != keys[:-1]) + 1)

@@ -31,6 +31,7 @@ import numpy as np
 from kmeans_core import jit  # the project's one compile policy (cache, IEEE math)
 
 from .histogram import color_histogram
+from .kernel_input import kernel_input
 from .metrics import PEAK, Pairs, pair_counts
 
 # PSNR given up for bytes.  Measured (python -m bench.png_size; the remap then
@@ -106,7 +107,7 @@ def remap_index_map(pixels: np.ndarray, palette: np.ndarray, index_map: np.ndarr
     8-bit units.  At worst the remap at slack 0 (ties, and entries nearer in
     RGB than the fit's choice).
     """
-    pixels = np.ascontiguousarray(pixels)
+    pixels = kernel_input(pixels)  # one kernel type, writable or not
     palette = np.ascontiguousarray(palette)
     index_map = np.ascontiguousarray(index_map)
     height, width, n_channels = pixels.shape

@@ -141,7 +141,7 @@ def chunk_min_sq_dist(x: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 
     From the engine's distances (``sqrt`` then squared: within an ulp).
     """
-    x = np.ascontiguousarray(x)
+    x, candidates = V.read_only(np.ascontiguousarray(x)), _writable(candidates)
     out = np.empty(x.shape[0])
     buffer = np.empty((min(MIN_DIST_ROWS, x.shape[0]), candidates.shape[0]),
                       dtype=center_dtype(x))
@@ -163,9 +163,19 @@ def finite(x: np.ndarray) -> np.ndarray:
     return V.read_only(np.ascontiguousarray(x))
 
 
+def _writable(centers: np.ndarray) -> np.ndarray:
+    """Centres as the in-memory fit passes them: a writable C-ordered copy.
+
+    Arrays sent to a worker process arrive read-only, a different argument
+    type for Numba: without the copy (``n_clusters`` rows) each kernel would
+    compile a second time.
+    """
+    return np.array(centers, order="C")
+
+
 def chunk_labels(x: np.ndarray, w, centers: np.ndarray) -> tuple[np.ndarray, float]:
     """Nearest centre of every row of a chunk, and the chunk's weighted inertia."""
-    x = finite(x)
+    x, centers = finite(x), _writable(centers)
     labels = np.full(x.shape[0], -1, dtype=np.int32)
     inertia = np.empty(N_BLOCKS)
     with one_numba_thread():
@@ -176,7 +186,7 @@ def chunk_labels(x: np.ndarray, w, centers: np.ndarray) -> tuple[np.ndarray, flo
 
 def chunk_distances(x: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """``||x_i - c_j||`` for every row of the chunk and every centre."""
-    x = finite(x)
+    x, centers = finite(x), _writable(centers)
     out = np.empty((x.shape[0], centers.shape[0]), dtype=center_dtype(x))
     with one_numba_thread():
         K.all_distances(x, centers, out)

@@ -270,3 +270,76 @@ def test_one_checking_pass_gives_the_weighted_tolerance(weighted):
     assert dd.weighted_tolerance(1e-4) == pytest.approx(
         mem.weighted_tolerance(1e-4), rel=1e-12)
     assert dd.weighted_tolerance(0.0) == 0.0
+
+
+def test_chunk_tasks_run_the_in_memory_compiled_kernels(monkeypatch):
+    """Centres reach a worker read-only; the chunk tasks still give the kernels
+    the in-memory fit's argument types, so no kernel compiles twice."""
+    import numba
+
+    from kmeans_core import _kernels
+    from kmeans_core._dask import _chunks
+
+    seen = {"assign_labels": set(), "all_distances": set()}
+
+    def spy(name):
+        kernel = getattr(_kernels, name)
+
+        def call(*args):
+            seen[name].add(tuple(numba.typeof(a) for a in args))
+            return kernel(*args)
+        return call
+
+    for name in seen:
+        monkeypatch.setattr(_kernels, name, spy(name))
+    X = np.random.default_rng(0).random((200, 3))
+    model = KMeans(4, random_state=0, algorithm="lloyd").fit(X)
+    model.transform(X)
+    frozen = model.cluster_centers_.copy()
+    frozen.flags.writeable = False
+    for centers in (model.cluster_centers_, frozen):
+        _chunks.chunk_labels(X, None, centers)
+        _chunks.chunk_distances(X, centers)
+        _chunks.chunk_min_sq_dist(X, centers)
+    assert {name: len(types) for name, types in seen.items()} == {
+        "assign_labels": 1, "all_distances": 1}
+
+
+@pytest.mark.parametrize("algorithm", ["hamerly", "lloyd"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float64])
+def test_chunk_state_from_another_process_runs_the_same_compiled_kernels(
+        monkeypatch, dtype, algorithm):
+    """A chunk's state pickled to another worker gives the kernels the argument
+    types it gave them before (its weights come back writable and contiguous)."""
+    import pickle
+
+    import numba
+
+    from kmeans_core import _hamerly, _kernels
+    from kmeans_core._memory import InMemory
+
+    seen = {}
+
+    def spy(module, name):
+        kernel = getattr(module, name)
+
+        def call(*args):
+            seen.setdefault(name, set()).add(tuple(numba.typeof(a) for a in args))
+            return kernel(*args)
+        monkeypatch.setattr(module, name, call)
+
+    for name in ("assign_hamerly", "assign_hamerly_moves"):
+        spy(_hamerly, name)
+    for name in ("assign_labels", "accumulate_blocks", "farthest_samples"):
+        spy(_kernels, name)
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (300, 3)).astype(dtype)
+    centers = rng.integers(0, 256, (4, 3)).astype(np.float64)
+    for w in (None, rng.integers(1, 5, 300)):
+        here = InMemory.from_input(X, w)
+        here.start(4, algorithm)
+        there = pickle.loads(pickle.dumps(here, protocol=5))
+        for state in (here, there):
+            state.e_step(centers, np.zeros(4))
+            state.farthest(centers)
+    assert seen and all(len(types) == 1 for types in seen.values()), seen

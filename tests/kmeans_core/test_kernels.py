@@ -82,6 +82,7 @@ def test_sq_dist(shape, dtype):
 
 def _assign(X, centers, w=None, labels=None):
     """Run the E-step kernel; return labels, per-block inertia and changes."""
+    X = read_only(X)  # as the engine passes it: one compiled version
     w = kernel_weights(np.ones(X.shape[0])) if w is None else w
     labels = np.full(X.shape[0], -7, dtype=np.int32) if labels is None else labels
     inertia = np.full(N_BLOCKS, np.nan)
@@ -306,6 +307,7 @@ def test_nearest_from_products_matches_naive(dtype):
     half = 0.5 * np.einsum("ij,ij->i", centers, centers)
     labels = np.zeros(500, dtype=np.int32)
     totals = np.zeros(2)
+    X, w = read_only(X), kernel_weights(w)  # as the engine passes them
     B.nearest_from_products(dots, half, X, centers, w, np.empty(500, dtype),
                             np.empty(500, np.int32), labels, totals)
     ref_labels, ref_dist = naive.assign(X, centers)

@@ -6,6 +6,7 @@ import pytest
 
 from kmeans_core._lloyd import ClusterSums, lloyd, relocate_empty_clusters
 from kmeans_core._memory import InMemory, weighted_tolerance
+from kmeans_core._validation import kernel_weights
 
 from .test_kernels import DTYPES, SHAPE_IDS, SHAPES, make_data, rtol_for
 
@@ -19,7 +20,7 @@ def test_weighted_tolerance(dtype):
         rtol=1e-10,
     )
     # Unit weights: scikit-learn's rule, tol * mean(np.var(X, axis=0)).
-    ones = np.ones(X.shape[0])
+    ones = kernel_weights(np.ones(X.shape[0]))  # as the engine passes them
     np.testing.assert_allclose(
         weighted_tolerance(X, ones, 1e-4),
         1e-4 * np.var(X.astype(np.float64), axis=0).mean(),
@@ -131,8 +132,8 @@ def test_lloyd_matches_naive_loop(shape, dtype):
     w = rng.uniform(0.5, 2.0, size=n_samples)
     centers = X[rng.choice(n_samples, n_clusters, replace=False)]
     for tol in (0.0, 1e-4):
-        abs_tol = weighted_tolerance(X, w, tol)
-        run = lloyd(InMemory(X, w), centers, max_iter=100, tol=abs_tol)
+        data = InMemory(X, w)  # the kernels' argument types, as in a fit
+        run = lloyd(data, centers, max_iter=100, tol=data.weighted_tolerance(tol))
         ref = naive.lloyd(X, w, centers, max_iter=100, tol=tol)
         assert run.n_iter == ref.n_iter
         assert len(run.history) == run.n_iter

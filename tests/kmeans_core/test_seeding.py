@@ -12,6 +12,7 @@ import pytest
 
 from kmeans_core import _seeding_kernels as SK
 from kmeans_core._seeding import kmeans_plusplus_rows
+from kmeans_core._validation import kernel_weights, read_only
 
 
 def _data(kind, seed):
@@ -54,7 +55,7 @@ def test_more_centres_than_distinct_points():
 
 
 def test_pick_by_weight():
-    w = np.array([0.0, 1.0, 0.0, 3.0, 0.0])
+    w = kernel_weights(np.array([0.0, 1.0, 0.0, 3.0, 0.0]))  # as the engine passes it
     # Running sums 0, 1, 1, 4, 4: u * 4 below 1 picks row 1, else row 3.
     assert [SK.pick_by_weight(w, u) for u in (0.0, 0.2, 0.25, 0.9)] == [1, 1, 3, 3]
     draws = [SK.pick_by_weight(w, u) for u in np.random.default_rng(0).random(4000)]
@@ -66,7 +67,7 @@ def test_sample_row_matches_one_running_sum():
     """Two levels (block, then row) draw the row of one global running sum."""
     rng = np.random.default_rng(2)
     n = 5 * SK.SEED_BLOCK + 17
-    w = rng.integers(0, 3, size=n).astype(np.float64)
+    w = kernel_weights(rng.integers(0, 3, size=n).astype(np.float64))
     closest = rng.integers(0, 5, size=n).astype(np.float64)  # exact sums
     mass = w * closest
     n_blocks = -(-n // SK.SEED_BLOCK)
@@ -85,6 +86,7 @@ def test_greedy_kmeanspp_kernel_directly():
     # Two far groups and k = 2: the second centre must come from the other group.
     X = np.array([[0.0, 0.0], [0.1, 0.0], [10.0, 10.0], [10.1, 10.0]])
     w = np.array([1.0, 1.0, 1.0, 1.0])
+    X, w = read_only(X), kernel_weights(w)  # as the engine passes them
     lo = np.empty((1, 2))
     hi = np.empty((1, 2))
     SK.block_boxes(X, lo, hi)

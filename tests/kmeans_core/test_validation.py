@@ -342,3 +342,27 @@ def test_every_input_form_runs_the_same_compiled_kernels():
             kmeans(data, 4, sample_weight=w, random_state=0, algorithm=algorithm)
     KMeans(4, random_state=0).fit(X).predict(frozen)
     assert compiled_versions() == compiled
+
+
+def test_integer_weights_run_the_same_compiled_exact_kernel(monkeypatch):
+    """uint8 data with unit or integer weights (the exact-sums path), writable
+    or not: its E-step kernel sees one argument type."""
+    import numba
+
+    from kmeans_core import _hamerly
+
+    kernel = _hamerly.assign_hamerly_moves
+    seen = set()
+
+    def spy(*args):
+        seen.add(tuple(numba.typeof(a) for a in args))
+        return kernel(*args)
+
+    monkeypatch.setattr(_hamerly, "assign_hamerly_moves", spy)
+    X = np.random.default_rng(0).integers(0, 256, (300, 3), dtype=np.uint8)
+    frozen = X.copy()
+    frozen.flags.writeable = False
+    counts = np.random.default_rng(1).integers(1, 6, 300)
+    for data, w in ((X, None), (frozen, counts), (X, counts.astype(np.float64))):
+        kmeans(data, 4, sample_weight=w, random_state=0, algorithm="hamerly")
+    assert len(seen) == 1, seen

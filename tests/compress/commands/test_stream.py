@@ -196,7 +196,7 @@ def test_stream_on_a_dask_cluster(tmp_path, china):
     path = tmp_path / "c.tif"
     tifffile.imwrite(path, china, tile=(64, 64))  # the histogram route in memory
     mem = tmp_path / "mem.png"
-    run_cli(path, 9, "-o", mem, cwd=tmp_path, check_rc=0)  # small: in memory
+    run_in_process(path, 9, "-o", mem, cwd=tmp_path, check_rc=0)  # small: in memory
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         proc = run_cli(path, 9, "--scheduler", cluster.scheduler_address, "--json",

@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import photo_like, run_cli
+from helpers import photo_like, run_in_process
 from PIL import Image
 
 from compress import quantize
@@ -57,9 +57,9 @@ def test_cli_refuses_optimize_before_fitting_without_pyoxipng(monkeypatch):
 def test_cli_optimize_writes_a_smaller_file_within_the_psnr_bound(tmp_path):
     pytest.importorskip("oxipng")
     Image.fromarray(photo_like(90, 120, seed=5)).save(tmp_path / "in.png")
-    run_cli("in.png", 32, "-o", "plain.png", "-q", cwd=tmp_path, check_rc=0)
-    run_cli("in.png", 32, "-o", "small.png", "-q", "--optimize", cwd=tmp_path,
-            check_rc=0)
+    run_in_process("in.png", 32, "-o", "plain.png", "-q", cwd=tmp_path, check_rc=0)
+    run_in_process("in.png", 32, "-o", "small.png", "-q", "--optimize", cwd=tmp_path,
+                   check_rc=0)
     plain, small = ((tmp_path / f).read_bytes() for f in ("plain.png", "small.png"))
     assert len(small) < len(plain)  # the pixels differ: see test_remap.py
     source = _pixels((tmp_path / "in.png").read_bytes())

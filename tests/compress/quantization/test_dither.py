@@ -21,6 +21,7 @@ from compress.quantization.dither import (
     palette_neighbours,
 )
 from compress.quantization.histogram import color_histogram
+from compress.quantization.kernel_input import kernel_input
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -44,6 +45,7 @@ def test_local_contrast_and_dither_kernel_match_naive():
     pixels = rng.integers(0, 256, size=(23, 31, 3), dtype=np.uint8)
     pixels[5:15, 5:25] = (120, 80, 200)  # a flat patch among noise
     colors, _, inverse = color_histogram(pixels.reshape(-1, 3))
+    inverse = kernel_input(inverse, np.uint32)  # as dither() passes it
     X = colour.to_fit(colors, "oklab")
     image = X[inverse].reshape(23, 31, 3)
     palette = colour.to_fit(rng.integers(0, 256, (40, 3), dtype=np.uint8), "oklab")
@@ -262,11 +264,11 @@ def test_pruned_search_equals_brute_force():
     order, spread = palette_neighbours(palette)
     for _ in range(3000):
         target = rng.random(3) * 1.4 - 0.2
-        guess = int(rng.integers(0, 64))
+        guess = np.int32(rng.integers(0, 64))  # as dither_serpentine passes it
         assert kern._nearest_from(target, palette, guess, order, spread) == \
             kern._nearest(target, palette)
     target = palette[20].copy()
-    assert kern._nearest_from(target, palette, 20, order, spread) == 10
+    assert kern._nearest_from(target, palette, np.int32(20), order, spread) == 10
 
 
 @pytest.mark.parametrize("space,dither_on", [("rgb", True), ("oklab", False),

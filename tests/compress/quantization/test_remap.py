@@ -4,10 +4,11 @@ import io
 
 import numpy as np
 import pytest
-from helpers import photo_like, run_cli
+from helpers import photo_like, run_in_process
 from PIL import Image
 
 from compress import quantize
+from compress.quantization.kernel_input import kernel_input
 from compress.quantization.metrics import mse, psnr
 from compress.quantization.remap import MAX_PSNR_LOSS_DB, _remap, remap_index_map
 
@@ -44,7 +45,8 @@ def _decoded(png: bytes) -> np.ndarray:
 def test_kernel_matches_its_naive_twin(result, slack):
     out = np.empty_like(result.index_map)
     row_sse = np.empty(result.index_map.shape[0])
-    _remap(result.original, result.palette, result.index_map, slack, out, row_sse)
+    _remap(kernel_input(result.original), result.palette, result.index_map, slack,
+           out, row_sse)  # the pixels as remap_index_map passes them
     expected = naive_remap(result.original, result.palette, result.index_map, slack)
     assert np.array_equal(out, expected)
     assert row_sse.sum() / (out.size * 3) == mse(result.original, result.palette[out])
@@ -105,8 +107,8 @@ def test_cli_optimize_reports_the_written_file(tmp_path):
     pytest.importorskip("oxipng")
     pixels = photo_like(90, 120, seed=5)
     Image.fromarray(pixels).save(tmp_path / "in.png")
-    proc = run_cli("in.png", 32, "-o", "small.png", "--optimize", cwd=tmp_path,
-                   check_rc=0)
+    proc = run_in_process("in.png", 32, "-o", "small.png", "--optimize", cwd=tmp_path,
+                          check_rc=0)
     written = _decoded((tmp_path / "small.png").read_bytes())
     assert f"PSNR {psnr(pixels, written):.2f} dB" in proc.stdout + proc.stderr
     lib = quantize(pixels, 32).to_png(optimize=True)
