@@ -44,6 +44,7 @@ from numba import prange
 from ._config import jit
 from ._exact_sums import add_integer_sample
 from ._kernels import block_bounds, sq_dist
+from ._validation import kernel_weights
 
 GRID_BITS = 15  # edge 8 for uint8 RGB; k = 20: 33 ms, edge 4: 49, 16: 43 (see below)
 MAX_FEATURES = 4  # grids of 2^15 cells are too coarse beyond (measured on RGB only)
@@ -170,7 +171,7 @@ def make_tiling(X: np.ndarray, integer_weight: np.ndarray) -> Tiling:
     lo, hi = np.empty((n_tiles, n_features)), np.empty((n_tiles, n_features))
     tile_boxes(X, index, cell_start, Xt, start, lo, hi)
     c = integer_weight if integer_weight.strides[0] == 0 else integer_weight[index]
-    return Tiling(Xt, c, index, start, lo, hi)
+    return Tiling(Xt, kernel_weights(c), index, start, lo, hi)  # one kernel type
 
 
 @jit(inline=True)

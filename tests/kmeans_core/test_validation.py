@@ -346,23 +346,30 @@ def test_every_input_form_runs_the_same_compiled_kernels():
 
 def test_integer_weights_run_the_same_compiled_exact_kernel(monkeypatch):
     """uint8 data with unit or integer weights (the exact-sums path), writable
-    or not: its E-step kernel sees one argument type."""
+    or not: each of its E-step kernels (tiles up to 4 features, Hamerly's
+    moves above) sees one argument type."""
     import numba
 
-    from kmeans_core import _hamerly
+    from kmeans_core import _hamerly, _tiles
 
-    kernel = _hamerly.assign_hamerly_moves
-    seen = set()
+    seen = {"tiles": set(), "moves": set()}
 
-    def spy(*args):
-        seen.add(tuple(numba.typeof(a) for a in args))
-        return kernel(*args)
+    def spy(name, kernel):
+        def call(*args):
+            seen[name].add(tuple(numba.typeof(a) for a in args))
+            return kernel(*args)
+        return call
 
-    monkeypatch.setattr(_hamerly, "assign_hamerly_moves", spy)
-    X = np.random.default_rng(0).integers(0, 256, (300, 3), dtype=np.uint8)
-    frozen = X.copy()
-    frozen.flags.writeable = False
+    monkeypatch.setattr(_tiles, "assign_tiles", spy("tiles", _tiles.assign_tiles))
+    monkeypatch.setattr(_hamerly, "assign_hamerly_moves",
+                        spy("moves", _hamerly.assign_hamerly_moves))
     counts = np.random.default_rng(1).integers(1, 6, 300)
-    for data, w in ((X, None), (frozen, counts), (X, counts.astype(np.float64))):
-        kmeans(data, 4, sample_weight=w, random_state=0, algorithm="hamerly")
-    assert len(seen) == 1, seen
+    for n_features in (3, 5):  # tiles, then Hamerly's moves
+        X = np.random.default_rng(0).integers(0, 256, (300, n_features),
+                                              dtype=np.uint8)
+        frozen = X.copy()
+        frozen.flags.writeable = False
+        for data, w in ((X, None), (frozen, counts), (X, counts.astype(np.float64))):
+            kmeans(data, 4, sample_weight=w, random_state=0, algorithm="hamerly")
+    assert {name: len(types) for name, types in seen.items()} == {
+        "tiles": 1, "moves": 1}, seen
