@@ -6,7 +6,7 @@ Design notes: docs/internals.md, ``compress/quantization/fit_input.py``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -78,6 +78,23 @@ class FitInput:
     scale: float
     colors: np.ndarray
     space: str = "rgb"
+    _cielab: np.ndarray | None = field(default=None, init=False, repr=False)
+
+    def cielab(self) -> np.ndarray:
+        """CIELAB of ``colors``, converted on the first call and kept.
+
+        The CIEDE2000 report of every k compares these colours with a new
+        palette (:class:`~compress.quantization.metrics.Pairs`).
+
+        Returns
+        -------
+        lab : ndarray of shape (n_rows, 3), float64
+        """
+        if self._cielab is None:
+            from .delta_e import colors_to_cielab  # imports Numba: on first use
+
+            self._cielab = colors_to_cielab(self.colors)
+        return self._cielab
 
 
 def prepare(image: np.ndarray, *, ks=(), space: str = "rgb",

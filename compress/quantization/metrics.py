@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,11 +123,18 @@ class Pairs:
         Palette entry of each pair.
     counts : ndarray of shape (n_pairs,) or None
         Pixels of each pair; None when each pair is one pixel.
+    colors_lab : callable or None
+        Returns the CIELAB of ``colors``
+        (:func:`~compress.quantization.delta_e.colors_to_cielab`), converted
+        once for the pairs of every k (:meth:`FitInput.cielab
+        <compress.quantization.fit_input.FitInput.cielab>`); None to convert
+        the colours at each :meth:`delta_e`.
     """
 
     colors: np.ndarray
     entries: np.ndarray
     counts: np.ndarray | None
+    colors_lab: Callable[[], np.ndarray] | None = None
 
     def mse(self, palette: np.ndarray) -> float:
         """MSE in 8-bit units of the output drawn with ``palette``."""
@@ -136,7 +144,8 @@ class Pairs:
         """Mean and 95th-percentile CIEDE2000 of the output drawn with ``palette``."""
         from .delta_e import delta_e_to_palette  # imports Numba: on first use
 
-        return delta_e_to_palette(self.colors, self.entries, palette, self.counts)
+        lab = self.colors_lab() if self.colors_lab is not None else None
+        return delta_e_to_palette(self.colors, self.entries, palette, self.counts, lab)
 
 
 def pair_counts(colors: np.ndarray, inverse: np.ndarray, index_map: np.ndarray,
