@@ -233,7 +233,10 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
             hist += np.bincount(bins, minlength=P95_BINS)
         else:
             weights = counts[start:stop]
-            total += float(np.dot(part, weights.astype(np.float64)))
+            # NumPy's pairwise sum, not np.dot: BLAS splits a long dot product
+            # over its threads (the bits then depend on their number), and
+            # those threads kept spinning on the cores the next fit needed.
+            total += float((part * weights).sum())
             hist += np.bincount(bins, weights=weights, minlength=P95_BINS).astype(
                 np.int64)
     n_pixels = n_rows if counts is None else int(counts.sum())
