@@ -202,13 +202,13 @@ def _label_ticks(axis) -> None:
     from matplotlib.ticker import Formatter
 
     class ExactFormatter(Formatter):
-        ticks: list = []
+        fmt = ""  # for the ticks last set; chosen once, not once per label
 
         def set_locs(self, locs):
-            self.ticks = list(locs)
+            self.fmt = tick_format(locs) if len(locs) else ""
 
         def __call__(self, x, pos=None):
-            return tick_format(self.ticks or [x]).format(x=x)
+            return (self.fmt or tick_format([x])).format(x=x)
 
     axis.set_major_formatter(ExactFormatter())
 
