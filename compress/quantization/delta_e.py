@@ -200,7 +200,7 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
     colors_lab : ndarray of shape (n_rows, 3), optional
         ``colors_to_cielab(colors)``, when several palettes are measured
         against the same colours (a histogram, once for every k): the
-        conversion was a third of the kernel's time.  The same result.
+        conversion was a fifth of a report's time.  The same result.
 
     Returns
     -------
