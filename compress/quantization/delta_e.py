@@ -168,6 +168,28 @@ def colors_to_cielab(colors: np.ndarray) -> np.ndarray:
     return lab
 
 
+class KeptLab:
+    """The CIELAB of a list of colours, converted on the first call and kept.
+
+    Shared by the reports of every k fitted on one histogram; holds the
+    colours and their CIELAB, nothing else.
+
+    Parameters
+    ----------
+    colors : ndarray of shape (n_rows, n_channels), uint8
+    """
+
+    def __init__(self, colors: np.ndarray):
+        self.colors = colors
+        self._lab: np.ndarray | None = None
+
+    def __call__(self) -> np.ndarray:
+        """Return :func:`colors_to_cielab` of the colours, shape (n_rows, 3)."""
+        if self._lab is None:
+            self._lab = colors_to_cielab(self.colors)
+        return self._lab
+
+
 def _to_xyz() -> np.ndarray:
     """Linear sRGB -> XYZ over the D65 white, as the kernels take it: (3, 3)."""
     return np.ascontiguousarray(RGB_TO_XYZ / D65[:, None])

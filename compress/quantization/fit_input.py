@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .colour import SPACES, to_fit
+from .delta_e import KeptLab
 from .histogram import color_histogram, count_distinct
 
 # Fit on the pixels rather than on the histogram when the image has more than
@@ -78,23 +79,21 @@ class FitInput:
     scale: float
     colors: np.ndarray
     space: str = "rgb"
-    _cielab: np.ndarray | None = field(default=None, init=False, repr=False)
+    _lab: KeptLab | None = field(default=None, init=False, repr=False, compare=False)
 
-    def cielab(self) -> np.ndarray:
-        """CIELAB of ``colors``, converted on the first call and kept.
-
-        The CIEDE2000 report of every k compares these colours with a new
-        palette (:class:`~compress.quantization.metrics.Pairs`).
+    def kept_lab(self) -> KeptLab:
+        """Return the CIELAB of ``colors`` for the CIEDE2000 report of every k.
 
         Returns
         -------
-        lab : ndarray of shape (n_rows, 3), float64
+        lab : compress.quantization.delta_e.KeptLab
+            One per FitInput: converts on its first call, then gives the
+            same array.  It holds the colours, not this FitInput (whose
+            ``inverse`` has a row per pixel).
         """
-        if self._cielab is None:
-            from .delta_e import colors_to_cielab  # imports Numba: on first use
-
-            self._cielab = colors_to_cielab(self.colors)
-        return self._cielab
+        if self._lab is None:
+            self._lab = KeptLab(self.colors)
+        return self._lab
 
 
 def prepare(image: np.ndarray, *, ks=(), space: str = "rgb",

@@ -129,11 +129,9 @@ class Pairs:
     counts : ndarray of shape (n_pairs,) or None
         Pixels of each pair; None when each pair is one pixel.
     colors_lab : callable or None
-        Returns the CIELAB of ``colors``
-        (:func:`~compress.quantization.delta_e.colors_to_cielab`), converted
-        once for the pairs of every k (:meth:`FitInput.cielab
-        <compress.quantization.fit_input.FitInput.cielab>`); None to convert
-        the colours at each :meth:`delta_e`.
+        Returns the CIELAB of ``colors``, converted once for the pairs of
+        every k (:class:`~compress.quantization.delta_e.KeptLab`); None to
+        convert the colours at each :meth:`delta_e`.
     """
 
     colors: np.ndarray

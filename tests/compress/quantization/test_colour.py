@@ -255,6 +255,7 @@ def test_quantize_each_converts_the_histogram_to_lab_once():
     results = list(quantize_each(image, [2, 5, 9]))
     labs = [q.pairs.colors_lab() for q in results]
     assert labs[0] is labs[1] is labs[2]
+    assert not hasattr(results[0].pairs.colors_lab, "inverse")  # no per-pixel rows
     for q in results:
         pairs = q.pairs
         assert (q.delta_e, q.delta_e_p95) == delta_e_to_palette(
