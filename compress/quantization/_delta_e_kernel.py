@@ -84,6 +84,43 @@ def _lab_f(t):  # IN float; returns float
     return t / 0.12841854934601665 + 4.0 / 29.0  # 3 (6/29)^2
 
 
+@jit(inline=True)
+def _srgb8_to_lab(colors, i, n_colour, linear, to_xyz):  # IN; returns (L*, a*, b*)
+    """CIELAB of row ``i`` of 8-bit sRGB (or grey) ``colors``.
+
+    :func:`compress.quantization.colour.srgb8_to_cielab` for one row:
+    linear light from the table ``linear``, ``XYZ / white = to_xyz @ rgb``,
+    then ``L* = 116 f(Y) - 16``, ``a* = 500 (f(X) - f(Y))``,
+    ``b* = 200 (f(Y) - f(Z))`` (CIE 15:2004, section 8.2.1).
+    """
+    r = linear[colors[i, 0]]
+    g = linear[colors[i, 1]] if n_colour == 3 else r
+    b = linear[colors[i, 2]] if n_colour == 3 else r
+    fx = _lab_f(to_xyz[0, 0] * r + to_xyz[0, 1] * g + to_xyz[0, 2] * b)
+    fy = _lab_f(to_xyz[1, 0] * r + to_xyz[1, 1] * g + to_xyz[1, 2] * b)
+    fz = _lab_f(to_xyz[2, 0] * r + to_xyz[2, 1] * g + to_xyz[2, 2] * b)
+    return 116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)
+
+
+@jit(parallel=True)
+def colors_to_lab(
+    colors,  # IN (n_rows, n_channels) uint8, sRGB (or grey) of each row
+    n_colour,  # IN int, colour channels (1 grey or 3 RGB; alpha is ignored)
+    linear,  # IN (256,) float64, sRGB 8-bit -> linear light
+    to_xyz,  # IN (3, 3) float64, linear RGB -> XYZ over the white point
+    out,  # OUT (n_rows, 3) float64
+):
+    """``out[i] = Lab(colors[i])``: CIELAB of each row.
+
+    The conversion inside :func:`delta_e_colors_to_entries`, to the bit: the
+    colours converted once here and given to :func:`delta_e_to_entries` for
+    each palette give that kernel's values.
+    """
+    for i in numba.prange(colors.shape[0]):
+        out[i, 0], out[i, 1], out[i, 2] = _srgb8_to_lab(colors, i, n_colour, linear,
+                                                         to_xyz)
+
+
 @jit(parallel=True)
 def delta_e_colors_to_entries(
     colors,  # IN (n_rows, n_channels) uint8, sRGB (or grey) of each row
@@ -96,20 +133,14 @@ def delta_e_colors_to_entries(
 ):
     """``out[i] = CIEDE2000(Lab(colors[i]), palette_lab[index[i]])``.
 
-    The sRGB -> CIELAB conversion of
-    :func:`compress.quantization.colour.srgb8_to_cielab`
-    done per row, so no (n_rows, 3) temporaries are made.
+    The sRGB -> CIELAB conversion done per row, so no (n_rows, 3)
+    temporaries are made.
     """
     for i in numba.prange(colors.shape[0]):
-        r = linear[colors[i, 0]]
-        g = linear[colors[i, 1]] if n_colour == 3 else r
-        b = linear[colors[i, 2]] if n_colour == 3 else r
-        fx = _lab_f(to_xyz[0, 0] * r + to_xyz[0, 1] * g + to_xyz[0, 2] * b)
-        fy = _lab_f(to_xyz[1, 0] * r + to_xyz[1, 1] * g + to_xyz[1, 2] * b)
-        fz = _lab_f(to_xyz[2, 0] * r + to_xyz[2, 1] * g + to_xyz[2, 2] * b)
+        L, a, b = _srgb8_to_lab(colors, i, n_colour, linear, to_xyz)
         j = index[i]
-        out[i] = _ciede2000(116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz),
-                            palette_lab[j, 0], palette_lab[j, 1], palette_lab[j, 2])
+        out[i] = _ciede2000(L, a, b, palette_lab[j, 0], palette_lab[j, 1],
+                            palette_lab[j, 2])
 
 
 @jit(parallel=True)

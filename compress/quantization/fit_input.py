@@ -6,11 +6,12 @@ Design notes: docs/internals.md, ``compress/quantization/fit_input.py``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .colour import SPACES, to_fit
+from .delta_e import KeptLab
 from .histogram import color_histogram, count_distinct
 
 # Fit on the pixels rather than on the histogram when the image has more than
@@ -78,6 +79,21 @@ class FitInput:
     scale: float
     colors: np.ndarray
     space: str = "rgb"
+    _lab: KeptLab | None = field(default=None, init=False, repr=False, compare=False)
+
+    def kept_lab(self) -> KeptLab:
+        """Return the CIELAB of ``colors`` for the CIEDE2000 report of every k.
+
+        Returns
+        -------
+        lab : compress.quantization.delta_e.KeptLab
+            One per FitInput: converts on its first call, then gives the
+            same array.  It holds the colours, not this FitInput (whose
+            ``inverse`` has a row per pixel).
+        """
+        if self._lab is None:
+            self._lab = KeptLab(self.colors)
+        return self._lab
 
 
 def prepare(image: np.ndarray, *, ks=(), space: str = "rgb",

@@ -229,3 +229,36 @@ def test_delta_e_to_palette_equals_pairs(weighted, monkeypatch):
     # read from a histogram: the exact value rounded up to a 1/1024 bin edge
     assert ref_p95 <= p95 < ref_p95 + 1 / 1024 + 1e-12
     assert p95 * 1024 == round(p95 * 1024)
+
+
+@pytest.mark.parametrize("n_channels", [1, 2, 3, 4])
+def test_delta_e_with_lab_kept_equals_per_palette_conversion(n_channels):
+    from compress.quantization import delta_e
+
+    rng = np.random.default_rng(8)
+    colors = rng.integers(0, 256, (2000, n_channels), dtype=np.uint8)
+    counts = rng.integers(1, 9, 2000)
+    lab = delta_e.colors_to_cielab(colors)
+    for k in (1, 5, 40):  # one conversion, several palettes: bitwise the same
+        palette = rng.integers(0, 256, (k, n_channels), dtype=np.uint8)
+        index = rng.integers(0, k, 2000)
+        assert (delta_e.delta_e_to_palette(colors, index, palette, counts, lab)
+                == delta_e.delta_e_to_palette(colors, index, palette, counts))
+    grey = colors[:, :1] if n_channels < 3 else colors[:, :3]
+    assert np.allclose(lab, colour.srgb8_to_cielab(grey), rtol=0, atol=1e-10)
+
+
+def test_quantize_each_converts_the_histogram_to_lab_once():
+    from compress import quantize_each
+    from compress.quantization.delta_e import delta_e_to_palette
+
+    rng = np.random.default_rng(9)
+    image = rng.integers(0, 8, (40, 50, 3), dtype=np.uint8) * 32  # a histogram
+    results = list(quantize_each(image, [2, 5, 9]))
+    labs = [q.pairs.colors_lab() for q in results]
+    assert labs[0] is labs[1] is labs[2]
+    assert not hasattr(results[0].pairs.colors_lab, "inverse")  # no per-pixel rows
+    for q in results:
+        pairs = q.pairs
+        assert (q.delta_e, q.delta_e_p95) == delta_e_to_palette(
+            pairs.colors, pairs.entries, q.palette, pairs.counts)
