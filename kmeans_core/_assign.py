@@ -130,7 +130,7 @@ class HamerlyAssign:
 
 
 class TileAssign:
-    """Kanungo's tile filter, then Hamerly on the tiles it cannot settle.
+    """Kanungo's tile filter; in an unsettled tile, each sample's nearest candidate.
 
     Integer data and weights only (``exact`` keeps the sums and ``Q_j``);
     writes no float sums and no inertia (``blocks.inertia`` is zero).  What
