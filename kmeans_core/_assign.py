@@ -90,6 +90,26 @@ class LloydAssign:
         K.accumulate_blocks(self.X, self.w, labels, blocks.sums, blocks.weights)
 
 
+class CenterGaps:
+    """The centres' geometry that Hamerly's test and the tile filter read.
+
+    ``s_j`` (half the distance from ``c_j`` to its nearest other centre), the
+    centre-to-centre distances ``cc``, and the margin of the skip test
+    (:func:`kmeans_core._hamerly.skip_margin`); :meth:`update` refreshes them
+    for new centres.
+    """
+
+    def __init__(self, X: np.ndarray, n_clusters: int):
+        self.s = np.empty(n_clusters)  # (n_clusters,) s_j
+        self.cc = np.empty((n_clusters, n_clusters))  # centre-to-centre distances
+        self.rel, self.abs = H.skip_margin(X)
+
+    def update(self, centers: np.ndarray) -> np.ndarray:
+        """Refresh ``s`` and ``cc``; return each row's centres by distance from it."""
+        H.center_distances(centers, self.cc, self.s)
+        return np.argsort(self.cc, axis=1)  # (k, k), row j: by ||c - c_j||
+
+
 class HamerlyAssign:
     """Hamerly (2010) assignment with its per-sample lower bounds.
 
@@ -106,25 +126,22 @@ class HamerlyAssign:
         self.w = sample_weight
         self.exact = exact
         self.lower = np.zeros(X.shape[0])  # (n_samples,) l_i
-        self.s = np.empty(n_clusters)  # (n_clusters,) s_j
-        self.cc = np.empty((n_clusters, n_clusters))  # centre-to-centre distances
-        self.rel, self.abs = H.skip_margin(X)
+        self.gaps = CenterGaps(X, n_clusters)
 
     def __call__(self, centers, center_shift, first, labels, blocks):
-        H.center_distances(centers, self.cc, self.s)
-        order = np.argsort(self.cc, axis=1)  # (k, k), row j: by ||c - c_j||
-        exact = self.exact
+        g, exact = self.gaps, self.exact
+        order = g.update(centers)
         if exact is not None:
             H.assign_hamerly_moves(
-                self.X, centers, self.s, self.cc, order, center_shift, first,
-                self.rel, self.abs, self.w, exact.c, labels, self.lower,
+                self.X, centers, g.s, g.cc, order, center_shift, first,
+                g.rel, g.abs, self.w, exact.c, labels, self.lower,
                 exact.block_moves, exact.block_weights, blocks.inertia,
                 blocks.changed,
             )
             return
         H.assign_hamerly(
-            self.X, centers, self.s, self.cc, order, center_shift, first, self.rel,
-            self.abs, self.w, labels, self.lower,
+            self.X, centers, g.s, g.cc, order, center_shift, first, g.rel,
+            g.abs, self.w, labels, self.lower,
             blocks.sums, blocks.weights, blocks.inertia, blocks.changed,
         )
 
@@ -143,16 +160,13 @@ class TileAssign:
         self.exact = exact
         self.state = T.TileState.empty(tiling)
         self.candidates = np.empty((N_BLOCKS, n_clusters), dtype=np.int64)
-        self.s = np.empty(n_clusters)  # (n_clusters,) s_j
-        self.cc = np.empty((n_clusters, n_clusters))  # centre-to-centre distances
-        self.rel, self.abs = H.skip_margin(X)
+        self.gaps = CenterGaps(X, n_clusters)
 
     def __call__(self, centers, center_shift, first, labels, blocks):
-        H.center_distances(centers, self.cc, self.s)
-        order = np.argsort(self.cc, axis=1)  # (k, k), row j: by ||c - c_j||
-        exact = self.exact
-        T.assign_tiles(self.tiling, centers, self.s, self.cc, order, self.rel,
-                       self.abs, *self.state, labels, self.candidates,
+        g, exact = self.gaps, self.exact
+        order = g.update(centers)
+        T.assign_tiles(self.tiling, centers, g.s, g.cc, order, g.rel, g.abs,
+                       *self.state, labels, self.candidates,
                        exact.block_moves, exact.block_weights, exact.block_squares,
                        blocks.changed)
         blocks.inertia[:] = 0.0
