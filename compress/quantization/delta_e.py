@@ -15,24 +15,23 @@ import math
 
 import numpy as np
 
-from .colour import D65, LINEAR_LUT, RGB_TO_XYZ, srgb8_to_cielab
+from .colour import D65, LINEAR_LUT, RGB_TO_XYZ, colour_channels, srgb8_to_cielab
 from .kernel_input import kernel_input
 
 # Rows converted at a time: bounds the float64 temporaries (~30 arrays of this
 # length in the NumPy version, 4 in the compiled one) to about 60 MB.
 DELTA_E_CHUNK = 1 << 18
-
-# Colours whose CIELAB a caller keeps for every palette (colors_to_cielab):
-# up to one chunk, so the kept array (6 MiB) is no larger than the chunk's
-# temporaries; a larger histogram is converted a chunk at a time per palette.
+# Most colours whose CIELAB is kept for every palette: the kept array (6 MiB)
+# is then no larger than one chunk's temporaries.
 MAX_KEPT_LAB_ROWS = DELTA_E_CHUNK
 
 P95 = 0.95  # the reported percentile
-# The report's percentile is read from a histogram of ΔE in bins of this width
-# (1 / P95_RESOLUTION), over [0, P95_BINS / P95_RESOLUTION) = [0, 128): CIEDE2000
-# between sRGB colours stays below that (black to white is 100).
+# The report reads it from a histogram of ΔE in bins of width 1 / P95_RESOLUTION
+# over [0, 128): CIEDE2000 between sRGB colours stays below (black-white is 100).
 P95_RESOLUTION = 1024
 P95_BINS = 128 * P95_RESOLUTION
+# Linear sRGB -> XYZ over the D65 white, as the kernels take it: (3, 3).
+_TO_XYZ = np.ascontiguousarray(RGB_TO_XYZ / D65[:, None])
 
 
 def ciede2000(lab1: np.ndarray, lab2: np.ndarray, *, kL: float = 1.0,
@@ -131,7 +130,7 @@ def delta_e_of_pairs(original: np.ndarray, output: np.ndarray,
         Pixel-weighted mean, and the nearest-rank 95th percentile.
     """
     n_pairs, n_channels = original.shape
-    n_colour = n_channels - 1 if n_channels in (2, 4) else n_channels
+    n_colour = colour_channels(n_channels)
     values = np.empty(n_pairs, dtype=np.float64)  # (n_pairs,)
     for start in range(0, n_pairs, DELTA_E_CHUNK):
         stop = start + DELTA_E_CHUNK
@@ -146,54 +145,17 @@ def delta_e_of_pairs(original: np.ndarray, output: np.ndarray,
 
 
 def colors_to_cielab(colors: np.ndarray) -> np.ndarray:
-    """CIELAB of 8-bit colours, to give :func:`delta_e_to_palette` for every palette.
+    """CIELAB ``(n_rows, 3)`` of 8-bit colours (alpha ignored), to reuse per palette.
 
-    Computed by the report's compiled conversion, so the differences from it
-    are bitwise those :func:`delta_e_to_palette` computes from ``colors``.
-
-    Parameters
-    ----------
-    colors : ndarray of shape (n_rows, n_channels), uint8
-        Grey, grey + alpha, RGB or RGBA; alpha is ignored.
-
-    Returns
-    -------
-    lab : ndarray of shape (n_rows, 3), float64
+    Converted by the report's kernel: :func:`delta_e_to_palette` given it
+    returns bitwise what it computes from the colours.
     """
     from ._delta_e_kernel import colors_to_lab
 
-    n_rows, n_channels = colors.shape
-    n_colour = n_channels - 1 if n_channels in (2, 4) else n_channels
-    lab = np.empty((n_rows, 3), dtype=np.float64)  # (n_rows, 3)
-    colors_to_lab(kernel_input(colors, np.uint8), n_colour, LINEAR_LUT, _to_xyz(), lab)
+    lab = np.empty((colors.shape[0], 3), dtype=np.float64)  # (n_rows, 3)
+    colors_to_lab(kernel_input(colors, np.uint8), colour_channels(colors.shape[1]),
+                  LINEAR_LUT, _TO_XYZ, lab)
     return lab
-
-
-class KeptLab:
-    """The CIELAB of a list of colours, converted on the first call and kept.
-
-    Shared by the reports of every k fitted on one histogram; holds the
-    colours and their CIELAB, nothing else.
-
-    Parameters
-    ----------
-    colors : ndarray of shape (n_rows, n_channels), uint8
-    """
-
-    def __init__(self, colors: np.ndarray):
-        self.colors = colors
-        self._lab: np.ndarray | None = None
-
-    def __call__(self) -> np.ndarray:
-        """Return :func:`colors_to_cielab` of the colours, shape (n_rows, 3)."""
-        if self._lab is None:
-            self._lab = colors_to_cielab(self.colors)
-        return self._lab
-
-
-def _to_xyz() -> np.ndarray:
-    """Linear sRGB -> XYZ over the D65 white, as the kernels take it: (3, 3)."""
-    return np.ascontiguousarray(RGB_TO_XYZ / D65[:, None])
 
 
 def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarray,
@@ -201,15 +163,10 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
                        colors_lab: np.ndarray | None = None) -> tuple[float, float]:
     """Mean and 95th-percentile CIEDE2000 of colours against their palette entries.
 
-    The report's version of :func:`delta_e_of_pairs`, in bounded memory: the
-    palette's CIELAB is computed once, the differences by a compiled kernel
-    (:mod:`compress.quantization._delta_e_kernel`) ``DELTA_E_CHUNK`` rows at a time,
-    and no per-pixel value is kept.  The mean is exact (float64 sums, chunks added in
-    order).  The percentile comes from a histogram of ``P95_BINS`` bins of
-    width ``1 / P95_RESOLUTION``: the nearest-rank 95th percentile rounded up
-    to the next bin edge, so at most 1/1024 above the exact value.  Keeping the
-    values instead cost 4-12 bytes per pixel (134 MB more peak memory on the
-    4096 x 4096 image of all colours).
+    The report's version of :func:`delta_e_of_pairs`, compiled, in bounded
+    memory: the mean is exact (float64, chunks in order), the 95th percentile
+    is rounded up to the next ``1 / P95_RESOLUTION`` (design notes:
+    docs/internals.md, ``compress/quantization/delta_e.py``).
 
     Parameters
     ----------
@@ -221,9 +178,8 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
     counts : ndarray of shape (n_rows,), optional
         Pixels per row; 1 each when None.
     colors_lab : ndarray of shape (n_rows, 3), optional
-        ``colors_to_cielab(colors)``, when several palettes are measured
-        against the same colours (a histogram, once for every k): the
-        conversion was a fifth of a report's time.  The same result.
+        ``colors_to_cielab(colors)``, kept when several palettes are measured
+        against the same colours.  The same result, faster.
 
     Returns
     -------
@@ -232,22 +188,20 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
     from ._delta_e_kernel import delta_e_colors_to_entries, delta_e_to_entries
 
     n_rows, n_channels = colors.shape
-    n_colour = n_channels - 1 if n_channels in (2, 4) else n_channels
+    n_colour = colour_channels(n_channels)
     palette_lab = srgb8_to_cielab(palette[:, :n_colour])  # (n_entries, 3)
     index = np.ascontiguousarray(index).reshape(-1)
-    to_xyz = _to_xyz()
     chunk = np.empty(min(n_rows, DELTA_E_CHUNK), dtype=np.float64)
     hist = np.zeros(P95_BINS, dtype=np.int64)  # pixels per ΔE bin
     total = 0.0
     for start in range(0, n_rows, DELTA_E_CHUNK):
         stop = min(start + DELTA_E_CHUNK, n_rows)
         part = chunk[: stop - start]
-        # One kernel type whatever the caller's dtypes and flags (kernel_input).
         entries = kernel_input(index[start:stop], np.intp)
         if colors_lab is None:
             delta_e_colors_to_entries(kernel_input(colors[start:stop], np.uint8),
                                       n_colour, entries, palette_lab, LINEAR_LUT,
-                                      to_xyz, part)
+                                      _TO_XYZ, part)
         else:
             delta_e_to_entries(kernel_input(colors_lab[start:stop], np.float64),
                                entries, palette_lab, part)
@@ -259,9 +213,7 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
             hist += np.bincount(bins, minlength=P95_BINS)
         else:
             weights = counts[start:stop]
-            # NumPy's pairwise sum, not np.dot: BLAS splits a long dot product
-            # over its threads (the bits then depend on their number), and
-            # those threads kept spinning on the cores the next fit needed.
+            # Not np.dot: BLAS threads change the bits (docs/internals.md).
             total += float((part * weights).sum())
             hist += np.bincount(bins, weights=weights, minlength=P95_BINS).astype(
                 np.int64)

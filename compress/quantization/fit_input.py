@@ -6,12 +6,14 @@ Design notes: docs/internals.md, ``compress/quantization/fit_input.py``.
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .colour import SPACES, to_fit
-from .delta_e import KeptLab
+from .colour import check_space, to_fit
+from .delta_e import MAX_KEPT_LAB_ROWS, colors_to_cielab
 from .histogram import color_histogram, count_distinct
 
 # Fit on the pixels rather than on the histogram when the image has more than
@@ -21,8 +23,7 @@ PIXEL_FIT_FRACTION = 0.5
 
 # Squared length in weighted OKLab of a one-level step of one sRGB channel,
 # over (1 / 255)^2, averaged over an image's pixels and channels: 1.106 on
-# American Gothic, 1.115 on china (finite differences at every colour, 20 ms
-# an image, so the constant is used).  See :func:`engine_tolerance`.
+# American Gothic, 1.115 on china.  See :func:`engine_tolerance`.
 OKLAB_PER_SRGB_STEP_SQ = 1.11
 
 
@@ -79,20 +80,25 @@ class FitInput:
     scale: float
     colors: np.ndarray
     space: str = "rgb"
-    _lab: KeptLab | None = field(default=None, init=False, repr=False, compare=False)
+    _lab: Callable[[], np.ndarray] | None = field(default=None, init=False,
+                                                  repr=False, compare=False)
 
-    def kept_lab(self) -> KeptLab:
-        """Return the CIELAB of ``colors`` for the CIEDE2000 report of every k.
+    def kept_lab(self) -> Callable[[], np.ndarray] | None:
+        """Return the CIELAB of ``colors`` for every k's report, converted once.
 
         Returns
         -------
-        lab : compress.quantization.delta_e.KeptLab
-            One per FitInput: converts on its first call, then gives the
-            same array.  It holds the colours, not this FitInput (whose
-            ``inverse`` has a row per pixel).
+        lab : callable or None
+            One per FitInput: ``lab()`` converts on its first call, then
+            gives the same array; it holds the colours, not the per-pixel
+            ``inverse``.  None on the pixel route or above
+            ``MAX_KEPT_LAB_ROWS`` colours.
         """
+        if self.weights is None or self.n_colors > MAX_KEPT_LAB_ROWS:
+            return None
         if self._lab is None:
-            self._lab = KeptLab(self.colors)
+            self._lab = functools.cache(functools.partial(colors_to_cielab,
+                                                          self.colors))
         return self._lab
 
 
@@ -121,8 +127,7 @@ def prepare(image: np.ndarray, *, ks=(), space: str = "rgb",
     -------
     fit_input : FitInput
     """
-    if space not in SPACES:
-        raise ValueError(f"space must be one of {', '.join(SPACES)}, got {space!r}.")
+    check_space(space)
     pixels = as_pixels(image)
     rows = pixels.reshape(-1, pixels.shape[2])  # (n_pixels, C), a view
     n_colors = count_distinct(rows)
@@ -179,17 +184,12 @@ def _mean_variance(X: np.ndarray, weights: np.ndarray) -> float:
 def engine_tolerance(prepared: FitInput, tol: float) -> float:
     """Return the relative ``tol`` for the engine, meaning the same in any space.
 
-    The engine stops when the summed squared centre shift is at most ``tol``
-    times the mean variance of what it fits.  For ``"rgb"`` that bounds a
-    shift in sRGB units, relative to the image's sRGB spread.  In weighted
-    OKLab the spread is mostly lightness (a and b vary little), so the same
-    relative ``tol`` bounded the shift 3.6x (American Gothic) to 4.4x (china)
-    tighter, counted in sRGB steps, and the fits ran 47 and 92 iterations
-    where RGB ran 36 and 33 (k = 64).  So every space gets the absolute
-    tolerance of the RGB fit, converted into its own units::
+    The engine's ``tol`` is relative to the variance of what it fits; every
+    space gets the absolute tolerance of the RGB fit, in its own units::
 
-        abs_tol = tol * var_rgb * OKLAB_PER_SRGB_STEP_SQ
-        tol_fit = abs_tol / var_fit
+        tol_fit = tol * var_rgb * OKLAB_PER_SRGB_STEP_SQ / var_fit
+
+    Design notes: docs/internals.md, ``compress/quantization/fit_input.py``.
 
     Parameters
     ----------
