@@ -1,10 +1,9 @@
 """Mapping pixels to a palette in the fitting space, plain or dithered.
 
-:func:`map_colors` gives each distinct colour its nearest palette entry (no
-dithering: every pixel of a colour takes the same entry).  :func:`dither`
-runs the damped serpentine Floyd-Steinberg kernel of
-:mod:`compress.quantization._dither_kernel` over the pixels; the constants below set its
-three damping rules.
+:func:`map_colors` gives each distinct colour its nearest palette entry;
+:func:`dither` runs the damped serpentine Floyd-Steinberg kernel of
+:mod:`compress.quantization._dither_kernel`, whose three rules the constants
+below set.  Their measurements: docs/internals.md, ``_dither_kernel.py``.
 """
 
 from __future__ import annotations
@@ -15,15 +14,6 @@ import numpy as np
 
 from .kernel_input import kernel_input
 
-# The settings were chosen on ``python -m bench.perceptual --ablation`` (6
-# photos, k = 16 and 64, weighted OKLab); the measured effect of each rule is
-# in bench/RESULTS_perceptual.md and docs/internals.md.  SSIM
-# punishes dither grain, blurred CIEDE2000 rewards dithering.  A stronger leak
-# (1/2, with CONTRAST_RATIO = 2) kept SSIM within 0.01 of pngquant's in 11 of
-# 12 cells instead of 8, but a flat colour 30 % of the way between two entries
-# then came out at 16 %: dithering no longer keeps a flat region's mean colour.
-# Rule 3 reduces grain where the image has texture and leaves flat areas alone.
-#
 # Rule 1 (leak): fraction of the received error a pixel keeps.
 DAMPING = 15 / 16
 # Rule 2 (clamp): received errors whose squared size exceeds CLAMP_RATIO times
@@ -32,17 +22,8 @@ CLAMP_RATIO = 2.4
 CLAMP_SCALE = 0.75
 # Rule 3 (contrast): a pixel whose largest squared difference to a neighbour,
 # g, exceeds CONTRAST_RATIO times the undithered mean squared error m passes
-# on only CONTRAST_RATIO * m / g of its error.  Measured (mean of 12 cells,
-# SSIM / blurred CIEDE2000): off 0.788 / 1.64, 0.25 0.815 / 1.91.  Against
-# pngquant's dithering, 8 and 2 left SSIM 0.033 and 0.027 lower on average,
-# 0.25 leaves it 0.009 lower.
+# on only CONTRAST_RATIO * m / g of its error.
 CONTRAST_RATIO = 0.25
-
-
-def _kernels():
-    from . import _dither_kernel  # imports Numba: only when mapping
-
-    return _dither_kernel
 
 
 def map_colors(colors: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray,
@@ -65,9 +46,11 @@ def map_colors(colors: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray,
     """
     colors = np.ascontiguousarray(colors, dtype=np.float64)
     palette = np.ascontiguousarray(palette, dtype=np.float64)
+    from ._dither_kernel import nearest_entries  # imports Numba: only when mapping
+
     labels = np.empty(colors.shape[0], dtype=np.int32)
     sq_dist = np.empty(colors.shape[0], dtype=np.float64)
-    _kernels().nearest_entries(colors, palette, labels, sq_dist)
+    nearest_entries(colors, palette, labels, sq_dist)
     return labels, sq_dist
 
 
@@ -147,7 +130,8 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
     index_map : ndarray of shape (height, width), int32
         Without the halo rows when ``band`` is given.
     """
-    k = _kernels()
+    from ._dither_kernel import dither_serpentine, local_contrast
+
     height, width = shape
     band = band or DitherBand.whole(width, palette.shape[1])
     colors = np.ascontiguousarray(colors, dtype=np.float64)
@@ -159,17 +143,17 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
     order, spread = palette_neighbours(palette)
     if np.isfinite(contrast_ratio):
         contrast = np.empty((height, width), dtype=np.float64)  # (H, W)
-        k.local_contrast(colors, inverse, height, width, contrast)
+        local_contrast(colors, inverse, height, width, contrast)
         strength = contrast_strength(contrast, mean_sq_error, contrast_ratio)
     else:
         strength = np.ones((height, width), dtype=np.float64)  # (H, W)
     inner = slice(band.above, height - band.below)  # rows without the halo
     index_map = np.empty((height - band.above - band.below, width), dtype=np.int32)
-    k.dither_serpentine(colors, inverse[inner.start * width: inner.stop * width],
-                        palette, guess, order, spread,
-                        np.ascontiguousarray(strength[inner]), float(damping),
-                        float(clamp_ratio * mean_sq_error), float(clamp_scale),
-                        band.y_start, band.carry, index_map)
+    dither_serpentine(colors, inverse[inner.start * width: inner.stop * width],
+                      palette, guess, order, spread,
+                      np.ascontiguousarray(strength[inner]), float(damping),
+                      float(clamp_ratio * mean_sq_error), float(clamp_scale),
+                      band.y_start, band.carry, index_map)
     return index_map
 
 

@@ -84,15 +84,10 @@ class FitInput:
                                                   repr=False, compare=False)
 
     def kept_lab(self) -> Callable[[], np.ndarray] | None:
-        """Return the CIELAB of ``colors`` for every k's report, converted once.
+        """Return ``lab()``, the CIELAB of ``colors`` converted once for every k.
 
-        Returns
-        -------
-        lab : callable or None
-            One per FitInput: ``lab()`` converts on its first call, then
-            gives the same array; it holds the colours, not the per-pixel
-            ``inverse``.  None on the pixel route or above
-            ``MAX_KEPT_LAB_ROWS`` colours.
+        It holds the colours, not the per-pixel ``inverse``.  None on the
+        pixel route or above ``MAX_KEPT_LAB_ROWS`` colours.
         """
         if self.weights is None or self.n_colors > MAX_KEPT_LAB_ROWS:
             return None
@@ -112,16 +107,13 @@ def prepare(image: np.ndarray, *, ks=(), space: str = "rgb",
         The image (not copied: the pixel route reads it in place).
     ks : iterable of int, default=()
         The k that will be fitted.  The pixels are used only when every k is
-        below the number of colours (an exact result needs the colour list)
-        and more than ``PIXEL_FIT_FRACTION`` of the pixels have distinct
-        colours.
+        below the number of colours and more than ``PIXEL_FIT_FRACTION`` of
+        the pixels have distinct colours.
     space : {"rgb", "oklab"}, default="rgb"
-        Fitting space (see :func:`quantize`).  Other than ``"rgb"`` always
-        uses the histogram: the colours must be converted anyway, and
-        converting each distinct colour once is the cheaper way.
+        Fitting space (see :func:`quantize`); other than ``"rgb"`` always
+        uses the histogram.
     dither : bool, default=False
-        Whether the pixels will be dithered; the dithering kernel reads the
-        histogram, so this too always uses it.
+        Whether the pixels will be dithered; then too the histogram is used.
 
     Returns
     -------
@@ -144,19 +136,9 @@ def from_histogram(colors: np.ndarray, counts: np.ndarray,
                    space: str = "rgb") -> FitInput:
     """Build the fit input of a colour histogram counted elsewhere (by bands).
 
-    Parameters
-    ----------
-    colors : ndarray of shape (n_colors, n_channels), uint8
-        Distinct colours, sorted as :func:`color_histogram` sorts them.
-    counts : ndarray of shape (n_colors,), integer
-        Pixels of each colour.
-    space : {"rgb", "oklab"}, default="rgb"
-        Fitting space.
-
-    Returns
-    -------
-    fit_input : FitInput
-        Without ``inverse``: the caller maps its pixels to the rows itself.
+    ``colors`` (n_colors, C) uint8, sorted as :func:`color_histogram` sorts
+    them, and their pixel ``counts``.  No ``inverse``: the caller maps its
+    pixels to the rows itself.
     """
     X = to_fit(colors, space)  # (n_colors, C); for rgb: exercise units
     return FitInput(X, counts, None, colors.shape[0], 1.0, colors, space)
@@ -182,7 +164,7 @@ def _mean_variance(X: np.ndarray, weights: np.ndarray) -> float:
 
 
 def engine_tolerance(prepared: FitInput, tol: float) -> float:
-    """Return the relative ``tol`` for the engine, meaning the same in any space.
+    """Return the engine's ``tol`` for ``prepared.X``: the user's ``tol`` of RGB.
 
     The engine's ``tol`` is relative to the variance of what it fits; every
     space gets the absolute tolerance of the RGB fit, in its own units::
@@ -190,17 +172,6 @@ def engine_tolerance(prepared: FitInput, tol: float) -> float:
         tol_fit = tol * var_rgb * OKLAB_PER_SRGB_STEP_SQ / var_fit
 
     Design notes: docs/internals.md, ``compress/quantization/fit_input.py``.
-
-    Parameters
-    ----------
-    prepared : FitInput
-    tol : float
-        Relative tolerance as the user gives it (that of an ``"rgb"`` fit).
-
-    Returns
-    -------
-    tol : float
-        What to pass to :func:`kmeans_core.kmeans` for ``prepared.X``.
     """
     if prepared.space == "rgb" or tol == 0:
         return tol

@@ -9,11 +9,8 @@ import numpy as np
 
 from .kernel_input import kernel_input
 
-# Keys up to this many bits use the compiled bitmap
-# (compress.quantization._histogram_kernel,
-# 2^24 bits = 2 MiB for RGB); wider keys are sorted.  The kernel module is
-# imported on first use, so that `--help` and input errors do not pay for
-# importing Numba.
+# Keys up to this many bits use the compiled bitmap (2 MiB for RGB, imported
+# on first use: `--help` does not pay for Numba); wider keys are sorted.
 MAX_BITMAP_BITS = 24
 
 
@@ -100,15 +97,6 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
         Number of pixels of each colour; sums to ``n_pixels``.
     inverse : ndarray of shape (n_pixels,), uint32 (keys up to 24 bits) or intp
         ``colors[inverse]`` equals ``pixels``.
-
-    Notes
-    -----
-    Equivalent to ``np.unique(keys, return_inverse=True, return_counts=True)``
-    on the packed keys.  Keys of at most ``MAX_BITMAP_BITS`` bits go through
-    the compiled bitmap: ``O(n)``, no ``n_pixels``-sized temporaries, 2 MiB
-    of bitmap and 1 MiB of rank for RGB.  Wider keys are sorted, written out
-    (one stable argsort, then run boundaries) because that is about 40% faster
-    than ``np.unique`` on a one-megapixel photo with NumPy 2.4.
     """
     bits = _key_bits(pixels)
     n_pixels = pixels.shape[0]
@@ -116,12 +104,11 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
         return (pixels[:0].copy(), np.zeros(0, dtype=np.int64),
                 np.zeros(0, dtype=np.intp))
     if bits <= MAX_BITMAP_BITS:
-        # Bitmap + rank (compress.quantization._histogram_kernel): the key of each
-        # pixel is packed inside the kernel, so no n_pixels-sized key array either.
         from ._histogram_kernel import bitmap_histogram
 
         colors, counts, inverse = bitmap_histogram(kernel_input(pixels))
         return colors.astype(pixels.dtype, copy=False), counts, inverse
+    # np.unique(keys, ...) written out: 40% faster (docs/internals.md).
     keys = pack_colors(pixels)  # (n_pixels,)
     order = np.argsort(keys, kind="stable")  # (n_pixels,)
     sorted_keys = keys[order]
@@ -141,10 +128,8 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 def count_distinct(pixels: np.ndarray) -> int:
     """Count the distinct rows of ``pixels``.
 
-    ``O(n)`` for keys of at most ``MAX_BITMAP_BITS`` bits (one pass setting bits
-    of the 2 MiB bitmap, then a popcount of it; no key array, no sort), so it is
-    cheap enough to call before deciding whether to build the histogram.  Wider
-    keys are packed and sorted.
+    ``O(n)`` for keys of at most ``MAX_BITMAP_BITS`` bits, cheap enough to call
+    before deciding whether to build the histogram; wider keys are sorted.
 
     Parameters
     ----------

@@ -1,11 +1,8 @@
 """Arrays as the compiled kernels here read them: one argument type per kernel.
 
-Numba compiles a kernel once per argument type, and an array's type is its
-dtype, its layout (C-contiguous or any other) and whether it is writable.
-Inputs that differ only in those would each compile the whole kernel again
-(a second or more on a cold cache); the wrappers pass the inputs that callers
-vary through :func:`kernel_input`, so each kernel compiles once per dtype
-that matters (``tests/compress/quantization/test_kernel_input.py`` checks it).
+Numba compiles a kernel again (a second or more, cold) for each dtype, layout
+and writable flag of its arrays; the wrappers pass the inputs that callers
+vary through :func:`kernel_input`, so each kernel compiles once.
 """
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 PEAK = 255.0  # largest value of an 8-bit channel
-# Elements converted to float64 at a time: 8 MiB temporaries instead of four
-# float64 copies of the image (2.3 GB for 24 megapixels of RGB).
+# Elements converted to float64 at a time: 8 MiB temporaries, not image-sized.
 MSE_CHUNK = 1 << 20
 
 
@@ -78,14 +77,9 @@ def palette_mse(rows: np.ndarray, weights: np.ndarray | None, centers: np.ndarra
     """Mean squared error, in 8-bit units, of an image drawn with a palette.
 
     ``sum_u n_u ||u - centers[label_u]||^2 / (n_pixels * n_channels)`` over
-    the rows ``u`` of a k-means fit: distinct colours with their pixel counts
-    ``n_u``, or pixels with ``n_u = 1``.  The same number as :func:`mse` of
-    the two images, without building the quantized image: the sum is an
-    integer, summed exactly in int64 (1.8 ms per k on American Gothic's
-    histogram; float64 products summed by BLAS took 6-35 ms on a shared
-    host, and were exact only below 2**53).  ``rows`` (n_rows, C) uint8,
-    ``weights`` (n_rows,) integer or None, ``centers`` (k, C) uint8,
-    ``labels`` (n_rows,).
+    ``rows`` (n_rows, C) uint8, distinct colours with pixel counts ``weights``
+    or pixels (None): :func:`mse` of the two images, without drawing one.  The
+    sum is summed exactly in int64 (docs/internals.md, ``metrics.py``).
     """
     total = 0
     for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
@@ -116,9 +110,8 @@ class Pairs:
     counts : ndarray of shape (n_pairs,) or None
         Pixels of each pair; None when each pair is one pixel.
     colors_lab : callable or None
-        Returns the CIELAB of ``colors``, converted once for the pairs of
-        every k (:class:`~compress.quantization.delta_e.KeptLab`); None to
-        convert the colours at each :meth:`delta_e`.
+        Returns the CIELAB of ``colors``, converted once for every k
+        (:meth:`FitInput.kept_lab`); None to convert at each :meth:`delta_e`.
     """
 
     colors: np.ndarray
