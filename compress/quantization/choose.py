@@ -1,9 +1,8 @@
 """Choosing k by quality: the fewest colours whose result reaches a PSNR.
 
-PSNR grows with k, so bisection finds the answer in about 8 fits instead of
-256.  k-means finds local optima, so PSNR can dip by a few hundredths of a dB
-near the answer; the k returned was measured to reach the target, and
-``k - 1`` was measured below it whenever ``k > 1``.
+PSNR grows with k (up to dips of hundredths of a dB: k-means finds local
+optima), so bisection finds k in about 8 fits; the k returned was measured to
+reach the target, and ``k - 1`` below it.
 """
 
 from __future__ import annotations

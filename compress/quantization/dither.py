@@ -28,26 +28,16 @@ CONTRAST_RATIO = 0.25
 
 def map_colors(colors: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray,
                                                                  np.ndarray]:
-    """Nearest palette entry of every colour, in the fitting space.
+    """Nearest palette entry of every colour, and the squared distance to it.
 
-    Parameters
-    ----------
-    colors : ndarray of shape (n_colors, n_channels), float64
-        Fitting-space coordinates (:func:`compress.quantization.colour.to_fit`).
-    palette : ndarray of shape (n_entries, n_channels), float64
-        The palette in the same space.
-
-    Returns
-    -------
-    labels : ndarray of shape (n_colors,), int32
-        Ties go to the lowest index.
-    sq_dist : ndarray of shape (n_colors,), float64
-        Squared distance to that entry.
+    ``colors`` (n_colors, C) and ``palette`` (n_entries, C) are in the fitting
+    space (:func:`compress.quantization.colour.to_fit`); the entries come back
+    as ``(n_colors,)`` int32, ties going to the lowest index.
     """
-    colors = np.ascontiguousarray(colors, dtype=np.float64)
-    palette = np.ascontiguousarray(palette, dtype=np.float64)
     from ._dither_kernel import nearest_entries  # imports Numba: only when mapping
 
+    colors = np.ascontiguousarray(colors, dtype=np.float64)
+    palette = np.ascontiguousarray(palette, dtype=np.float64)
     labels = np.empty(colors.shape[0], dtype=np.int32)
     sq_dist = np.empty(colors.shape[0], dtype=np.float64)
     nearest_entries(colors, palette, labels, sq_dist)
@@ -67,7 +57,6 @@ def palette_neighbours(palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     diff = palette[:, None, :] - palette[None, :, :]  # (k, k, C)
     dist = np.sqrt((diff * diff).sum(axis=2))  # (k, k)
-    np.fill_diagonal(dist, 0.0)
     n = palette.shape[0]
     # Sort by distance, then index; j itself first even if an entry repeats it.
     key = np.lexsort((np.arange(n)[None, :].repeat(n, 0), dist,

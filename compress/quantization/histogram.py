@@ -31,18 +31,10 @@ def _key_bits(pixels: np.ndarray) -> int:
 
 
 def pack_colors(pixels: np.ndarray) -> np.ndarray:
-    """Pack each row of ``pixels`` into one unsigned integer key.
+    """Pack each row of unsigned ``pixels`` (n_pixels, C) into one key, (n_pixels,).
 
-    Parameters
-    ----------
-    pixels : ndarray of shape (n_pixels, n_channels), unsigned integer dtype
-        ``n_channels * bits_per_channel`` must be at most 64.
-
-    Returns
-    -------
-    keys : ndarray of shape (n_pixels,), uint32 or uint64
-        Channel ``c`` occupies bits ``bits * (n_channels - 1 - c)`` upwards, so
-        keys sort like the colours do lexicographically.
+    Keys are uint32 or uint64 (at most 64 bits a row).  Channel ``c`` occupies
+    bits ``bits * (C - 1 - c)`` upwards, so keys sort like the colours do.
     """
     total = _key_bits(pixels)
     n_channels = pixels.shape[1]
@@ -56,21 +48,7 @@ def pack_colors(pixels: np.ndarray) -> np.ndarray:
 
 
 def unpack_colors(keys: np.ndarray, n_channels: int, dtype=np.uint8) -> np.ndarray:
-    """Invert :func:`pack_colors`.
-
-    Parameters
-    ----------
-    keys : ndarray of shape (n_colors,)
-        Packed keys.
-    n_channels : int
-        Channels per colour.
-    dtype : numpy dtype, default=numpy.uint8
-        Unsigned dtype of one channel.
-
-    Returns
-    -------
-    colors : ndarray of shape (n_colors, n_channels)
-    """
+    """Invert :func:`pack_colors`: colours (n_colors, n_channels) of ``dtype``."""
     dtype = np.dtype(dtype)
     bits = dtype.itemsize * 8
     mask = keys.dtype.type((1 << bits) - 1)

@@ -30,11 +30,8 @@ class QuantizeResult:
     index_map : ndarray of shape (H, W), smallest unsigned dtype
         Palette index of every pixel.
     fit : kmeans_core.KMeansResult
-        The engine's result (``inertia`` and ``centers`` in the fitting
-        space's units, for ``"rgb"`` the exercise's; ``n_iter``,
-        ``history``, ...), on the colour histogram or on the pixels (see
-        :func:`compress.quantization.fit_input.prepare`).  Its ``centers``
-        and ``labels`` are in fit order, not palette order.
+        The engine's result, in the fitting space's units and in fit order
+        (not palette order), on the histogram or the pixels.
     k : int
         The number of colours asked for.
     n_colors_in : int
@@ -140,8 +137,8 @@ class QuantizeResult:
         Returns
         -------
         result : QuantizeResult
-            A new result (the same palette and fit) with its own ``mse``,
-            ``psnr`` and ``delta_e``; this one when exact or dithered.
+            A new result with its own ``mse``, ``psnr`` and ``delta_e``; this
+            one when exact or dithered.
         """
         from .remap import remap_for_size
 
@@ -155,9 +152,7 @@ class QuantizeResult:
         ----------
         path : str or path-like
             The file to write (replaced if it exists; written atomically).
-        output_format : {"auto", "palette", "rgb"}, default="auto"
-            As in :meth:`to_png`.
-        optimize : bool, default=False
+        output_format, optimize
             As in :meth:`to_png`.
 
         Returns
