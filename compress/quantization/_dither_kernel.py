@@ -69,11 +69,8 @@ def _nearest_from(
     triangle inequality, ``|t - p_j| >= |p_g - p_j| - |t - p_g|``, so once
     ``|p_g - p_j| > |t - p_g| + best`` no later entry can beat the best
     distance found (Elkan 2003, "Using the triangle inequality to accelerate
-    k-means", ICML, lemma 1, used here for one query point).  When the guess
-    is the entry nearest to the pixel's own colour, the dithered target is
-    close to it and only a few entries are visited.  Ties go to the lowest
-    index, as in :func:`_nearest`; the stopping test has a relative margin of
-    1e-9 so that rounding in the square roots cannot skip an equal entry.
+    k-means", ICML, lemma 1).  Ties go to the lowest index; the relative
+    margin of 1e-9 keeps rounding in the square roots from skipping a tie.
     """
     sq = _sq_dist(target, palette, guess)
     best, best_sq = guess, sq
@@ -95,11 +92,7 @@ def nearest_entries(
     labels,  # OUT (n_rows,) int32
     sq_dist,  # OUT (n_rows,) float64
 ):
-    """Nearest palette entry of every row and its squared distance.
-
-    Each row is independent (no reduction), so the result does not depend
-    on the thread count.
-    """
+    """Nearest palette entry of every row, and its squared distance."""
     for i in numba.prange(X.shape[0]):
         j = _nearest(X[i], palette)
         labels[i] = j

@@ -114,20 +114,10 @@ def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> fl
 
 def delta_e_of_pairs(original: np.ndarray, output: np.ndarray,
                      counts: np.ndarray | None = None) -> tuple[float, float]:
-    """Mean and 95th-percentile CIEDE2000 over pairs of 8-bit colours.
+    """Mean and nearest-rank 95th-percentile CIEDE2000 over pairs of 8-bit colours.
 
-    Parameters
-    ----------
-    original, output : ndarray of shape (n_pairs, n_channels), uint8
-        Grey (1), grey + alpha (2), RGB (3) or RGBA (4).  Alpha is ignored:
-        the colours are compared as if opaque.
-    counts : ndarray of shape (n_pairs,), optional
-        Pixels per pair (a colour histogram); 1 each when None.
-
-    Returns
-    -------
-    mean, p95 : float
-        Pixel-weighted mean, and the nearest-rank 95th percentile.
+    ``original`` and ``output`` (n_pairs, C), alpha ignored; ``counts`` the
+    pixels of each pair (None: 1 each).
     """
     n_pairs, n_channels = original.shape
     n_colour = colour_channels(n_channels)
@@ -170,16 +160,12 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
 
     Parameters
     ----------
-    colors : ndarray of shape (n_rows, n_channels), uint8
-        Pixels, or distinct colours with ``counts``.  Alpha is ignored.
-    index : ndarray of shape (n_rows,), integer
-        Palette entry of each row.
-    palette : ndarray of shape (n_entries, n_channels), uint8
-    counts : ndarray of shape (n_rows,), optional
-        Pixels per row; 1 each when None.
+    colors, index, palette, counts
+        Pixels or colours (n_rows, C) uint8, alpha ignored; each one's entry
+        of ``palette`` (n_entries, C); pixels per row (None: 1 each).
     colors_lab : ndarray of shape (n_rows, 3), optional
-        ``colors_to_cielab(colors)``, kept when several palettes are measured
-        against the same colours.  The same result, faster.
+        ``colors_to_cielab(colors)``, kept for several palettes: the same
+        result, faster.
 
     Returns
     -------
@@ -208,15 +194,10 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
         # bin b holds values in ((b - 1) / R, b / R]: ceil, so 0 has a bin
         bins = np.minimum(np.ceil(part * P95_RESOLUTION), P95_BINS - 1).astype(
             np.intp)
-        if counts is None:
-            total += float(part.sum())
-            hist += np.bincount(bins, minlength=P95_BINS)
-        else:
-            weights = counts[start:stop]
-            # Not np.dot: BLAS threads change the bits (docs/internals.md).
-            total += float((part * weights).sum())
-            hist += np.bincount(bins, weights=weights, minlength=P95_BINS).astype(
-                np.int64)
+        weights = None if counts is None else counts[start:stop]
+        # Not np.dot: BLAS threads change the bits (docs/internals.md).
+        total += float(part.sum() if weights is None else (part * weights).sum())
+        hist += np.bincount(bins, weights=weights, minlength=P95_BINS).astype(np.int64)
     n_pixels = n_rows if counts is None else int(counts.sum())
     rank = max(1, math.ceil(P95 * n_pixels - 1e-9))
     top_bin = int(np.searchsorted(np.cumsum(hist), rank))
@@ -226,15 +207,8 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
 def delta_e_stats(reference: np.ndarray, test: np.ndarray) -> tuple[float, float]:
     """Mean and 95th-percentile CIEDE2000 between two images, over all pixels.
 
-    Parameters
-    ----------
-    reference, test : ndarray of shape (H, W) or (H, W, C), uint8
-        Images of the same shape; alpha is ignored (see
-        :func:`delta_e_of_pairs`).
-
-    Returns
-    -------
-    mean, p95 : float
+    ``reference`` and ``test``: uint8, of the same shape (H, W) or (H, W, C);
+    alpha is ignored.
     """
     if reference.shape != test.shape:
         raise ValueError(f"images differ in shape: {reference.shape} and "

@@ -99,20 +99,16 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
     palette : ndarray of shape (n_entries, n_channels), float64
         The palette in the fitting space.
     mean_sq_error : float
-        Mean squared fitting-space error of the undithered mapping, per
-        pixel: the scale of rules 2 and 3.
+        Mean squared error of the undithered mapping: the scale of rules 2, 3.
     damping, clamp_ratio, clamp_scale, contrast_ratio : float
-        The three rules' settings (defaults: the module constants).
-        ``damping=1, clamp_scale=1, contrast_ratio=inf`` is plain
-        serpentine Floyd-Steinberg.
+        The three rules' settings; ``damping=1, clamp_scale=1,
+        contrast_ratio=inf`` is plain serpentine Floyd-Steinberg.
     nearest : ndarray of shape (n_colors,), optional
-        Entry nearest to each colour (:func:`map_colors`), if already known;
-        each pixel's search starts there.
+        Entry nearest to each colour (:func:`map_colors`), if already known.
     band : DitherBand, optional
-        When the pixels are one band of a taller image, read top to bottom:
-        ``inverse`` and ``shape`` then include the band's halo rows, and the
-        error carried from the band above is in ``band.carry``.  The bands'
-        index maps put together equal the whole image's, bit for bit.
+        The pixels are this band of a taller image (``inverse`` and ``shape``
+        with its halo rows); the bands' index maps, put together in order,
+        equal the whole image's bit for bit.
 
     Returns
     -------
@@ -150,9 +146,8 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
 class DitherBand:
     """Where a band of rows sits in its image, and the error it receives.
 
-    Rule 3 looks at each pixel's 8 neighbours, so a band is given with its
-    halo: ``above`` rows before it and ``below`` rows after it (0 or 1, none
-    at the image's edges), read but not dithered.
+    Rule 3 reads each pixel's 8 neighbours: ``above`` and ``below`` are the
+    halo rows (0 or 1) given with the band, read but not dithered.
     """
 
     y_start: int  # image row of the band's first (non-halo) row

@@ -62,18 +62,8 @@ def find_knee(
     # T_i = d[i] - S mean(diff(x_n)) before the next local maximum.
     step = sensitivity * float(np.mean(np.diff(x_n)))
     n = d.size
-    i = 1
-    while i < n - 1:
-        if d[i] > d[i - 1] and d[i] >= d[i + 1]:  # local maximum
-            threshold = d[i] - step
-            j = i + 1
-            while j < n:
-                if d[j] < threshold:
-                    return int(x[i])
-                if j < n - 1 and d[j] > d[j - 1] and d[j] >= d[j + 1]:
-                    break  # reached the next local maximum first
-                j += 1
-            i = j
-        else:
-            i += 1
+    peaks = [i for i in range(1, n - 1) if d[i] > d[i - 1] and d[i] >= d[i + 1]]
+    for i, stop in zip(peaks, [*peaks[1:], n - 1], strict=False):  # to the next peak
+        if np.any(d[i + 1: stop + 1] < d[i] - step):
+            return int(x[i])
     return None

@@ -97,9 +97,7 @@ def palette_mse(rows: np.ndarray, weights: np.ndarray | None, centers: np.ndarra
 
 @dataclass
 class Pairs:
-    """The output's histogram against the input: (colour, palette entry) pairs.
-
-    MSE and CIEDE2000 follow from it exactly, without the pixels.
+    """The output's histogram against the input: MSE and CIEDE2000 follow exactly.
 
     Attributes
     ----------
@@ -135,10 +133,9 @@ def pair_counts(colors: np.ndarray, inverse: np.ndarray, index_map: np.ndarray,
                 n_entries: int, weights: np.ndarray | None = None) -> Pairs:
     """Distinct (colour, palette entry) pairs of a mapped image, sorted, counted.
 
-    ``inverse`` gives every pixel's histogram row and ``index_map`` its
-    palette entry (same order); ``colors[row]`` is what a row stands for (its
-    colour, or its row number to merge pairs counted in parts); ``weights``
-    the pixels each element stands for (1 each when None).
+    ``inverse`` and ``index_map`` give every pixel's histogram row and entry;
+    ``colors[row]`` is what a row stands for (a colour, or a row number to
+    merge parts); ``weights`` the pixels each element stands for (None: 1).
     """
     keys = inverse.reshape(-1).astype(np.int64) * n_entries + index_map.reshape(-1)
     keys, where = np.unique(keys, return_inverse=True)

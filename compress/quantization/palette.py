@@ -31,9 +31,8 @@ class PaletteFit:
     palette : ndarray of shape (n_out, n_channels), uint8
         Sorted by luminance; ``n_out = min(k, n_colors)``.
     slots : ndarray of shape (n_rows,), smallest unsigned dtype
-        Palette entry of every row of the :class:`FitInput` (distinct colours
-        or pixels): its k-means cluster for ``"rgb"``, else the entry nearest
-        in the fitting space to the palette as stored (rounded).
+        Palette entry of every row of the :class:`FitInput`: its cluster, or
+        (``"oklab"``, dithering) the entry nearest to it as stored.
     fit : kmeans_core.KMeansResult
         The engine's result, in fit order; for ``"rgb"`` in [0, 1] units.
     fit_seconds : float
@@ -41,9 +40,8 @@ class PaletteFit:
     exact : bool
         ``k >= n_colors``: every colour kept.
     mean_sq_error : float
-        Mean squared fitting-space distance of a pixel to its entry when the
-        entries are nearest-mapped (what dithering scales its rules by); 0
-        when they are not.
+        Mean squared fitting-space distance of a pixel to its nearest entry
+        (dithering's scale); 0 when not nearest-mapped.
     """
 
     palette: np.ndarray

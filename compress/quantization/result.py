@@ -121,11 +121,9 @@ class QuantizeResult:
         -------
         png : bytes
         """
-        if optimize:
-            result = self.for_smaller_png()
-            return encode_quantized(result.palette, result.index_map,
-                                    output_format, optimize=True)
-        return encode_quantized(self.palette, self.index_map, output_format)
+        result = self.for_smaller_png() if optimize else self
+        return encode_quantized(result.palette, result.index_map, output_format,
+                                optimize=optimize)
 
     def for_smaller_png(self, min_psnr: float | None = None) -> QuantizeResult:
         """Remap the index map so that the PNG is smaller (``--optimize``).
