@@ -121,8 +121,7 @@ def _list_colors(
     """Pass 5: ``colors[j]`` = the key of the ``j``-th set bit, unpacked.
 
     Within a word ``x``, the lowest set bit is at ``popcount(~x & (x - 1))``
-    (``~x & (x - 1)`` is a mask of the trailing zeros; LLVM emits ``tzcnt``)
-    and ``x & (x - 1)`` clears it.  Unpacking inverts ``pack_colors``.
+    (a mask of the trailing zeros) and ``x & (x - 1)`` clears it.
     """
     n_channels = colors.shape[1]
     mask = (np.int64(1) << channel_bits) - 1

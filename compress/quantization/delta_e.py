@@ -1,12 +1,9 @@
 """CIEDE2000 colour difference, and its mean and 95th percentile over an image.
 
-CIEDE2000 (CIE 142-2001) is the colour difference the graphic-arts industry
-uses: about 1 is a just-noticeable difference, 2-3 is visible side by side.
-It is computed from CIELAB (:func:`compress.quantization.colour.srgb8_to_cielab`) with
-the formulas of Sharma, Wu & Dalal (2005), "The CIEDE2000 color-difference
+CIEDE2000 (CIE 142-2001; about 1 is a just-noticeable difference) from CIELAB,
+by the formulas of Sharma, Wu & Dalal (2005), "The CIEDE2000 color-difference
 formula: implementation notes, supplementary test data, and mathematical
-observations", Color Res. Appl. 30(1), 21-30, eqs. (1)-(24); the test suite
-checks the 34 reference pairs of their Table 1.
+observations", Color Res. Appl. 30(1), 21-30, eqs. (1)-(24).
 """
 
 from __future__ import annotations

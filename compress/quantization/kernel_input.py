@@ -11,21 +11,10 @@ import numpy as np
 
 
 def kernel_input(arr: np.ndarray, dtype=None) -> np.ndarray:
-    """Return ``arr`` as a read-only, C-contiguous array in native byte order.
+    """Return ``arr`` read-only, C-contiguous, in native byte order, of ``dtype``.
 
-    Parameters
-    ----------
-    arr : ndarray
-        An input of a kernel (it reads it and never writes to it).
-    dtype : numpy dtype, optional
-        The dtype the kernel reads; values are cast as by ``astype``, so they
-        must fit.  Default: that of ``arr``, in native byte order.
-
-    Returns
-    -------
-    view : ndarray
-        A read-only view of ``arr`` when it already has that dtype and
-        layout, else of a copy.
+    ``dtype`` defaults to that of ``arr``; values are cast as by ``astype``.  A
+    view of ``arr`` when it already has that dtype and layout, else of a copy.
     """
     dtype = np.dtype(arr.dtype if dtype is None else dtype).newbyteorder("=")
     view = np.ascontiguousarray(arr, dtype=dtype).view()

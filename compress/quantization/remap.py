@@ -9,15 +9,12 @@ nearest one (else its upper neighbour's) when that costs at most ``slack``:
               = b  else if |x_yx - p_b|^2 <= |x_yx - p_j|^2 + slack
               = j  otherwise,
 
-in raster order, so runs grow along rows and down columns.  This is the
-greedy special case of rate-distortion optimised quantization (choose the
-index minimising distortion + lambda * rate, with the rate of a repeat taken
-as zero and every other index as equal; Ortega & Ramchandran 1998,
-"Rate-distortion methods for image and video compression", IEEE Signal
-Processing Magazine 15(6), 23-50).  ``slack`` is set by bisection to the
-largest value that keeps the mean squared error within ``MAX_PSNR_LOSS_DB``
-of the plain mapping's (and, when asked, above a PSNR floor), in 8-bit units.
-Measurements: docs/internals.md, ``compress/quantization/remap.py``.
+in raster order: greedy rate-distortion optimised quantization with the rate of
+a repeat taken as zero (Ortega & Ramchandran 1998, "Rate-distortion methods for
+image and video compression", IEEE Signal Processing Magazine 15(6), 23-50).
+``slack`` is the largest, by bisection, that keeps the MSE (8-bit units) within
+``MAX_PSNR_LOSS_DB`` of the plain mapping's and above a PSNR floor if asked.
+Design notes: docs/internals.md, ``compress/quantization/remap.py``.
 """
 
 from __future__ import annotations
