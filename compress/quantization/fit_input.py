@@ -16,9 +16,8 @@ from .colour import check_space, to_fit
 from .delta_e import MAX_KEPT_LAB_ROWS, colors_to_cielab
 from .histogram import color_histogram, count_distinct
 
-# Fit on the pixels rather than on the histogram when the image has more than
-# this fraction of distinct colours per pixel (and the fit is not exact).
-# American Gothic has 0.12, a 24-megapixel photo 0.14, the all-colours image 1.
+# Fit on the pixels, not the histogram, above this many distinct colours per
+# pixel: American Gothic has 0.12, a 24-megapixel photo 0.14, all colours 1.
 PIXEL_FIT_FRACTION = 0.5
 
 # Squared length in weighted OKLab of a one-level step of one sRGB channel,

@@ -1,8 +1,8 @@
 """Arrays as the compiled kernels here read them: one argument type per kernel.
 
-Numba compiles a kernel again (a second or more, cold) for each dtype, layout
-and writable flag of its arrays; the wrappers pass the inputs that callers
-vary through :func:`kernel_input`, so each kernel compiles once.
+Numba compiles a kernel again for each dtype, layout and writable flag of its
+arrays; the wrappers pass what callers vary through :func:`kernel_input`, so
+each kernel compiles once.  Design notes: docs/internals.md.
 """
 
 from __future__ import annotations

@@ -67,8 +67,7 @@ def psnr_from_mse(err: float) -> float:
     return 10.0 * math.log10(PEAK * PEAK / err)
 
 
-# Rows differenced at a time by palette_mse: 0.5 MiB int64 temporaries on
-# the pixel route (16.7 M rows for the all-colours image).
+# Rows differenced at a time by palette_mse: 0.5 MiB int64 temporaries.
 ERROR_CHUNK_ROWS = 1 << 16
 
 

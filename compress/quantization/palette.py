@@ -14,8 +14,7 @@ import numpy as np
 from .colour import colour_channels, from_fit, to_fit
 from .fit_input import FitInput, engine_tolerance, rescaled
 
-# Default seed: fixed so that reruns give identical palettes and files.
-DEFAULT_SEED = 0
+DEFAULT_SEED = 0  # fixed: reruns give identical palettes and files
 
 # Entries are sorted by luminance (Rec. 601 luma, then alpha): PNGs 4-16%
 # smaller than frequency or fit order (docs/internals.md, palette.py).
