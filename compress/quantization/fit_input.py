@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -79,9 +79,8 @@ class FitInput:
     scale: float
     colors: np.ndarray
     space: str = "rgb"
-    _lab: Callable[[], np.ndarray] | None = field(default=None, init=False,
-                                                  repr=False, compare=False)
 
+    @functools.cached_property
     def kept_lab(self) -> Callable[[], np.ndarray] | None:
         """Return ``lab()``, the CIELAB of ``colors`` converted once for every k.
 
@@ -90,10 +89,7 @@ class FitInput:
         """
         if self.weights is None or self.n_colors > MAX_KEPT_LAB_ROWS:
             return None
-        if self._lab is None:
-            self._lab = functools.cache(functools.partial(colors_to_cielab,
-                                                          self.colors))
-        return self._lab
+        return functools.cache(functools.partial(colors_to_cielab, self.colors))
 
 
 def prepare(image: np.ndarray, *, ks=(), space: str = "rgb",

@@ -67,31 +67,8 @@ def psnr_from_mse(err: float) -> float:
     return 10.0 * math.log10(PEAK * PEAK / err)
 
 
-# Rows differenced at a time by palette_mse: 0.5 MiB int64 temporaries.
+# Rows differenced at a time by Pairs.mse: 0.5 MiB int64 temporaries.
 ERROR_CHUNK_ROWS = 1 << 16
-
-
-def palette_mse(rows: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
-                labels: np.ndarray) -> float:
-    """Mean squared error, in 8-bit units, of an image drawn with a palette.
-
-    ``sum_u n_u ||u - centers[label_u]||^2 / (n_pixels * n_channels)`` over
-    ``rows`` (n_rows, C) uint8, distinct colours with pixel counts ``weights``
-    or pixels (None): :func:`mse` of the two images, without drawing one.  The
-    sum is summed exactly in int64 (docs/internals.md, ``metrics.py``).
-    """
-    total = 0
-    for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
-        stop = start + ERROR_CHUNK_ROWS
-        entry = centers[labels[start:stop]]  # (chunk, C) uint8
-        sq = np.zeros(entry.shape[0], dtype=np.int64)  # (chunk,)
-        for c in range(rows.shape[1]):  # a channel at a time: no (chunk, C) copy
-            diff = rows[start:stop, c].astype(np.int64) - entry[:, c]
-            sq += diff * diff
-        total += int(sq.sum() if weights is None
-                     else sq @ weights[start:stop].astype(np.int64, copy=False))
-    n_pixels = rows.shape[0] if weights is None else int(weights.sum())
-    return total / (n_pixels * rows.shape[1])
 
 
 @dataclass
@@ -117,8 +94,25 @@ class Pairs:
     colors_lab: Callable[[], np.ndarray] | None = None
 
     def mse(self, palette: np.ndarray) -> float:
-        """MSE in 8-bit units of the output drawn with ``palette``."""
-        return palette_mse(self.colors, self.counts, palette, self.entries)
+        """MSE in 8-bit units of the output drawn with ``palette``, exactly.
+
+        ``sum_u n_u ||u - palette[entry_u]||^2 / (n_pixels * n_channels)`` over
+        the pairs ``u`` with counts ``n_u``: :func:`mse` of the two images,
+        without drawing one, summed in int64 (docs/internals.md, ``metrics.py``).
+        """
+        rows, weights = self.colors, self.counts
+        total = 0
+        for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
+            stop = start + ERROR_CHUNK_ROWS
+            entry = palette[self.entries[start:stop]]  # (chunk, C) uint8
+            sq = np.zeros(entry.shape[0], dtype=np.int64)  # (chunk,)
+            for c in range(rows.shape[1]):  # a channel at a time: no (chunk, C) copy
+                diff = rows[start:stop, c].astype(np.int64) - entry[:, c]
+                sq += diff * diff
+            total += int(sq.sum() if weights is None
+                         else sq @ weights[start:stop].astype(np.int64, copy=False))
+        n_pixels = rows.shape[0] if weights is None else int(weights.sum())
+        return total / (n_pixels * rows.shape[1])
 
     def delta_e(self, palette: np.ndarray) -> tuple[float, float]:
         """Mean and 95th-percentile CIEDE2000 of the output drawn with ``palette``."""

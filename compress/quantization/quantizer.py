@@ -126,7 +126,7 @@ def quantize(
     else:
         # The same pairs for every k: their CIELAB is converted once.
         pairs = Pairs(prepared.colors, fitted.slots, prepared.weights,
-                      prepared.kept_lab())
+                      prepared.kept_lab)
         if prepared.inverse is not None:
             index_map = fitted.slots[prepared.inverse].reshape(height, width)  # (H, W)
         else:

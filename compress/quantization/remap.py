@@ -113,10 +113,8 @@ def remap_index_map(pixels: np.ndarray, palette: np.ndarray, index_map: np.ndarr
 
 
 def remap_for_size(result, min_psnr: float | None = None):
-    """Remap ``result`` by the neighbour rule for a smaller PNG: a new result.
+    """Return :meth:`QuantizeResult.for_smaller_png` of ``result``.
 
-    The same palette and fit; its own index map, MSE and pairs (so PSNR and
-    CIEDE2000 describe it), and a PSNR of at least ``min_psnr`` when given.
     Lossless and dithered results come back unchanged: nothing to spend, or
     an error-diffusion pattern that repeats would undo.
     """
