@@ -72,9 +72,8 @@ def _nearest_from(
     k-means", ICML, lemma 1).  Ties go to the lowest index; the relative
     margin of 1e-9 keeps rounding in the square roots from skipping a tie.
     """
-    sq = _sq_dist(target, palette, guess)
-    best, best_sq = guess, sq
-    reach = np.sqrt(sq)  # |t - p_g|
+    best, best_sq = guess, _sq_dist(target, palette, guess)
+    reach = np.sqrt(best_sq)  # |t - p_g|
     for rank in range(1, order.shape[1]):
         if spread[guess, rank] > (reach + np.sqrt(best_sq)) * (1.0 + 1e-9):
             break
@@ -115,19 +114,12 @@ def local_contrast(
     """
     for y in numba.prange(height):  # rows are independent: any thread count
         for x in range(width):
-            here = inverse[y * width + x]
+            here = colors[inverse[y * width + x]]
             largest = 0.0
-            for dy in range(-1, 2):
-                yy = y + dy
-                if yy < 0 or yy >= height:
-                    continue
-                for dx in range(-1, 2):
-                    xx = x + dx
-                    if xx < 0 or xx >= width:
-                        continue
-                    sq = _sq_dist(colors[here], colors, inverse[yy * width + xx])
-                    if sq > largest:
-                        largest = sq
+            for yy in range(max(y - 1, 0), min(y + 2, height)):
+                for xx in range(max(x - 1, 0), min(x + 2, width)):
+                    sq = _sq_dist(here, colors, inverse[yy * width + xx])
+                    largest = max(largest, sq)
             contrast[y, x] = largest
 
 

@@ -8,12 +8,9 @@ and graphs", FOCS, section 2).  With ``words`` the bitmap as 64-bit words and
 
     id(q) = rank[q >> 6] + popcount(words[q >> 6] & ((1 << (q & 63)) - 1)).
 
-Ids therefore follow key order, which is the colours' lexicographic order
-(``compress.quantization.histogram.pack_colors``).  The passes: mark the bitmap
-(1), rank it (2), give each pixel its id (3), count the ids (4), list the set
-bits as colours (5); each pixel pass packs its keys itself, so no
-``n_pixels``-sized key array is built.  Design notes: docs/internals.md,
-``compress/quantization/histogram.py``.
+Ids follow key order, the colours' lexicographic order.  The passes: mark the
+bitmap (1), rank it (2), give each pixel its id (3), count the ids (4), list
+the set bits as colours (5).  Design notes: docs/internals.md, ``histogram.py``.
 """
 
 from __future__ import annotations
@@ -104,10 +101,7 @@ def _count(
     inverse,  # IN (n_pixels,) uint32
     counts,  # INOUT (n_colors,) int64, zeroed
 ):
-    """Pass 4: ``counts[j]`` = number of pixels ``i`` with ``inverse[i] == j``.
-
-    Not fused into :func:`_label`: that ran 3x slower (docs/internals.md).
-    """
+    """Pass 4: ``counts[j]`` = pixels with ``inverse[i] == j`` (unfused: 3x faster)."""
     for i in range(inverse.shape[0]):
         counts[inverse[i]] += 1
 

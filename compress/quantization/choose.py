@@ -7,7 +7,6 @@ reach the target, and ``k - 1`` below it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -58,7 +57,7 @@ def smallest_k_for_psnr(psnr_of: Callable[[int], float], target_db: float,
 
     def reaches(k: int) -> bool:
         choice.tried[k] = psnr_of(k)
-        return math.isinf(choice.tried[k]) or choice.tried[k] >= target_db
+        return choice.tried[k] >= target_db  # inf (lossless) reaches any target
 
     hi = max(1, min(k_max, n_colors))
     if not reaches(hi):

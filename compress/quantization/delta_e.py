@@ -27,8 +27,7 @@ P95 = 0.95  # the reported percentile
 # over [0, 128): CIEDE2000 between sRGB colours stays below (black-white is 100).
 P95_RESOLUTION = 1024
 P95_BINS = 128 * P95_RESOLUTION
-# Linear sRGB -> XYZ over the D65 white, as the kernels take it: (3, 3).
-_TO_XYZ = np.ascontiguousarray(RGB_TO_XYZ / D65[:, None])
+_TO_XYZ = np.ascontiguousarray(RGB_TO_XYZ / D65[:, None])  # (3, 3), over the white
 
 
 def ciede2000(lab1: np.ndarray, lab2: np.ndarray, *, kL: float = 1.0,
@@ -99,9 +98,8 @@ def ciede2000(lab1: np.ndarray, lab2: np.ndarray, *, kL: float = 1.0,
 def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
     """Nearest-rank percentile of ``values`` repeated ``weights`` times.
 
-    The smallest value ``v`` such that at least a fraction ``q`` of the total
-    weight lies on values ``<= v``: with unit weights, ``sorted(values)[ceil(q
-    n) - 1]``.
+    The smallest ``v`` with at least a fraction ``q`` of the weight on values
+    ``<= v``: with unit weights, ``sorted(values)[ceil(q n) - 1]``.
     """
     order = np.argsort(values, kind="stable")
     cumulative = np.cumsum(weights[order], dtype=np.float64)

@@ -15,9 +15,7 @@ from PIL import Image
 
 from ..io.png import encode_palette_png, encode_png
 
-# Longest side of each image drawn in the notebook: American Gothic's display
-# is then ~60 kB of HTML instead of megabytes.
-DISPLAY_PIXELS = 320
+DISPLAY_PIXELS = 320  # longest side drawn: ~60 kB of HTML for American Gothic
 JPEG_QUALITY = 85  # the original only, as a preview; the compressed image is PNG
 MAX_SWATCHES = 256  # every palette entry up to the PNG palette's size
 
@@ -25,8 +23,7 @@ MAX_SWATCHES = 256  # every palette entry up to the PNG palette's size
 def _thumbnail(pixels: np.ndarray) -> np.ndarray:
     """Every n-th row and column, so the longest side is at most DISPLAY_PIXELS.
 
-    Sampling, not averaging: the compressed image keeps only its palette's
-    colours, so what is shown is what the file holds.
+    Sampling, not averaging: what is shown has only the file's colours.
     """
     step = max(1, -(-max(pixels.shape[:2]) // DISPLAY_PIXELS))  # ceil
     return np.ascontiguousarray(pixels[::step, ::step])  # (h, w[, C])

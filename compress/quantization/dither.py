@@ -47,13 +47,8 @@ def map_colors(colors: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray,
 def palette_neighbours(palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each entry's entries by increasing distance, and those distances.
 
-    Returns
-    -------
-    order : ndarray of shape (n_entries, n_entries), int32
-        ``order[j]`` lists every entry, nearest to ``j`` first (``j`` itself
-        first; equal distances by index).
-    spread : ndarray of shape (n_entries, n_entries), float64
-        ``spread[j, r] = |palette[j] - palette[order[j, r]]|``.
+    ``order[j]`` (int32) lists every entry, ``j`` itself first, then by
+    distance and index; ``spread[j, r] = |palette[j] - palette[order[j, r]]|``.
     """
     diff = palette[:, None, :] - palette[None, :, :]  # (k, k, C)
     dist = np.sqrt((diff * diff).sum(axis=2))  # (k, k)

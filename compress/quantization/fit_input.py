@@ -30,17 +30,14 @@ def as_pixels(image: np.ndarray) -> np.ndarray:
     """Return ``image`` as an ``(H, W, C)`` uint8 array, refusing other input."""
     image = np.asarray(image)
     if image.dtype != np.uint8:
-        raise TypeError(
-            f"image must be uint8, got {image.dtype}; read files with "
-            "compress.load_image, or convert with np.clip(x, 0, 255).astype(np.uint8)."
-        )
+        raise TypeError(f"image must be uint8, got {image.dtype}; read files with "
+                        "compress.load_image, or convert with "
+                        "np.clip(x, 0, 255).astype(np.uint8).")
     if image.ndim == 2:
         image = image[:, :, None]
     if image.ndim != 3 or not 1 <= image.shape[2] <= 4:
-        raise ValueError(
-            "image must have shape (H, W) or (H, W, C) with C in 1..4, got "
-            f"{image.shape}."
-        )
+        raise ValueError("image must have shape (H, W) or (H, W, C) with C in 1..4, "
+                         f"got {image.shape}.")
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise ValueError(f"image is empty: shape {image.shape}.")
     return image

@@ -17,16 +17,13 @@ MAX_BITMAP_BITS = 24
 def _key_bits(pixels: np.ndarray) -> int:
     """Bits of one packed key of ``pixels``; raise if they cannot be packed."""
     if pixels.ndim != 2 or pixels.dtype.kind != "u":
-        raise TypeError(
-            "pixels must be a 2-D unsigned integer array of shape (n_pixels, "
-            f"n_channels), got {pixels.ndim}-D {pixels.dtype}."
-        )
+        raise TypeError("pixels must be a 2-D unsigned integer array of shape "
+                        f"(n_pixels, n_channels), got {pixels.ndim}-D {pixels.dtype}.")
     bits = pixels.dtype.itemsize * 8
     total = bits * pixels.shape[1]
     if total > 64:
-        raise ValueError(
-            f"{pixels.shape[1]} channels of {bits} bits do not fit in a 64-bit key."
-        )
+        raise ValueError(f"{pixels.shape[1]} channels of {bits} bits do not fit in "
+                         "a 64-bit key.")
     return total
 
 
@@ -104,18 +101,10 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def count_distinct(pixels: np.ndarray) -> int:
-    """Count the distinct rows of ``pixels``.
+    """Count the distinct rows of unsigned ``pixels`` of shape (n_pixels, C).
 
     ``O(n)`` for keys of at most ``MAX_BITMAP_BITS`` bits, cheap enough to call
     before deciding whether to build the histogram; wider keys are sorted.
-
-    Parameters
-    ----------
-    pixels : ndarray of shape (n_pixels, n_channels), unsigned integer dtype
-
-    Returns
-    -------
-    n_colors : int
     """
     bits = _key_bits(pixels)
     if pixels.shape[0] == 0:

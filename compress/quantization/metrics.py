@@ -28,9 +28,8 @@ def mse(reference: np.ndarray, test: np.ndarray) -> float:
         ``MSE_CHUNK`` elements at a time; NaN for empty images.
     """
     if reference.shape != test.shape:
-        raise ValueError(
-            f"images differ in shape: {reference.shape} and {test.shape}."
-        )
+        raise ValueError(f"images differ in shape: {reference.shape} and "
+                         f"{test.shape}.")
     reference, test = reference.reshape(-1), test.reshape(-1)
     if reference.size == 0:
         return math.nan

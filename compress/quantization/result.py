@@ -1,8 +1,7 @@
 """What :func:`compress.quantize` returns: a quantized image that shows itself.
 
-``repr`` is one line of numbers; in a notebook the result draws the original
-beside the compressed image, the palette and the numbers (``_repr_html_``).
-``save`` writes the file the command line writes for the same image and k.
+A one-line ``repr``; in a notebook, both images, the palette and the numbers
+(``_repr_html_``); ``save`` writes the command line's file for the same k.
 """
 
 from __future__ import annotations
