@@ -1,10 +1,9 @@
 """Compiled CIEDE2000 of pixels against their palette entries, for the report.
 
-The same formulas as :func:`compress.quantization.delta_e.ciede2000` (Sharma, Wu & Dalal
-2005, eqs. (1)-(23)), one pair at a time.  The vectorised NumPy version makes
-some 30 temporary arrays and took 1.7 s per megapixel on a busy machine; the
-report computes this for every k, so it runs compiled, in parallel over
-pairs (each pair independent: the same bits for any thread count).
+The formulas of :func:`compress.quantization.delta_e.ciede2000` (Sharma, Wu &
+Dalal 2005, eqs. (1)-(23)), one pair at a time, in parallel over pairs (each
+independent: the same bits for any thread count).  Design notes:
+docs/internals.md, ``compress/quantization/delta_e.py``.
 """
 
 from __future__ import annotations
@@ -88,8 +87,7 @@ def _lab_f(t):  # IN float; returns float
 def _srgb8_to_lab(colors, i, n_colour, linear, to_xyz):  # IN; returns (L*, a*, b*)
     """CIELAB of row ``i`` of 8-bit sRGB (or grey) ``colors``.
 
-    :func:`compress.quantization.colour.srgb8_to_cielab` for one row:
-    linear light from the table ``linear``, ``XYZ / white = to_xyz @ rgb``,
+    Linear light from the table ``linear``, ``XYZ / white = to_xyz @ rgb``,
     then ``L* = 116 f(Y) - 16``, ``a* = 500 (f(X) - f(Y))``,
     ``b* = 200 (f(Y) - f(Z))`` (CIE 15:2004, section 8.2.1).
     """
@@ -110,12 +108,7 @@ def colors_to_lab(
     to_xyz,  # IN (3, 3) float64, linear RGB -> XYZ over the white point
     out,  # OUT (n_rows, 3) float64
 ):
-    """``out[i] = Lab(colors[i])``: CIELAB of each row.
-
-    The conversion inside :func:`delta_e_colors_to_entries`, to the bit: the
-    colours converted once here and given to :func:`delta_e_to_entries` for
-    each palette give that kernel's values.
-    """
+    """``out[i] = Lab(colors[i])``, bitwise as in :func:`delta_e_colors_to_entries`."""
     for i in numba.prange(colors.shape[0]):
         out[i, 0], out[i, 1], out[i, 2] = _srgb8_to_lab(colors, i, n_colour, linear,
                                                          to_xyz)
@@ -131,11 +124,7 @@ def delta_e_colors_to_entries(
     to_xyz,  # IN (3, 3) float64, linear RGB -> XYZ over the white point
     out,  # OUT (n_rows,) float64
 ):
-    """``out[i] = CIEDE2000(Lab(colors[i]), palette_lab[index[i]])``.
-
-    The sRGB -> CIELAB conversion done per row, so no (n_rows, 3)
-    temporaries are made.
-    """
+    """``out[i] = CIEDE2000(Lab(colors[i]), palette_lab[index[i]])``, no temporaries."""
     for i in numba.prange(colors.shape[0]):
         L, a, b = _srgb8_to_lab(colors, i, n_colour, linear, to_xyz)
         j = index[i]

@@ -1,38 +1,20 @@
 """Compiled kernels of the palette mapping: nearest entry, local contrast, dithering.
 
-Mapping an image to a palette of k colours leaves each pixel an error
-``e = x - p``, the difference between its colour and the palette entry it
-took.  Without dithering, a smooth gradient whose colours fall between two
-entries shows as *bands*.  Error diffusion (Floyd & Steinberg 1976, "An
-adaptive algorithm for spatial grey scale", Proc. SID 17(2), 75-77) hides them:
-each pixel's error is added to the neighbours not yet visited, so the local
-mean of the output follows the input.  With ``*`` the current pixel and the
-scan moving right,
+Error diffusion (Floyd & Steinberg 1976, "An adaptive algorithm for spatial
+grey scale", Proc. SID 17(2), 75-77) adds each pixel's error ``e = x - p`` to
+the neighbours not yet visited, so the local mean of the output follows the
+input and smooth gradients show no bands.  With ``*`` the current pixel and
+the scan moving right,
 
     .      *     7/16
     3/16  5/16   1/16
 
-Rows are scanned in serpentine order (left to right, then right to left, the
-weights mirrored), which stops the error from always flowing one way and
-drawing diagonal "worms" (Ulichney 1987, "Digital Halftoning", section 8.3).
-
-The error is carried in the fitting space (weighted OKLab by default, see
-:mod:`compress.quantization.colour`), and the nearest entry is chosen in the same
-space, so "cancel this error" means cancelling what a person would see.  Three rules
-damp plain Floyd-Steinberg (their settings and measured effects are beside
-their constants in :mod:`compress.quantization.dither`, and in
-docs/internals.md):
-
-1. *Leak*: the error a pixel receives is multiplied by ``damping`` before
-   use, which bounds the carried error (no black specks where a long run of a
-   colour lies far from every entry).
-2. *Clamp*: a received error whose squared size exceeds ``clamp_sq`` is
-   scaled by a further ``clamp_scale``: the rare large errors that still flip
-   a pixel to a far entry.
-3. *Contrast*: the error a pixel passes on is multiplied by ``strength``,
-   below 1 where neighbouring pixels differ by more than a fraction of the
-   palette's mean squared error: there the image's own variation already
-   breaks up bands, and diffused error only adds grain or bleeds across edges.
+Rows are scanned in serpentine order (the weights mirrored on right-to-left
+rows), which avoids diagonal "worms" (Ulichney 1987, "Digital Halftoning",
+section 8.3).  The error is carried, and the nearest entry chosen, in the
+fitting space; three rules damp plain Floyd-Steinberg (leak, clamp, contrast:
+:func:`dither_serpentine`).  Their settings and measured effects:
+docs/internals.md, ``compress/quantization/_dither_kernel.py``.
 """
 
 from __future__ import annotations
@@ -46,6 +28,16 @@ from kmeans_core import jit  # the project's one compile policy (cache, IEEE mat
 FS_AHEAD, FS_BEHIND_BELOW, FS_BELOW, FS_AHEAD_BELOW = 7 / 16, 3 / 16, 5 / 16, 1 / 16
 
 
+@jit(inline=True)
+def _sq_dist(target, palette, j):  # IN (n_channels,), IN (n_entries, n_channels)
+    """``sum_c (target_c - palette_jc)^2``."""
+    sq = 0.0
+    for c in range(palette.shape[1]):
+        diff = target[c] - palette[j, c]
+        sq += diff * diff
+    return sq
+
+
 @jit()
 def _nearest(target, palette):  # IN (n_channels,), IN (n_entries, n_channels)
     """Index of the palette entry nearest to ``target`` (ties: lowest index).
@@ -56,10 +48,7 @@ def _nearest(target, palette):  # IN (n_channels,), IN (n_entries, n_channels)
     best = 0
     best_sq = np.inf
     for j in range(palette.shape[0]):
-        sq = 0.0
-        for c in range(palette.shape[1]):
-            diff = target[c] - palette[j, c]
-            sq += diff * diff
+        sq = _sq_dist(target, palette, j)
         if sq < best_sq:
             best_sq = sq
             best = j
@@ -80,27 +69,16 @@ def _nearest_from(
     triangle inequality, ``|t - p_j| >= |p_g - p_j| - |t - p_g|``, so once
     ``|p_g - p_j| > |t - p_g| + best`` no later entry can beat the best
     distance found (Elkan 2003, "Using the triangle inequality to accelerate
-    k-means", ICML, lemma 1, used here for one query point).  When the guess
-    is the entry nearest to the pixel's own colour, the dithered target is
-    close to it and only a few entries are visited.  Ties go to the lowest
-    index, as in :func:`_nearest`; the stopping test has a relative margin of
-    1e-9 so that rounding in the square roots cannot skip an equal entry.
+    k-means", ICML, lemma 1).  Ties go to the lowest index; the relative
+    margin of 1e-9 keeps rounding in the square roots from skipping a tie.
     """
-    n_channels = palette.shape[1]
-    sq = 0.0
-    for c in range(n_channels):
-        diff = target[c] - palette[guess, c]
-        sq += diff * diff
-    best, best_sq = guess, sq
-    reach = np.sqrt(sq)  # |t - p_g|
+    best, best_sq = guess, _sq_dist(target, palette, guess)
+    reach = np.sqrt(best_sq)  # |t - p_g|
     for rank in range(1, order.shape[1]):
         if spread[guess, rank] > (reach + np.sqrt(best_sq)) * (1.0 + 1e-9):
             break
         j = order[guess, rank]
-        sq = 0.0
-        for c in range(n_channels):
-            diff = target[c] - palette[j, c]
-            sq += diff * diff
+        sq = _sq_dist(target, palette, j)
         if sq < best_sq or (sq == best_sq and j < best):
             best, best_sq = j, sq
     return best
@@ -113,19 +91,11 @@ def nearest_entries(
     labels,  # OUT (n_rows,) int32
     sq_dist,  # OUT (n_rows,) float64
 ):
-    """Nearest palette entry of every row and its squared distance.
-
-    Each row is independent (no reduction), so the result does not depend
-    on the thread count.
-    """
+    """Nearest palette entry of every row, and its squared distance."""
     for i in numba.prange(X.shape[0]):
         j = _nearest(X[i], palette)
         labels[i] = j
-        sq = 0.0
-        for c in range(X.shape[1]):
-            diff = X[i, c] - palette[j, c]
-            sq += diff * diff
-        sq_dist[i] = sq
+        sq_dist[i] = _sq_dist(X[i], palette, j)
 
 
 @jit(parallel=True)
@@ -142,26 +112,14 @@ def local_contrast(
     over the neighbours inside the image: large at edges (one big step) and in
     noise or texture (many steps); 0 in a flat area.
     """
-    n_channels = colors.shape[1]
     for y in numba.prange(height):  # rows are independent: any thread count
         for x in range(width):
-            here = inverse[y * width + x]
+            here = colors[inverse[y * width + x]]
             largest = 0.0
-            for dy in range(-1, 2):
-                yy = y + dy
-                if yy < 0 or yy >= height:
-                    continue
-                for dx in range(-1, 2):
-                    xx = x + dx
-                    if xx < 0 or xx >= width:
-                        continue
-                    there = inverse[yy * width + xx]
-                    sq = 0.0
-                    for c in range(n_channels):
-                        diff = colors[here, c] - colors[there, c]
-                        sq += diff * diff
-                    if sq > largest:
-                        largest = sq
+            for yy in range(max(y - 1, 0), min(y + 2, height)):
+                for xx in range(max(x - 1, 0), min(x + 2, width)):
+                    sq = _sq_dist(here, colors, inverse[yy * width + xx])
+                    largest = max(largest, sq)
             contrast[y, x] = largest
 
 
@@ -189,11 +147,11 @@ def dither_serpentine(
         p  = argmin_j ||c + r' - palette_j||^2
         e  = s * (c + r' - palette_p)   -> 7/16, 3/16, 5/16, 1/16 onwards
 
-    Sequential by nature (each pixel waits for its left neighbour's error),
-    and so the same bits on every run and any thread count.  A band of rows
-    continues the image where the previous band stopped: ``carry`` holds the
-    error the previous band passed down, and on return the error this band
-    passes to the next (a band boundary is a row boundary).
+    Rule 1 (leak) bounds the carried error, rule 2 (clamp) tames the rare
+    large errors, rule 3 (contrast, ``s < 1`` where the image varies more than
+    the palette's error) keeps grain out of texture and error off edges.
+    Serial, so the same bits on any thread count.  ``carry`` holds the error
+    the band above passed down, and on return what this band passes on.
     """
     height, width = index_map.shape
     n_channels = palette.shape[1]

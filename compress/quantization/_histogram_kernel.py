@@ -1,25 +1,16 @@
 """Compiled colour histogram for keys of up to 24 bits (RGB, grey, grey+alpha).
 
-Counting colours by sorting costs ``O(n log n)`` time and several
-``n_pixels``-sized temporaries.  Here the set of colours present is a bitmap
-with one bit per possible key (2^24 bits = 2 MiB for RGB, small enough to stay
-in cache), and a colour's id is the number of set bits before its own: the
-*rank* of the bitmap (Jacobson 1989, "Space-efficient static trees and
-graphs", FOCS, section 2).  With ``words`` the bitmap as 64-bit words and
+The set of colours present is a bitmap with one bit per possible key (2^24
+bits = 2 MiB for RGB), and a colour's id is the number of set bits before its
+own: the *rank* of the bitmap (Jacobson 1989, "Space-efficient static trees
+and graphs", FOCS, section 2).  With ``words`` the bitmap as 64-bit words and
 ``rank[w]`` the set bits in ``words[:w]``,
 
-    id(q) = rank[q >> 6] + popcount(words[q >> 6] & ((1 << (q & 63)) - 1)),
+    id(q) = rank[q >> 6] + popcount(words[q >> 6] & ((1 << (q & 63)) - 1)).
 
-i.e. the colours counted by earlier words plus the lower bits of its own word.
-Ids therefore follow key order, and keys sort like colours do
-lexicographically (``compress.quantization.histogram.pack_colors``).
-
-The passes: mark the bitmap (1), rank it (2), give each pixel its id (3),
-count the ids (4), list the set bits as colours (5).  The pixel passes pack
-each key themselves (``r << 16 | g << 8 | b`` for RGB), so no
-``n_pixels``-sized key array is built: beyond the outputs, the only memory is
-the bitmap and the rank (3 MiB for RGB).  Counting distinct colours needs
-passes 1 and 2 only.
+Ids follow key order, the colours' lexicographic order.  The passes: mark the
+bitmap (1), rank it (2), give each pixel its id (3), count the ids (4), list
+the set bits as colours (5).  Design notes: docs/internals.md, ``histogram.py``.
 """
 
 from __future__ import annotations
@@ -42,9 +33,7 @@ def _popcount(x):  # IN uint64; returns int64
 
     Add neighbouring bit counts in parallel: 32 two-bit sums, 16 four-bit
     sums, 8 byte sums; multiplying by ``0x0101...01`` adds the 8 bytes into the
-    top byte.  Numba has no popcount intrinsic on the CPU, but LLVM recognises
-    this idiom and emits one ``popcnt`` instruction where the CPU has it
-    (checked in the assembly of :func:`_label` on x86-64).
+    top byte.  LLVM emits one ``popcnt`` for this idiom (checked on x86-64).
     """
     x = x - ((x >> _ONE) & _M1)
     x = (x & _M2) + ((x >> np.uint64(2)) & _M2)
@@ -56,8 +45,7 @@ def _popcount(x):  # IN uint64; returns int64
 def _key(pixels, i, channel_bits):  # IN (n_pixels, n_channels); IN; IN
     """Packed key of pixel ``i``: ``sum_c pixels[i, c] << (bits * (C - 1 - c))``."""
     if pixels.shape[1] == 3:
-        # RGB written out: passes 1 and 3 run about a third faster than with
-        # the loop below (all-colours image, American Gothic).
+        # RGB written out: passes 1 and 3 run about a third faster.
         return ((np.int64(pixels[i, 0]) << (2 * channel_bits))
                 | (np.int64(pixels[i, 1]) << channel_bits)
                 | np.int64(pixels[i, 2]))
@@ -113,13 +101,7 @@ def _count(
     inverse,  # IN (n_pixels,) uint32
     counts,  # INOUT (n_colors,) int64, zeroed
 ):
-    """Pass 4: ``counts[j]`` = number of pixels ``i`` with ``inverse[i] == j``.
-
-    A separate pass over ``inverse`` rather than ``counts[j] += 1`` inside
-    :func:`_label`: fused, the two random accesses per pixel (bitmap and rank,
-    then counts) run about 3x slower on a 24-megapixel photo than the two
-    passes together.
-    """
+    """Pass 4: ``counts[j] = #{i : inverse[i] == j}`` (fused into _label: 3x slower)."""
     for i in range(inverse.shape[0]):
         counts[inverse[i]] += 1
 
@@ -133,8 +115,7 @@ def _list_colors(
     """Pass 5: ``colors[j]`` = the key of the ``j``-th set bit, unpacked.
 
     Within a word ``x``, the lowest set bit is at ``popcount(~x & (x - 1))``
-    (``~x & (x - 1)`` is a mask of the trailing zeros; LLVM emits ``tzcnt``)
-    and ``x & (x - 1)`` clears it.  Unpacking inverts ``pack_colors``.
+    (a mask of the trailing zeros) and ``x & (x - 1)`` clears it.
     """
     n_channels = colors.shape[1]
     mask = (np.int64(1) << channel_bits) - 1
@@ -149,52 +130,26 @@ def _list_colors(
             j += 1
 
 
-def _bitmap(pixels: np.ndarray, channel_bits: int) -> np.ndarray:
-    """Build the presence bitmap of ``pixels``' keys, ``(n_words,)`` uint64."""
+def _ranked_bitmap(pixels: np.ndarray, channel_bits: int):
+    """Build the bitmap ``(n_words,)`` and its rank ``(n_words + 1,)``: passes 1-2."""
     n_words = max(1, (1 << (channel_bits * pixels.shape[1])) // WORD_BITS)
     words = np.zeros(n_words, dtype=np.uint64)  # 2 MiB for RGB
     _mark(pixels, channel_bits, words)
-    return words
+    rank = np.empty(n_words + 1, dtype=np.int32)  # 1 MiB for RGB
+    _rank(words, rank)
+    return words, rank
 
 
 def bitmap_count(pixels: np.ndarray) -> int:
-    """Count the distinct rows of ``pixels`` (keys of at most 24 bits): passes 1-2.
-
-    Parameters
-    ----------
-    pixels : ndarray of shape (n_pixels, n_channels), unsigned integer dtype
-        ``n_channels * bits_per_channel`` at most
-        ``compress.quantization.histogram.MAX_BITMAP_BITS`` (24).
-
-    Returns
-    -------
-    n_colors : int
-    """
-    words = _bitmap(pixels, pixels.dtype.itemsize * 8)
-    rank = np.empty(words.shape[0] + 1, dtype=np.int32)  # (n_words + 1,): 1 MiB, RGB
-    _rank(words, rank)
+    """Count the distinct rows (passes 1-2): ``histogram.count_distinct``."""
+    _, rank = _ranked_bitmap(pixels, pixels.dtype.itemsize * 8)
     return int(rank[-1])
 
 
 def bitmap_histogram(pixels: np.ndarray):
-    """Find the distinct rows of ``pixels`` (sorted), their counts and inverse index.
-
-    Parameters
-    ----------
-    pixels : ndarray of shape (n_pixels, n_channels), unsigned integer dtype
-        ``n_channels * bits_per_channel`` at most
-        ``compress.quantization.histogram.MAX_BITMAP_BITS`` (24).
-
-    Returns
-    -------
-    colors : ndarray of shape (n_colors, n_channels), dtype of ``pixels``
-    counts : ndarray of shape (n_colors,), int64
-    inverse : ndarray of shape (n_pixels,), uint32
-    """
+    """Return ``histogram.color_histogram`` of ``pixels``, the inverse as uint32."""
     channel_bits = pixels.dtype.itemsize * 8
-    words = _bitmap(pixels, channel_bits)  # (n_words,)
-    rank = np.empty(words.shape[0] + 1, dtype=np.int32)  # (n_words + 1,): 1 MiB, RGB
-    _rank(words, rank)
+    words, rank = _ranked_bitmap(pixels, channel_bits)
     n_colors = int(rank[-1])
     inverse = np.empty(pixels.shape[0], dtype=np.uint32)  # (n_pixels,)
     counts = np.zeros(n_colors, dtype=np.int64)  # (n_colors,)

@@ -1,14 +1,12 @@
 """Choosing k by quality: the fewest colours whose result reaches a PSNR.
 
-PSNR grows with k, so bisection finds the answer in about 8 fits instead of
-256.  k-means finds local optima, so PSNR can dip by a few hundredths of a dB
-near the answer; the k returned was measured to reach the target, and
-``k - 1`` was measured below it whenever ``k > 1``.
+PSNR grows with k (up to dips of hundredths of a dB: k-means finds local
+optima), so bisection finds k in about 8 fits; the k returned was measured to
+reach the target, and ``k - 1`` below it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -59,7 +57,7 @@ def smallest_k_for_psnr(psnr_of: Callable[[int], float], target_db: float,
 
     def reaches(k: int) -> bool:
         choice.tried[k] = psnr_of(k)
-        return math.isinf(choice.tried[k]) or choice.tried[k] >= target_db
+        return choice.tried[k] >= target_db  # inf (lossless) reaches any target
 
     hi = max(1, min(k_max, n_colors))
     if not reaches(hi):

@@ -1,18 +1,13 @@
-"""Colour spaces: sRGB, linear light, OKLab and the weighted OKLab k-means fits in.
+"""Colour spaces: sRGB, linear light, OKLab, weighted OKLab (fitting) and CIELAB.
 
-* sRGB <-> linear light: the piecewise sRGB transfer function (IEC 61966-2-1).
+* sRGB <-> linear light: the sRGB transfer function (IEC 61966-2-1).
 * linear sRGB <-> OKLab: Ottosson (2020), "A perceptual color space for image
-  processing", two 3 x 3 matrices around a cube root.  OKLab is built so that
-  Euclidean distance tracks perceived difference much better than in sRGB,
-  where a step in the blues looks smaller than the same step in the greens.
-* Weighted OKLab, the space ``quantize(..., space="oklab")`` fits in:
-  ``(L, w a, w b)`` with ``w = OKLAB_AB_WEIGHT = 2``, the ``deltaEOK2``
-  weighting (plain OKLab under-weights chroma); grey fits on ``L`` alone and
-  alpha is an axis of its own (``to_fit``).  The measurements behind w = 2 and
-  the channel table: docs/perceptual.md, "The fitting space".
+  processing", two 3 x 3 matrices around a cube root.
+* Weighted OKLab ``(L, w a, w b)``, ``w = OKLAB_AB_WEIGHT``, is what
+  ``quantize(..., space="oklab")`` fits in (:func:`to_fit`).
+* CIELAB is only for the CIEDE2000 report, never a fitting space.
 
-CIELAB (for CIEDE2000, :mod:`compress.quantization.delta_e`) is here too: it is only a
-report metric, never a fitting space.
+Design notes: docs/perceptual.md, "The fitting space".
 """
 
 from __future__ import annotations
@@ -21,8 +16,7 @@ import numpy as np
 
 SPACES = ("rgb", "oklab")
 
-# Weight of the a and b axes in the fitting space (see the module docstring).
-OKLAB_AB_WEIGHT = 2.0
+OKLAB_AB_WEIGHT = 2.0  # of the a and b axes: deltaEOK2 (docs/perceptual.md)
 
 # Ottosson (2020): linear sRGB -> cone-like LMS, and cube-rooted LMS -> Lab.
 _RGB_TO_LMS = np.array([
@@ -100,28 +94,22 @@ def srgb8_to_oklab(srgb8: np.ndarray) -> np.ndarray:
 
 def oklab_to_srgb8(lab: np.ndarray) -> np.ndarray:
     """8-bit sRGB of OKLab colours: clipped to the gamut, rounded to nearest."""
-    srgb = linear_to_srgb(oklab_to_linear(lab))
-    return np.clip(np.rint(srgb * 255.0), 0, 255).astype(np.uint8)
+    return _to_uint8(linear_to_srgb(oklab_to_linear(lab)))
 
 
-def grey8_to_lightness(grey8: np.ndarray) -> np.ndarray:
-    """OKLab lightness of 8-bit grey levels: ``cbrt(linear)`` (a = b = 0).
-
-    For a grey, the three LMS responses equal the linear value (the rows of
-    the first matrix each sum to 1) and L's row sums to 1, so L is the cube
-    root of the linear light.
-    """
-    return np.cbrt(srgb8_to_linear(grey8))
+def _to_uint8(unit: np.ndarray) -> np.ndarray:
+    """Values in ``[0, 1]`` as 8-bit: scaled, rounded, clipped."""
+    return np.clip(np.rint(unit * 255.0), 0, 255).astype(np.uint8)
 
 
-def lightness_to_grey8(lightness: np.ndarray) -> np.ndarray:
-    """8-bit grey of OKLab lightness (inverse of :func:`grey8_to_lightness`)."""
-    grey = linear_to_srgb(np.asarray(lightness, dtype=np.float64) ** 3)
-    return np.clip(np.rint(grey * 255.0), 0, 255).astype(np.uint8)
+def colour_channels(n_channels: int) -> int:
+    """Channels of an image's colour: ``n_channels`` without its alpha (2 or 4)."""
+    return n_channels - 1 if n_channels in (2, 4) else n_channels
 
 
 # -- the fitting space ----------------------------------------------------------
-def _check_space(space: str) -> None:
+def check_space(space: str) -> None:
+    """Raise ``ValueError`` unless ``space`` is one of :data:`SPACES`."""
     if space not in SPACES:
         raise ValueError(f"space must be one of {', '.join(SPACES)}, got {space!r}.")
 
@@ -132,19 +120,19 @@ def to_fit(colors: np.ndarray, space: str) -> np.ndarray:
     ``"rgb"``: the values over 255 (the exercise's units).  ``"oklab"``:
     ``(L,)``, ``(L, alpha)``, ``(L, w a, w b)`` or ``(L, w a, w b, alpha)``.
     """
-    _check_space(space)
+    check_space(space)
     colors = np.asarray(colors, dtype=np.uint8)
     if space == "rgb":
         return colors / 255.0
-    n_channels = colors.shape[-1]
-    has_alpha = n_channels in (2, 4)
-    colour = colors[..., : n_channels - 1] if has_alpha else colors
-    if colour.shape[-1] == 1:
-        coords = grey8_to_lightness(colour)  # (..., 1)
+    n_colour = colour_channels(colors.shape[-1])
+    if n_colour == 1:
+        # A grey's LMS responses equal its linear value (each row of the first
+        # matrix sums to 1), and so does L (its row sums to 1): L = cbrt(linear).
+        coords = np.cbrt(srgb8_to_linear(colors[..., :1]))  # (..., 1)
     else:
-        coords = srgb8_to_oklab(colour)  # (..., 3)
+        coords = srgb8_to_oklab(colors[..., :3])  # (..., 3)
         coords[..., 1:] *= OKLAB_AB_WEIGHT
-    if has_alpha:
+    if n_colour < colors.shape[-1]:  # alpha
         coords = np.concatenate([coords, colors[..., -1:] / 255.0], axis=-1)
     return coords
 
@@ -155,22 +143,19 @@ def from_fit(coords: np.ndarray, space: str) -> np.ndarray:
     Out-of-gamut points (a k-means centre can be one) are clipped to
     ``[0, 255]`` per channel after conversion, then rounded.
     """
-    _check_space(space)
+    check_space(space)
     coords = np.asarray(coords, dtype=np.float64)
     if space == "rgb":
-        return np.clip(np.rint(coords * 255.0), 0, 255).astype(np.uint8)
-    n_channels = coords.shape[-1]
-    has_alpha = n_channels in (2, 4)
-    colour = coords[..., : n_channels - 1] if has_alpha else coords
-    if colour.shape[-1] == 1:
-        out = lightness_to_grey8(np.maximum(colour, 0.0))
+        return _to_uint8(coords)
+    n_colour = colour_channels(coords.shape[-1])
+    if n_colour == 1:
+        out = _to_uint8(linear_to_srgb(np.maximum(coords[..., :1], 0.0) ** 3))
     else:
-        lab = colour.copy()
+        lab = coords[..., :3].copy()
         lab[..., 1:] /= OKLAB_AB_WEIGHT
         out = oklab_to_srgb8(lab)
-    if has_alpha:
-        alpha = np.clip(np.rint(coords[..., -1:] * 255.0), 0, 255).astype(np.uint8)
-        out = np.concatenate([out, alpha], axis=-1)
+    if n_colour < coords.shape[-1]:  # alpha
+        out = np.concatenate([out, _to_uint8(coords[..., -1:])], axis=-1)
     return out
 
 

@@ -1,12 +1,9 @@
 """CIEDE2000 colour difference, and its mean and 95th percentile over an image.
 
-CIEDE2000 (CIE 142-2001) is the colour difference the graphic-arts industry
-uses: about 1 is a just-noticeable difference, 2-3 is visible side by side.
-It is computed from CIELAB (:func:`compress.quantization.colour.srgb8_to_cielab`) with
-the formulas of Sharma, Wu & Dalal (2005), "The CIEDE2000 color-difference
+CIEDE2000 (CIE 142-2001; about 1 is a just-noticeable difference) from CIELAB,
+by the formulas of Sharma, Wu & Dalal (2005), "The CIEDE2000 color-difference
 formula: implementation notes, supplementary test data, and mathematical
-observations", Color Res. Appl. 30(1), 21-30, eqs. (1)-(24); the test suite
-checks the 34 reference pairs of their Table 1.
+observations", Color Res. Appl. 30(1), 21-30, eqs. (1)-(24).
 """
 
 from __future__ import annotations
@@ -15,24 +12,22 @@ import math
 
 import numpy as np
 
-from .colour import D65, LINEAR_LUT, RGB_TO_XYZ, srgb8_to_cielab
+from .colour import D65, LINEAR_LUT, RGB_TO_XYZ, colour_channels, srgb8_to_cielab
 from .kernel_input import kernel_input
 
 # Rows converted at a time: bounds the float64 temporaries (~30 arrays of this
 # length in the NumPy version, 4 in the compiled one) to about 60 MB.
 DELTA_E_CHUNK = 1 << 18
-
-# Colours whose CIELAB a caller keeps for every palette (colors_to_cielab):
-# up to one chunk, so the kept array (6 MiB) is no larger than the chunk's
-# temporaries; a larger histogram is converted a chunk at a time per palette.
+# Most colours whose CIELAB is kept for every palette: the kept array (6 MiB)
+# is then no larger than one chunk's temporaries.
 MAX_KEPT_LAB_ROWS = DELTA_E_CHUNK
 
 P95 = 0.95  # the reported percentile
-# The report's percentile is read from a histogram of ΔE in bins of this width
-# (1 / P95_RESOLUTION), over [0, P95_BINS / P95_RESOLUTION) = [0, 128): CIEDE2000
-# between sRGB colours stays below that (black to white is 100).
+# The report reads it from a histogram of ΔE in bins of width 1 / P95_RESOLUTION
+# over [0, 128): CIEDE2000 between sRGB colours stays below (black-white is 100).
 P95_RESOLUTION = 1024
 P95_BINS = 128 * P95_RESOLUTION
+_TO_XYZ = np.ascontiguousarray(RGB_TO_XYZ / D65[:, None])  # (3, 3), over the white
 
 
 def ciede2000(lab1: np.ndarray, lab2: np.ndarray, *, kL: float = 1.0,
@@ -103,9 +98,8 @@ def ciede2000(lab1: np.ndarray, lab2: np.ndarray, *, kL: float = 1.0,
 def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
     """Nearest-rank percentile of ``values`` repeated ``weights`` times.
 
-    The smallest value ``v`` such that at least a fraction ``q`` of the total
-    weight lies on values ``<= v``: with unit weights, ``sorted(values)[ceil(q
-    n) - 1]``.
+    The smallest ``v`` with at least a fraction ``q`` of the weight on values
+    ``<= v``: with unit weights, ``sorted(values)[ceil(q n) - 1]``.
     """
     order = np.argsort(values, kind="stable")
     cumulative = np.cumsum(weights[order], dtype=np.float64)
@@ -115,23 +109,13 @@ def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> fl
 
 def delta_e_of_pairs(original: np.ndarray, output: np.ndarray,
                      counts: np.ndarray | None = None) -> tuple[float, float]:
-    """Mean and 95th-percentile CIEDE2000 over pairs of 8-bit colours.
+    """Mean and nearest-rank 95th-percentile CIEDE2000 over pairs of 8-bit colours.
 
-    Parameters
-    ----------
-    original, output : ndarray of shape (n_pairs, n_channels), uint8
-        Grey (1), grey + alpha (2), RGB (3) or RGBA (4).  Alpha is ignored:
-        the colours are compared as if opaque.
-    counts : ndarray of shape (n_pairs,), optional
-        Pixels per pair (a colour histogram); 1 each when None.
-
-    Returns
-    -------
-    mean, p95 : float
-        Pixel-weighted mean, and the nearest-rank 95th percentile.
+    ``original`` and ``output`` (n_pairs, C), alpha ignored; ``counts`` the
+    pixels of each pair (None: 1 each).
     """
     n_pairs, n_channels = original.shape
-    n_colour = n_channels - 1 if n_channels in (2, 4) else n_channels
+    n_colour = colour_channels(n_channels)
     values = np.empty(n_pairs, dtype=np.float64)  # (n_pairs,)
     for start in range(0, n_pairs, DELTA_E_CHUNK):
         stop = start + DELTA_E_CHUNK
@@ -146,54 +130,17 @@ def delta_e_of_pairs(original: np.ndarray, output: np.ndarray,
 
 
 def colors_to_cielab(colors: np.ndarray) -> np.ndarray:
-    """CIELAB of 8-bit colours, to give :func:`delta_e_to_palette` for every palette.
+    """CIELAB ``(n_rows, 3)`` of 8-bit colours (alpha ignored), to reuse per palette.
 
-    Computed by the report's compiled conversion, so the differences from it
-    are bitwise those :func:`delta_e_to_palette` computes from ``colors``.
-
-    Parameters
-    ----------
-    colors : ndarray of shape (n_rows, n_channels), uint8
-        Grey, grey + alpha, RGB or RGBA; alpha is ignored.
-
-    Returns
-    -------
-    lab : ndarray of shape (n_rows, 3), float64
+    Converted by the report's kernel: :func:`delta_e_to_palette` given it
+    returns bitwise what it computes from the colours.
     """
     from ._delta_e_kernel import colors_to_lab
 
-    n_rows, n_channels = colors.shape
-    n_colour = n_channels - 1 if n_channels in (2, 4) else n_channels
-    lab = np.empty((n_rows, 3), dtype=np.float64)  # (n_rows, 3)
-    colors_to_lab(kernel_input(colors, np.uint8), n_colour, LINEAR_LUT, _to_xyz(), lab)
+    lab = np.empty((colors.shape[0], 3), dtype=np.float64)  # (n_rows, 3)
+    colors_to_lab(kernel_input(colors, np.uint8), colour_channels(colors.shape[1]),
+                  LINEAR_LUT, _TO_XYZ, lab)
     return lab
-
-
-class KeptLab:
-    """The CIELAB of a list of colours, converted on the first call and kept.
-
-    Shared by the reports of every k fitted on one histogram; holds the
-    colours and their CIELAB, nothing else.
-
-    Parameters
-    ----------
-    colors : ndarray of shape (n_rows, n_channels), uint8
-    """
-
-    def __init__(self, colors: np.ndarray):
-        self.colors = colors
-        self._lab: np.ndarray | None = None
-
-    def __call__(self) -> np.ndarray:
-        """Return :func:`colors_to_cielab` of the colours, shape (n_rows, 3)."""
-        if self._lab is None:
-            self._lab = colors_to_cielab(self.colors)
-        return self._lab
-
-
-def _to_xyz() -> np.ndarray:
-    """Linear sRGB -> XYZ over the D65 white, as the kernels take it: (3, 3)."""
-    return np.ascontiguousarray(RGB_TO_XYZ / D65[:, None])
 
 
 def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarray,
@@ -201,29 +148,19 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
                        colors_lab: np.ndarray | None = None) -> tuple[float, float]:
     """Mean and 95th-percentile CIEDE2000 of colours against their palette entries.
 
-    The report's version of :func:`delta_e_of_pairs`, in bounded memory: the
-    palette's CIELAB is computed once, the differences by a compiled kernel
-    (:mod:`compress.quantization._delta_e_kernel`) ``DELTA_E_CHUNK`` rows at a time,
-    and no per-pixel value is kept.  The mean is exact (float64 sums, chunks added in
-    order).  The percentile comes from a histogram of ``P95_BINS`` bins of
-    width ``1 / P95_RESOLUTION``: the nearest-rank 95th percentile rounded up
-    to the next bin edge, so at most 1/1024 above the exact value.  Keeping the
-    values instead cost 4-12 bytes per pixel (134 MB more peak memory on the
-    4096 x 4096 image of all colours).
+    The report's version of :func:`delta_e_of_pairs`, compiled, in bounded
+    memory: the mean is exact (float64, chunks in order), the 95th percentile
+    is rounded up to the next ``1 / P95_RESOLUTION`` (design notes:
+    docs/internals.md, ``compress/quantization/delta_e.py``).
 
     Parameters
     ----------
-    colors : ndarray of shape (n_rows, n_channels), uint8
-        Pixels, or distinct colours with ``counts``.  Alpha is ignored.
-    index : ndarray of shape (n_rows,), integer
-        Palette entry of each row.
-    palette : ndarray of shape (n_entries, n_channels), uint8
-    counts : ndarray of shape (n_rows,), optional
-        Pixels per row; 1 each when None.
+    colors, index, palette, counts
+        Pixels or colours (n_rows, C) uint8, alpha ignored; each one's entry
+        of ``palette`` (n_entries, C); pixels per row (None: 1 each).
     colors_lab : ndarray of shape (n_rows, 3), optional
-        ``colors_to_cielab(colors)``, when several palettes are measured
-        against the same colours (a histogram, once for every k): the
-        conversion was a fifth of a report's time.  The same result.
+        ``colors_to_cielab(colors)``, kept for several palettes: the same
+        result, faster.
 
     Returns
     -------
@@ -232,39 +169,30 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
     from ._delta_e_kernel import delta_e_colors_to_entries, delta_e_to_entries
 
     n_rows, n_channels = colors.shape
-    n_colour = n_channels - 1 if n_channels in (2, 4) else n_channels
+    n_colour = colour_channels(n_channels)
     palette_lab = srgb8_to_cielab(palette[:, :n_colour])  # (n_entries, 3)
     index = np.ascontiguousarray(index).reshape(-1)
-    to_xyz = _to_xyz()
     chunk = np.empty(min(n_rows, DELTA_E_CHUNK), dtype=np.float64)
     hist = np.zeros(P95_BINS, dtype=np.int64)  # pixels per ΔE bin
     total = 0.0
     for start in range(0, n_rows, DELTA_E_CHUNK):
         stop = min(start + DELTA_E_CHUNK, n_rows)
         part = chunk[: stop - start]
-        # One kernel type whatever the caller's dtypes and flags (kernel_input).
         entries = kernel_input(index[start:stop], np.intp)
         if colors_lab is None:
             delta_e_colors_to_entries(kernel_input(colors[start:stop], np.uint8),
                                       n_colour, entries, palette_lab, LINEAR_LUT,
-                                      to_xyz, part)
+                                      _TO_XYZ, part)
         else:
             delta_e_to_entries(kernel_input(colors_lab[start:stop], np.float64),
                                entries, palette_lab, part)
         # bin b holds values in ((b - 1) / R, b / R]: ceil, so 0 has a bin
         bins = np.minimum(np.ceil(part * P95_RESOLUTION), P95_BINS - 1).astype(
             np.intp)
-        if counts is None:
-            total += float(part.sum())
-            hist += np.bincount(bins, minlength=P95_BINS)
-        else:
-            weights = counts[start:stop]
-            # NumPy's pairwise sum, not np.dot: BLAS splits a long dot product
-            # over its threads (the bits then depend on their number), and
-            # those threads kept spinning on the cores the next fit needed.
-            total += float((part * weights).sum())
-            hist += np.bincount(bins, weights=weights, minlength=P95_BINS).astype(
-                np.int64)
+        weights = None if counts is None else counts[start:stop]
+        # Not np.dot: BLAS threads change the bits (docs/internals.md).
+        total += float(part.sum() if weights is None else (part * weights).sum())
+        hist += np.bincount(bins, weights=weights, minlength=P95_BINS).astype(np.int64)
     n_pixels = n_rows if counts is None else int(counts.sum())
     rank = max(1, math.ceil(P95 * n_pixels - 1e-9))
     top_bin = int(np.searchsorted(np.cumsum(hist), rank))
@@ -274,15 +202,8 @@ def delta_e_to_palette(colors: np.ndarray, index: np.ndarray, palette: np.ndarra
 def delta_e_stats(reference: np.ndarray, test: np.ndarray) -> tuple[float, float]:
     """Mean and 95th-percentile CIEDE2000 between two images, over all pixels.
 
-    Parameters
-    ----------
-    reference, test : ndarray of shape (H, W) or (H, W, C), uint8
-        Images of the same shape; alpha is ignored (see
-        :func:`delta_e_of_pairs`).
-
-    Returns
-    -------
-    mean, p95 : float
+    ``reference`` and ``test``: uint8, of the same shape (H, W) or (H, W, C);
+    alpha is ignored.
     """
     if reference.shape != test.shape:
         raise ValueError(f"images differ in shape: {reference.shape} and "

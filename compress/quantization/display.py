@@ -1,8 +1,7 @@
 """The notebook display of a :class:`~compress.quantization.result.QuantizeResult`.
 
-Original and compressed image side by side (PNG data URIs, downscaled so a
-large photo costs tens of kilobytes, not megabytes), the palette as swatches,
-and the numbers of the ``repr``.
+Original and compressed image side by side (downscaled data URIs), the palette
+as swatches, and the numbers of the ``repr``.
 """
 
 from __future__ import annotations
@@ -16,9 +15,7 @@ from PIL import Image
 
 from ..io.png import encode_palette_png, encode_png
 
-# Longest side of each image drawn in the notebook: American Gothic's display
-# is then ~60 kB of HTML instead of megabytes.
-DISPLAY_PIXELS = 320
+DISPLAY_PIXELS = 320  # longest side drawn: ~60 kB of HTML for American Gothic
 JPEG_QUALITY = 85  # the original only, as a preview; the compressed image is PNG
 MAX_SWATCHES = 256  # every palette entry up to the PNG palette's size
 
@@ -26,19 +23,16 @@ MAX_SWATCHES = 256  # every palette entry up to the PNG palette's size
 def _thumbnail(pixels: np.ndarray) -> np.ndarray:
     """Every n-th row and column, so the longest side is at most DISPLAY_PIXELS.
 
-    Sampling, not averaging: the compressed image keeps only its palette's
-    colours, so what is shown is what the file holds.
+    Sampling, not averaging: what is shown has only the file's colours.
     """
     step = max(1, -(-max(pixels.shape[:2]) // DISPLAY_PIXELS))  # ceil
     return np.ascontiguousarray(pixels[::step, ::step])  # (h, w[, C])
 
 
 def _data_uri(pixels: np.ndarray, palette: np.ndarray | None = None) -> str:
-    """Return a data URI of a downscaled image.
+    """Return a data URI of a downscaled image: JPEG when opaque, else PNG.
 
-    ``pixels`` (H, W, C) uint8 becomes a JPEG when opaque, else a PNG;
-    with ``palette``, ``pixels`` is an (H, W) index map and becomes the
-    palette PNG the file holds (a few kB).
+    With ``palette``, ``pixels`` is an (H, W) index map: a palette PNG.
     """
     small = _thumbnail(pixels)
     if palette is not None and palette.shape[0] <= MAX_SWATCHES:
@@ -65,27 +59,17 @@ def _img(uri: str, caption: str) -> str:
 
 def _swatch(entry: np.ndarray) -> str:
     """One palette entry as a small coloured square, its value as the tooltip."""
-    values = [int(v) for v in entry]
-    if len(values) in (1, 2):  # grey (+ alpha)
-        values = [values[0]] * 3 + values[1:]
-    colour = (f"rgba({values[0]},{values[1]},{values[2]},{values[3] / 255:.3g})"
-              if len(values) == 4 else f"rgb({values[0]},{values[1]},{values[2]})")
-    return (f'<span title="{tuple(int(v) for v in entry)}" style="display:'
+    values = tuple(int(v) for v in entry)
+    r, g, b = values[:1] * 3 if len(values) < 3 else values[:3]  # grey: r = g = b
+    colour = (f"rgba({r},{g},{b},{values[-1] / 255:.3g})" if len(values) in (2, 4)
+              else f"rgb({r},{g},{b})")
+    return (f'<span title="{values}" style="display:'
             f'inline-block;width:14px;height:14px;background:{colour};'
             f'border:1px solid #888;margin:1px"></span>')
 
 
 def result_html(result) -> str:
-    """HTML showing ``result``: both images, the palette, the numbers.
-
-    Parameters
-    ----------
-    result : QuantizeResult
-
-    Returns
-    -------
-    html : str
-    """
+    """HTML showing a ``QuantizeResult``: both images, the palette, the numbers."""
     height, width = result.index_map.shape
     swatches = "".join(_swatch(entry) for entry in result.palette[:MAX_SWATCHES])
     rows = [

@@ -1,10 +1,9 @@
 """Mapping pixels to a palette in the fitting space, plain or dithered.
 
-:func:`map_colors` gives each distinct colour its nearest palette entry (no
-dithering: every pixel of a colour takes the same entry).  :func:`dither`
-runs the damped serpentine Floyd-Steinberg kernel of
-:mod:`compress.quantization._dither_kernel` over the pixels; the constants below set its
-three damping rules.
+:func:`map_colors` gives each distinct colour its nearest palette entry;
+:func:`dither` runs the damped serpentine Floyd-Steinberg kernel of
+:mod:`compress.quantization._dither_kernel`, whose three rules the constants
+below set.  Their measurements: docs/internals.md, ``_dither_kernel.py``.
 """
 
 from __future__ import annotations
@@ -15,15 +14,6 @@ import numpy as np
 
 from .kernel_input import kernel_input
 
-# The settings were chosen on ``python -m bench.perceptual --ablation`` (6
-# photos, k = 16 and 64, weighted OKLab); the measured effect of each rule is
-# in bench/RESULTS_perceptual.md and docs/internals.md.  SSIM
-# punishes dither grain, blurred CIEDE2000 rewards dithering.  A stronger leak
-# (1/2, with CONTRAST_RATIO = 2) kept SSIM within 0.01 of pngquant's in 11 of
-# 12 cells instead of 8, but a flat colour 30 % of the way between two entries
-# then came out at 16 %: dithering no longer keeps a flat region's mean colour.
-# Rule 3 reduces grain where the image has texture and leaves flat areas alone.
-#
 # Rule 1 (leak): fraction of the received error a pixel keeps.
 DAMPING = 15 / 16
 # Rule 2 (clamp): received errors whose squared size exceeds CLAMP_RATIO times
@@ -32,59 +22,36 @@ CLAMP_RATIO = 2.4
 CLAMP_SCALE = 0.75
 # Rule 3 (contrast): a pixel whose largest squared difference to a neighbour,
 # g, exceeds CONTRAST_RATIO times the undithered mean squared error m passes
-# on only CONTRAST_RATIO * m / g of its error.  Measured (mean of 12 cells,
-# SSIM / blurred CIEDE2000): off 0.788 / 1.64, 0.25 0.815 / 1.91.  Against
-# pngquant's dithering, 8 and 2 left SSIM 0.033 and 0.027 lower on average,
-# 0.25 leaves it 0.009 lower.
+# on only CONTRAST_RATIO * m / g of its error.
 CONTRAST_RATIO = 0.25
-
-
-def _kernels():
-    from . import _dither_kernel  # imports Numba: only when mapping
-
-    return _dither_kernel
 
 
 def map_colors(colors: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray,
                                                                  np.ndarray]:
-    """Nearest palette entry of every colour, in the fitting space.
+    """Nearest palette entry of every colour, and the squared distance to it.
 
-    Parameters
-    ----------
-    colors : ndarray of shape (n_colors, n_channels), float64
-        Fitting-space coordinates (:func:`compress.quantization.colour.to_fit`).
-    palette : ndarray of shape (n_entries, n_channels), float64
-        The palette in the same space.
-
-    Returns
-    -------
-    labels : ndarray of shape (n_colors,), int32
-        Ties go to the lowest index.
-    sq_dist : ndarray of shape (n_colors,), float64
-        Squared distance to that entry.
+    ``colors`` (n_colors, C) and ``palette`` (n_entries, C) are in the fitting
+    space (:func:`compress.quantization.colour.to_fit`); the entries come back
+    as ``(n_colors,)`` int32, ties going to the lowest index.
     """
+    from ._dither_kernel import nearest_entries  # imports Numba: only when mapping
+
     colors = np.ascontiguousarray(colors, dtype=np.float64)
     palette = np.ascontiguousarray(palette, dtype=np.float64)
     labels = np.empty(colors.shape[0], dtype=np.int32)
     sq_dist = np.empty(colors.shape[0], dtype=np.float64)
-    _kernels().nearest_entries(colors, palette, labels, sq_dist)
+    nearest_entries(colors, palette, labels, sq_dist)
     return labels, sq_dist
 
 
 def palette_neighbours(palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each entry's entries by increasing distance, and those distances.
 
-    Returns
-    -------
-    order : ndarray of shape (n_entries, n_entries), int32
-        ``order[j]`` lists every entry, nearest to ``j`` first (``j`` itself
-        first; equal distances by index).
-    spread : ndarray of shape (n_entries, n_entries), float64
-        ``spread[j, r] = |palette[j] - palette[order[j, r]]|``.
+    ``order[j]`` (int32) lists every entry, ``j`` itself first, then by
+    distance and index; ``spread[j, r] = |palette[j] - palette[order[j, r]]|``.
     """
     diff = palette[:, None, :] - palette[None, :, :]  # (k, k, C)
     dist = np.sqrt((diff * diff).sum(axis=2))  # (k, k)
-    np.fill_diagonal(dist, 0.0)
     n = palette.shape[0]
     # Sort by distance, then index; j itself first even if an entry repeats it.
     key = np.lexsort((np.arange(n)[None, :].repeat(n, 0), dist,
@@ -127,27 +94,24 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
     palette : ndarray of shape (n_entries, n_channels), float64
         The palette in the fitting space.
     mean_sq_error : float
-        Mean squared fitting-space error of the undithered mapping, per
-        pixel: the scale of rules 2 and 3.
+        Mean squared error of the undithered mapping: the scale of rules 2, 3.
     damping, clamp_ratio, clamp_scale, contrast_ratio : float
-        The three rules' settings (defaults: the module constants).
-        ``damping=1, clamp_scale=1, contrast_ratio=inf`` is plain
-        serpentine Floyd-Steinberg.
+        The three rules' settings; ``damping=1, clamp_scale=1,
+        contrast_ratio=inf`` is plain serpentine Floyd-Steinberg.
     nearest : ndarray of shape (n_colors,), optional
-        Entry nearest to each colour (:func:`map_colors`), if already known;
-        each pixel's search starts there.
+        Entry nearest to each colour (:func:`map_colors`), if already known.
     band : DitherBand, optional
-        When the pixels are one band of a taller image, read top to bottom:
-        ``inverse`` and ``shape`` then include the band's halo rows, and the
-        error carried from the band above is in ``band.carry``.  The bands'
-        index maps put together equal the whole image's, bit for bit.
+        The pixels are this band of a taller image (``inverse`` and ``shape``
+        with its halo rows); the bands' index maps, put together in order,
+        equal the whole image's bit for bit.
 
     Returns
     -------
     index_map : ndarray of shape (height, width), int32
         Without the halo rows when ``band`` is given.
     """
-    k = _kernels()
+    from ._dither_kernel import dither_serpentine, local_contrast
+
     height, width = shape
     band = band or DitherBand.whole(width, palette.shape[1])
     colors = np.ascontiguousarray(colors, dtype=np.float64)
@@ -159,17 +123,17 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
     order, spread = palette_neighbours(palette)
     if np.isfinite(contrast_ratio):
         contrast = np.empty((height, width), dtype=np.float64)  # (H, W)
-        k.local_contrast(colors, inverse, height, width, contrast)
+        local_contrast(colors, inverse, height, width, contrast)
         strength = contrast_strength(contrast, mean_sq_error, contrast_ratio)
     else:
         strength = np.ones((height, width), dtype=np.float64)  # (H, W)
     inner = slice(band.above, height - band.below)  # rows without the halo
     index_map = np.empty((height - band.above - band.below, width), dtype=np.int32)
-    k.dither_serpentine(colors, inverse[inner.start * width: inner.stop * width],
-                        palette, guess, order, spread,
-                        np.ascontiguousarray(strength[inner]), float(damping),
-                        float(clamp_ratio * mean_sq_error), float(clamp_scale),
-                        band.y_start, band.carry, index_map)
+    dither_serpentine(colors, inverse[inner.start * width: inner.stop * width],
+                      palette, guess, order, spread,
+                      np.ascontiguousarray(strength[inner]), float(damping),
+                      float(clamp_ratio * mean_sq_error), float(clamp_scale),
+                      band.y_start, band.carry, index_map)
     return index_map
 
 
@@ -177,9 +141,8 @@ def dither(colors: np.ndarray, inverse: np.ndarray, shape: tuple[int, int],
 class DitherBand:
     """Where a band of rows sits in its image, and the error it receives.
 
-    Rule 3 looks at each pixel's 8 neighbours, so a band is given with its
-    halo: ``above`` rows before it and ``below`` rows after it (0 or 1, none
-    at the image's edges), read but not dithered.
+    Rule 3 reads each pixel's 8 neighbours: ``above`` and ``below`` are the
+    halo rows (0 or 1) given with the band, read but not dithered.
     """
 
     y_start: int  # image row of the band's first (non-halo) row

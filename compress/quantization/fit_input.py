@@ -6,23 +6,23 @@ Design notes: docs/internals.md, ``compress/quantization/fit_input.py``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from .colour import SPACES, to_fit
-from .delta_e import KeptLab
+from .colour import check_space, to_fit
+from .delta_e import MAX_KEPT_LAB_ROWS, colors_to_cielab
 from .histogram import color_histogram, count_distinct
 
-# Fit on the pixels rather than on the histogram when the image has more than
-# this fraction of distinct colours per pixel (and the fit is not exact).
-# American Gothic has 0.12, a 24-megapixel photo 0.14, the all-colours image 1.
+# Fit on the pixels, not the histogram, above this many distinct colours per
+# pixel: American Gothic has 0.12, a 24-megapixel photo 0.14, all colours 1.
 PIXEL_FIT_FRACTION = 0.5
 
 # Squared length in weighted OKLab of a one-level step of one sRGB channel,
 # over (1 / 255)^2, averaged over an image's pixels and channels: 1.106 on
-# American Gothic, 1.115 on china (finite differences at every colour, 20 ms
-# an image, so the constant is used).  See :func:`engine_tolerance`.
+# American Gothic, 1.115 on china.  See :func:`engine_tolerance`.
 OKLAB_PER_SRGB_STEP_SQ = 1.11
 
 
@@ -30,17 +30,14 @@ def as_pixels(image: np.ndarray) -> np.ndarray:
     """Return ``image`` as an ``(H, W, C)`` uint8 array, refusing other input."""
     image = np.asarray(image)
     if image.dtype != np.uint8:
-        raise TypeError(
-            f"image must be uint8, got {image.dtype}; read files with "
-            "compress.load_image, or convert with np.clip(x, 0, 255).astype(np.uint8)."
-        )
+        raise TypeError(f"image must be uint8, got {image.dtype}; read files with "
+                        "compress.load_image, or convert with "
+                        "np.clip(x, 0, 255).astype(np.uint8).")
     if image.ndim == 2:
         image = image[:, :, None]
     if image.ndim != 3 or not 1 <= image.shape[2] <= 4:
-        raise ValueError(
-            "image must have shape (H, W) or (H, W, C) with C in 1..4, got "
-            f"{image.shape}."
-        )
+        raise ValueError("image must have shape (H, W) or (H, W, C) with C in 1..4, "
+                         f"got {image.shape}.")
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise ValueError(f"image is empty: shape {image.shape}.")
     return image
@@ -79,21 +76,17 @@ class FitInput:
     scale: float
     colors: np.ndarray
     space: str = "rgb"
-    _lab: KeptLab | None = field(default=None, init=False, repr=False, compare=False)
 
-    def kept_lab(self) -> KeptLab:
-        """Return the CIELAB of ``colors`` for the CIEDE2000 report of every k.
+    @functools.cached_property
+    def kept_lab(self) -> Callable[[], np.ndarray] | None:
+        """Return ``lab()``, the CIELAB of ``colors`` converted once for every k.
 
-        Returns
-        -------
-        lab : compress.quantization.delta_e.KeptLab
-            One per FitInput: converts on its first call, then gives the
-            same array.  It holds the colours, not this FitInput (whose
-            ``inverse`` has a row per pixel).
+        It holds the colours, not the per-pixel ``inverse``.  None on the
+        pixel route or above ``MAX_KEPT_LAB_ROWS`` colours.
         """
-        if self._lab is None:
-            self._lab = KeptLab(self.colors)
-        return self._lab
+        if self.weights is None or self.n_colors > MAX_KEPT_LAB_ROWS:
+            return None
+        return functools.cache(functools.partial(colors_to_cielab, self.colors))
 
 
 def prepare(image: np.ndarray, *, ks=(), space: str = "rgb",
@@ -106,23 +99,19 @@ def prepare(image: np.ndarray, *, ks=(), space: str = "rgb",
         The image (not copied: the pixel route reads it in place).
     ks : iterable of int, default=()
         The k that will be fitted.  The pixels are used only when every k is
-        below the number of colours (an exact result needs the colour list)
-        and more than ``PIXEL_FIT_FRACTION`` of the pixels have distinct
-        colours.
+        below the number of colours and more than ``PIXEL_FIT_FRACTION`` of
+        the pixels have distinct colours.
     space : {"rgb", "oklab"}, default="rgb"
-        Fitting space (see :func:`quantize`).  Other than ``"rgb"`` always
-        uses the histogram: the colours must be converted anyway, and
-        converting each distinct colour once is the cheaper way.
+        Fitting space (see :func:`quantize`); other than ``"rgb"`` always
+        uses the histogram.
     dither : bool, default=False
-        Whether the pixels will be dithered; the dithering kernel reads the
-        histogram, so this too always uses it.
+        Whether the pixels will be dithered; then too the histogram is used.
 
     Returns
     -------
     fit_input : FitInput
     """
-    if space not in SPACES:
-        raise ValueError(f"space must be one of {', '.join(SPACES)}, got {space!r}.")
+    check_space(space)
     pixels = as_pixels(image)
     rows = pixels.reshape(-1, pixels.shape[2])  # (n_pixels, C), a view
     n_colors = count_distinct(rows)
@@ -139,19 +128,9 @@ def from_histogram(colors: np.ndarray, counts: np.ndarray,
                    space: str = "rgb") -> FitInput:
     """Build the fit input of a colour histogram counted elsewhere (by bands).
 
-    Parameters
-    ----------
-    colors : ndarray of shape (n_colors, n_channels), uint8
-        Distinct colours, sorted as :func:`color_histogram` sorts them.
-    counts : ndarray of shape (n_colors,), integer
-        Pixels of each colour.
-    space : {"rgb", "oklab"}, default="rgb"
-        Fitting space.
-
-    Returns
-    -------
-    fit_input : FitInput
-        Without ``inverse``: the caller maps its pixels to the rows itself.
+    ``colors`` (n_colors, C) uint8, sorted as :func:`color_histogram` sorts
+    them, and their pixel ``counts``.  No ``inverse``: the caller maps its
+    pixels to the rows itself.
     """
     X = to_fit(colors, space)  # (n_colors, C); for rgb: exercise units
     return FitInput(X, counts, None, colors.shape[0], 1.0, colors, space)
@@ -177,30 +156,14 @@ def _mean_variance(X: np.ndarray, weights: np.ndarray) -> float:
 
 
 def engine_tolerance(prepared: FitInput, tol: float) -> float:
-    """Return the relative ``tol`` for the engine, meaning the same in any space.
+    """Return the engine's ``tol`` for ``prepared.X``: the user's ``tol`` of RGB.
 
-    The engine stops when the summed squared centre shift is at most ``tol``
-    times the mean variance of what it fits.  For ``"rgb"`` that bounds a
-    shift in sRGB units, relative to the image's sRGB spread.  In weighted
-    OKLab the spread is mostly lightness (a and b vary little), so the same
-    relative ``tol`` bounded the shift 3.6x (American Gothic) to 4.4x (china)
-    tighter, counted in sRGB steps, and the fits ran 47 and 92 iterations
-    where RGB ran 36 and 33 (k = 64).  So every space gets the absolute
-    tolerance of the RGB fit, converted into its own units::
+    The engine's ``tol`` is relative to the variance of what it fits; every
+    space gets the absolute tolerance of the RGB fit, in its own units::
 
-        abs_tol = tol * var_rgb * OKLAB_PER_SRGB_STEP_SQ
-        tol_fit = abs_tol / var_fit
+        tol_fit = tol * var_rgb * OKLAB_PER_SRGB_STEP_SQ / var_fit
 
-    Parameters
-    ----------
-    prepared : FitInput
-    tol : float
-        Relative tolerance as the user gives it (that of an ``"rgb"`` fit).
-
-    Returns
-    -------
-    tol : float
-        What to pass to :func:`kmeans_core.kmeans` for ``prepared.X``.
+    Design notes: docs/internals.md, ``compress/quantization/fit_input.py``.
     """
     if prepared.space == "rgb" or tol == 0:
         return tol

@@ -9,43 +9,29 @@ import numpy as np
 
 from .kernel_input import kernel_input
 
-# Keys up to this many bits use the compiled bitmap
-# (compress.quantization._histogram_kernel,
-# 2^24 bits = 2 MiB for RGB); wider keys are sorted.  The kernel module is
-# imported on first use, so that `--help` and input errors do not pay for
-# importing Numba.
+# Keys up to this many bits use the compiled bitmap (2 MiB for RGB, imported
+# on first use: `--help` does not pay for Numba); wider keys are sorted.
 MAX_BITMAP_BITS = 24
 
 
 def _key_bits(pixels: np.ndarray) -> int:
     """Bits of one packed key of ``pixels``; raise if they cannot be packed."""
     if pixels.ndim != 2 or pixels.dtype.kind != "u":
-        raise TypeError(
-            "pixels must be a 2-D unsigned integer array of shape (n_pixels, "
-            f"n_channels), got {pixels.ndim}-D {pixels.dtype}."
-        )
+        raise TypeError("pixels must be a 2-D unsigned integer array of shape "
+                        f"(n_pixels, n_channels), got {pixels.ndim}-D {pixels.dtype}.")
     bits = pixels.dtype.itemsize * 8
     total = bits * pixels.shape[1]
     if total > 64:
-        raise ValueError(
-            f"{pixels.shape[1]} channels of {bits} bits do not fit in a 64-bit key."
-        )
+        raise ValueError(f"{pixels.shape[1]} channels of {bits} bits do not fit in "
+                         "a 64-bit key.")
     return total
 
 
 def pack_colors(pixels: np.ndarray) -> np.ndarray:
-    """Pack each row of ``pixels`` into one unsigned integer key.
+    """Pack each row of unsigned ``pixels`` (n_pixels, C) into one key, (n_pixels,).
 
-    Parameters
-    ----------
-    pixels : ndarray of shape (n_pixels, n_channels), unsigned integer dtype
-        ``n_channels * bits_per_channel`` must be at most 64.
-
-    Returns
-    -------
-    keys : ndarray of shape (n_pixels,), uint32 or uint64
-        Channel ``c`` occupies bits ``bits * (n_channels - 1 - c)`` upwards, so
-        keys sort like the colours do lexicographically.
+    Keys are uint32 or uint64 (at most 64 bits a row).  Channel ``c`` occupies
+    bits ``bits * (C - 1 - c)`` upwards, so keys sort like the colours do.
     """
     total = _key_bits(pixels)
     n_channels = pixels.shape[1]
@@ -59,21 +45,7 @@ def pack_colors(pixels: np.ndarray) -> np.ndarray:
 
 
 def unpack_colors(keys: np.ndarray, n_channels: int, dtype=np.uint8) -> np.ndarray:
-    """Invert :func:`pack_colors`.
-
-    Parameters
-    ----------
-    keys : ndarray of shape (n_colors,)
-        Packed keys.
-    n_channels : int
-        Channels per colour.
-    dtype : numpy dtype, default=numpy.uint8
-        Unsigned dtype of one channel.
-
-    Returns
-    -------
-    colors : ndarray of shape (n_colors, n_channels)
-    """
+    """Invert :func:`pack_colors`: colours (n_colors, n_channels) of ``dtype``."""
     dtype = np.dtype(dtype)
     bits = dtype.itemsize * 8
     mask = keys.dtype.type((1 << bits) - 1)
@@ -100,15 +72,6 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
         Number of pixels of each colour; sums to ``n_pixels``.
     inverse : ndarray of shape (n_pixels,), uint32 (keys up to 24 bits) or intp
         ``colors[inverse]`` equals ``pixels``.
-
-    Notes
-    -----
-    Equivalent to ``np.unique(keys, return_inverse=True, return_counts=True)``
-    on the packed keys.  Keys of at most ``MAX_BITMAP_BITS`` bits go through
-    the compiled bitmap: ``O(n)``, no ``n_pixels``-sized temporaries, 2 MiB
-    of bitmap and 1 MiB of rank for RGB.  Wider keys are sorted, written out
-    (one stable argsort, then run boundaries) because that is about 40% faster
-    than ``np.unique`` on a one-megapixel photo with NumPy 2.4.
     """
     bits = _key_bits(pixels)
     n_pixels = pixels.shape[0]
@@ -116,12 +79,11 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
         return (pixels[:0].copy(), np.zeros(0, dtype=np.int64),
                 np.zeros(0, dtype=np.intp))
     if bits <= MAX_BITMAP_BITS:
-        # Bitmap + rank (compress.quantization._histogram_kernel): the key of each
-        # pixel is packed inside the kernel, so no n_pixels-sized key array either.
         from ._histogram_kernel import bitmap_histogram
 
         colors, counts, inverse = bitmap_histogram(kernel_input(pixels))
         return colors.astype(pixels.dtype, copy=False), counts, inverse
+    # np.unique(keys, ...) written out: 40% faster (docs/internals.md).
     keys = pack_colors(pixels)  # (n_pixels,)
     order = np.argsort(keys, kind="stable")  # (n_pixels,)
     sorted_keys = keys[order]
@@ -139,20 +101,10 @@ def color_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def count_distinct(pixels: np.ndarray) -> int:
-    """Count the distinct rows of ``pixels``.
+    """Count the distinct rows of unsigned ``pixels`` of shape (n_pixels, C).
 
-    ``O(n)`` for keys of at most ``MAX_BITMAP_BITS`` bits (one pass setting bits
-    of the 2 MiB bitmap, then a popcount of it; no key array, no sort), so it is
-    cheap enough to call before deciding whether to build the histogram.  Wider
-    keys are packed and sorted.
-
-    Parameters
-    ----------
-    pixels : ndarray of shape (n_pixels, n_channels), unsigned integer dtype
-
-    Returns
-    -------
-    n_colors : int
+    ``O(n)`` for keys of at most ``MAX_BITMAP_BITS`` bits, cheap enough to call
+    before deciding whether to build the histogram; wider keys are sorted.
     """
     bits = _key_bits(pixels)
     if pixels.shape[0] == 0:

@@ -1,11 +1,8 @@
 """Arrays as the compiled kernels here read them: one argument type per kernel.
 
-Numba compiles a kernel once per argument type, and an array's type is its
-dtype, its layout (C-contiguous or any other) and whether it is writable.
-Inputs that differ only in those would each compile the whole kernel again
-(a second or more on a cold cache); the wrappers pass the inputs that callers
-vary through :func:`kernel_input`, so each kernel compiles once per dtype
-that matters (``tests/compress/quantization/test_kernel_input.py`` checks it).
+Numba compiles a kernel again for each dtype, layout and writable flag of its
+arrays; the wrappers pass what callers vary through :func:`kernel_input`, so
+each kernel compiles once.  Design notes: docs/internals.md.
 """
 
 from __future__ import annotations
@@ -14,21 +11,10 @@ import numpy as np
 
 
 def kernel_input(arr: np.ndarray, dtype=None) -> np.ndarray:
-    """Return ``arr`` as a read-only, C-contiguous array in native byte order.
+    """Return ``arr`` read-only, C-contiguous, in native byte order, of ``dtype``.
 
-    Parameters
-    ----------
-    arr : ndarray
-        An input of a kernel (it reads it and never writes to it).
-    dtype : numpy dtype, optional
-        The dtype the kernel reads; values are cast as by ``astype``, so they
-        must fit.  Default: that of ``arr``, in native byte order.
-
-    Returns
-    -------
-    view : ndarray
-        A read-only view of ``arr`` when it already has that dtype and
-        layout, else of a copy.
+    ``dtype`` defaults to that of ``arr``; values are cast as by ``astype``.  A
+    view of ``arr`` when it already has that dtype and layout, else of a copy.
     """
     dtype = np.dtype(arr.dtype if dtype is None else dtype).newbyteorder("=")
     view = np.ascontiguousarray(arr, dtype=dtype).view()

@@ -1,27 +1,10 @@
 """Kneedle: find the knee (or elbow) of a curve.
 
-Implements the offline Kneedle algorithm of
-
-    V. Satopaa, J. Albrecht, D. Irwin and B. Raghavan, "Finding a 'Kneedle' in a
-    Haystack: Detecting Knee Points in System Behavior", 31st International
-    Conference on Distributed Computing Systems Workshops (ICDCSW), 2011,
-    pp. 166-171.
-
-For the decreasing, convex curves of an elbow plot (inertia against k):
-
-1. normalise ``x`` and ``y`` to the unit square;
-2. turn the curve into a concave increasing one, ``y' = 1 - y_n``, and take the
-   difference curve ``d = y' - x_n`` (Section III, step 3): the knee is where
-   the curve is farthest above the straight line joining its ends;
-3. every local maximum ``d[i]`` of the difference curve gets a threshold
-   ``T_i = d[i] - S * mean(diff(x_n))`` (step 5); if ``d`` falls below ``T_i``
-   before the next local maximum, ``x[i]`` is a knee.  The first knee found
-   is returned.
-
-No smoothing is applied (the k values are few and exact).  When no local
-maximum passes its threshold (for instance a straight line, or a curve that
-keeps dropping at the same rate) there is no clear knee and ``None`` is
-returned.
+The offline Kneedle algorithm of V. Satopaa, J. Albrecht, D. Irwin and
+B. Raghavan, "Finding a 'Kneedle' in a Haystack: Detecting Knee Points in
+System Behavior", ICDCS Workshops 2011, pp. 166-171, for the decreasing convex
+curves of an elbow plot (inertia against k), without smoothing (the k values
+are few and exact).  The steps of Section III are commented in the code.
 """
 
 from __future__ import annotations
@@ -30,9 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-# The sensitivity S of the paper; S = 1 is the value the authors recommend for
-# offline use ("S = 1 ... performed well", Section IV).
-DEFAULT_SENSITIVITY = 1.0
+DEFAULT_SENSITIVITY = 1.0  # the paper's S, as it recommends offline (Section IV)
 
 
 def find_knee(
@@ -74,23 +55,15 @@ def find_knee(
     # Step 2: normalise to the unit square.
     x_n = (xs - xs[0]) / (xs[-1] - xs[0])  # (n,)
     y_n = (ys - ys.min()) / y_span  # (n,)
-    # Step 3: difference curve of the concave increasing version 1 - y_n.
+    # Step 3: difference curve of the concave increasing version 1 - y_n: the
+    # knee is where the curve is farthest above the line joining its ends.
     d = (1.0 - y_n) - x_n  # (n,)
-    # Step 5: threshold drop below which a local maximum counts as a knee.
+    # Step 5: a local maximum d[i] is a knee if d falls below
+    # T_i = d[i] - S mean(diff(x_n)) before the next local maximum.
     step = sensitivity * float(np.mean(np.diff(x_n)))
     n = d.size
-    i = 1
-    while i < n - 1:
-        if d[i] > d[i - 1] and d[i] >= d[i + 1]:  # local maximum
-            threshold = d[i] - step
-            j = i + 1
-            while j < n:
-                if d[j] < threshold:
-                    return int(x[i])
-                if j < n - 1 and d[j] > d[j - 1] and d[j] >= d[j + 1]:
-                    break  # reached the next local maximum first
-                j += 1
-            i = j
-        else:
-            i += 1
+    peaks = [i for i in range(1, n - 1) if d[i] > d[i - 1] and d[i] >= d[i + 1]]
+    for i, stop in zip(peaks, [*peaks[1:], n - 1], strict=False):  # to the next peak
+        if np.any(d[i + 1: stop + 1] < d[i] - step):
+            return int(x[i])
     return None

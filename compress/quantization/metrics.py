@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 PEAK = 255.0  # largest value of an 8-bit channel
-# Elements converted to float64 at a time: 8 MiB temporaries instead of four
-# float64 copies of the image (2.3 GB for 24 megapixels of RGB).
+# Elements converted to float64 at a time: 8 MiB temporaries, not image-sized.
 MSE_CHUNK = 1 << 20
 
 
@@ -29,9 +28,8 @@ def mse(reference: np.ndarray, test: np.ndarray) -> float:
         ``MSE_CHUNK`` elements at a time; NaN for empty images.
     """
     if reference.shape != test.shape:
-        raise ValueError(
-            f"images differ in shape: {reference.shape} and {test.shape}."
-        )
+        raise ValueError(f"images differ in shape: {reference.shape} and "
+                         f"{test.shape}.")
     reference, test = reference.reshape(-1), test.reshape(-1)
     if reference.size == 0:
         return math.nan
@@ -68,44 +66,13 @@ def psnr_from_mse(err: float) -> float:
     return 10.0 * math.log10(PEAK * PEAK / err)
 
 
-# Rows differenced at a time by palette_mse: 0.5 MiB int64 temporaries on
-# the pixel route (16.7 M rows for the all-colours image).
+# Rows differenced at a time by Pairs.mse: 0.5 MiB int64 temporaries.
 ERROR_CHUNK_ROWS = 1 << 16
-
-
-def palette_mse(rows: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
-                labels: np.ndarray) -> float:
-    """Mean squared error, in 8-bit units, of an image drawn with a palette.
-
-    ``sum_u n_u ||u - centers[label_u]||^2 / (n_pixels * n_channels)`` over
-    the rows ``u`` of a k-means fit: distinct colours with their pixel counts
-    ``n_u``, or pixels with ``n_u = 1``.  The same number as :func:`mse` of
-    the two images, without building the quantized image: the sum is an
-    integer, summed exactly in int64 (1.8 ms per k on American Gothic's
-    histogram; float64 products summed by BLAS took 6-35 ms on a shared
-    host, and were exact only below 2**53).  ``rows`` (n_rows, C) uint8,
-    ``weights`` (n_rows,) integer or None, ``centers`` (k, C) uint8,
-    ``labels`` (n_rows,).
-    """
-    total = 0
-    for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
-        stop = start + ERROR_CHUNK_ROWS
-        entry = centers[labels[start:stop]]  # (chunk, C) uint8
-        sq = np.zeros(entry.shape[0], dtype=np.int64)  # (chunk,)
-        for c in range(rows.shape[1]):  # a channel at a time: no (chunk, C) copy
-            diff = rows[start:stop, c].astype(np.int64) - entry[:, c]
-            sq += diff * diff
-        total += int(sq.sum() if weights is None
-                     else sq @ weights[start:stop].astype(np.int64, copy=False))
-    n_pixels = rows.shape[0] if weights is None else int(weights.sum())
-    return total / (n_pixels * rows.shape[1])
 
 
 @dataclass
 class Pairs:
-    """The output's histogram against the input: (colour, palette entry) pairs.
-
-    MSE and CIEDE2000 follow from it exactly, without the pixels.
+    """The output's histogram against the input: MSE and CIEDE2000 follow exactly.
 
     Attributes
     ----------
@@ -116,9 +83,8 @@ class Pairs:
     counts : ndarray of shape (n_pairs,) or None
         Pixels of each pair; None when each pair is one pixel.
     colors_lab : callable or None
-        Returns the CIELAB of ``colors``, converted once for the pairs of
-        every k (:class:`~compress.quantization.delta_e.KeptLab`); None to
-        convert the colours at each :meth:`delta_e`.
+        Returns the CIELAB of ``colors``, converted once for every k
+        (:meth:`FitInput.kept_lab`); None to convert at each :meth:`delta_e`.
     """
 
     colors: np.ndarray
@@ -127,8 +93,25 @@ class Pairs:
     colors_lab: Callable[[], np.ndarray] | None = None
 
     def mse(self, palette: np.ndarray) -> float:
-        """MSE in 8-bit units of the output drawn with ``palette``."""
-        return palette_mse(self.colors, self.counts, palette, self.entries)
+        """MSE in 8-bit units of the output drawn with ``palette``, exactly.
+
+        ``sum_u n_u ||u - palette[entry_u]||^2 / (n_pixels * n_channels)`` over
+        the pairs ``u`` with counts ``n_u``: :func:`mse` of the two images,
+        without drawing one, summed in int64 (docs/internals.md, ``metrics.py``).
+        """
+        rows, weights = self.colors, self.counts
+        total = 0
+        for start in range(0, rows.shape[0], ERROR_CHUNK_ROWS):
+            stop = start + ERROR_CHUNK_ROWS
+            entry = palette[self.entries[start:stop]]  # (chunk, C) uint8
+            sq = np.zeros(entry.shape[0], dtype=np.int64)  # (chunk,)
+            for c in range(rows.shape[1]):  # a channel at a time: no (chunk, C) copy
+                diff = rows[start:stop, c].astype(np.int64) - entry[:, c]
+                sq += diff * diff
+            total += int(sq.sum() if weights is None
+                         else sq @ weights[start:stop].astype(np.int64, copy=False))
+        n_pixels = rows.shape[0] if weights is None else int(weights.sum())
+        return total / (n_pixels * rows.shape[1])
 
     def delta_e(self, palette: np.ndarray) -> tuple[float, float]:
         """Mean and 95th-percentile CIEDE2000 of the output drawn with ``palette``."""
@@ -142,10 +125,9 @@ def pair_counts(colors: np.ndarray, inverse: np.ndarray, index_map: np.ndarray,
                 n_entries: int, weights: np.ndarray | None = None) -> Pairs:
     """Distinct (colour, palette entry) pairs of a mapped image, sorted, counted.
 
-    ``inverse`` gives every pixel's histogram row and ``index_map`` its
-    palette entry (same order); ``colors[row]`` is what a row stands for (its
-    colour, or its row number to merge pairs counted in parts); ``weights``
-    the pixels each element stands for (1 each when None).
+    ``inverse`` and ``index_map`` give every pixel's histogram row and entry;
+    ``colors[row]`` is what a row stands for (a colour, or a row number to
+    merge parts); ``weights`` the pixels each element stands for (None: 1).
     """
     keys = inverse.reshape(-1).astype(np.int64) * n_entries + index_map.reshape(-1)
     keys, where = np.unique(keys, return_inverse=True)

@@ -1,9 +1,7 @@
 """The palette of one k: k-means on a :class:`FitInput`, entries in luminance order.
 
-:func:`fit_palette` is the one fit of the package: the in-memory image and the
-image streamed in bands both come here with their colour histogram, so the
-same histogram, k and options give the same palette and the same entry for
-every colour, whatever way the pixels are read.
+:func:`fit_palette` is the one fit of the package, for in-memory and streamed
+images alike: the same histogram, k and options give the same palette.
 """
 
 from __future__ import annotations
@@ -13,34 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .colour import from_fit, to_fit
+from .colour import colour_channels, from_fit, to_fit
 from .fit_input import FitInput, engine_tolerance, rescaled
 
-# Default seed: fixed so that reruns give identical palettes and files.
-DEFAULT_SEED = 0
+DEFAULT_SEED = 0  # fixed: reruns give identical palettes and files
 
-# Palette order.  Entries are sorted by luminance (Rec. 601 luma, then alpha),
-# not by frequency or left in fit order.  Measured palette PNG bytes
-# (compress.io.png.encode_palette_png, Pillow 13), luminance / frequency / fit order:
-#   american_gothic.jpg k=5   107,861 / 128,622 / 121,686
-#                       k=16  251,854 / 285,403 / 299,253
-#                       k=64  446,800 / 446,773 / 446,966
-#   sklearn china.jpg   k=5    29,442 /  34,263 /  36,449
-#                       k=16   60,597 /  64,635 /  66,757
-#   grace_hopper.jpg    k=16   48,755 /  51,365 /  53,405
-# Luminance is 4-16% smaller for k <= 16 and ties (within 0.03%) at k = 64:
-# neighbouring pixels have similar brightness, so with luminance order their
-# indices are numerically close, which the packed sub-byte rows and zlib reward.
+# Entries are sorted by luminance (Rec. 601 luma, then alpha): PNGs 4-16%
+# smaller than frequency or fit order (docs/internals.md, palette.py).
 _LUMA = np.array([0.299, 0.587, 0.114])
-
-
-def _index_dtype(n_colors: int) -> np.dtype:
-    """Smallest unsigned dtype that holds indices ``0 .. n_colors - 1``."""
-    for dtype in (np.uint8, np.uint16, np.uint32):
-        if n_colors - 1 <= np.iinfo(dtype).max:
-            return np.dtype(dtype)
-    return np.dtype(np.uint64)
-
 
 
 @dataclass
@@ -52,9 +30,8 @@ class PaletteFit:
     palette : ndarray of shape (n_out, n_channels), uint8
         Sorted by luminance; ``n_out = min(k, n_colors)``.
     slots : ndarray of shape (n_rows,), smallest unsigned dtype
-        Palette entry of every row of the :class:`FitInput` (distinct colours
-        or pixels): its k-means cluster for ``"rgb"``, else the entry nearest
-        in the fitting space to the palette as stored (rounded).
+        Palette entry of every row of the :class:`FitInput`: its cluster, or
+        (``"oklab"``, dithering) the entry nearest to it as stored.
     fit : kmeans_core.KMeansResult
         The engine's result, in fit order; for ``"rgb"`` in [0, 1] units.
     fit_seconds : float
@@ -62,9 +39,8 @@ class PaletteFit:
     exact : bool
         ``k >= n_colors``: every colour kept.
     mean_sq_error : float
-        Mean squared fitting-space distance of a pixel to its entry when the
-        entries are nearest-mapped (what dithering scales its rules by); 0
-        when they are not.
+        Mean squared fitting-space distance of a pixel to its nearest entry
+        (dithering's scale); 0 when not nearest-mapped.
     """
 
     palette: np.ndarray
@@ -105,8 +81,7 @@ def fit_palette(prepared: FitInput, k: int, *, seed: int = DEFAULT_SEED,
                            labels=np.arange(prepared.n_colors, dtype=np.int32))
         centers = prepared.colors  # the colours themselves, not a round trip
     else:
-        # RGB fits the 8-bit values themselves: with pixel counts as weights
-        # the engine keeps its cluster sums as exact integers.
+        # RGB fits the 8-bit values: the engine's weighted sums stay exact.
         X, scale = ((prepared.colors, 255.0) if space == "rgb"
                     else (prepared.X, prepared.scale))
         fit = kmeans(X, int(k), sample_weight=prepared.weights,
@@ -128,15 +103,15 @@ def fit_palette(prepared: FitInput, k: int, *, seed: int = DEFAULT_SEED,
 
         labels, sq_dist = map_colors(prepared.X, to_fit(centers, space))
         mean_sq = float(np.dot(sq_dist, prepared.weights) / prepared.weights.sum())
-    slots = rank.astype(_index_dtype(order.size))[labels]  # (n_rows,)
+    slots = rank.astype(np.min_scalar_type(order.size - 1))[labels]  # (n_rows,)
     return PaletteFit(centers[order], slots, fit, fit_seconds, exact, mean_sq)
 
 
 def luminance_order(palette: np.ndarray) -> np.ndarray:
     """Return indices that sort palette entries by luma, then alpha, index."""
     n_colors, n_channels = palette.shape
-    has_alpha = n_channels in (2, 4)
-    colour = palette[:, : n_channels - 1] if has_alpha else palette
-    luma = colour[:, 0].astype(np.float64) if colour.shape[1] == 1 else colour @ _LUMA
-    alpha = palette[:, -1] if has_alpha else np.zeros(n_colors)
+    n_colour = colour_channels(n_channels)
+    luma = (palette[:, 0].astype(np.float64) if n_colour == 1
+            else palette[:, :3] @ _LUMA)
+    alpha = palette[:, -1] if n_colour < n_channels else np.zeros(n_colors)
     return np.lexsort((np.arange(n_colors), alpha, luma)).astype(np.intp)

@@ -11,7 +11,6 @@ import numpy as np
 
 from ..io.inputs import is_array, read_input
 from .colour import to_fit
-from .delta_e import MAX_KEPT_LAB_ROWS
 from .fit_input import PIXEL_FIT_FRACTION, FitInput, as_pixels, prepare
 from .histogram import count_distinct
 from .metrics import Pairs, pair_counts
@@ -67,11 +66,8 @@ def quantize(
     ----------
     image : str, path-like, PIL.Image.Image or ndarray
         A file, an http(s) URL, a Pillow image, or an array of shape (H, W)
-        or (H, W, C): uint8, uint16, or float in [0, 1] (``plt.imread``),
-        converted as :func:`compress.io.inputs.read_input` says.  Grey (C=1),
-        grey + alpha (2), RGB (3) or RGBA (4).  Alpha is clustered
-        together with the colour, so each palette entry has one alpha value
-        (what a PNG palette can store).
+        or (H, W, C) with C in 1..4 (:func:`compress.io.inputs.read_input`).
+        Alpha is clustered with the colour: one alpha per palette entry.
     k : int
         Number of colours, at least 1.  When the image has at most ``k``
         distinct colours, they are all kept and the result is exact.
@@ -89,17 +85,13 @@ def quantize(
         ``prepare(image, ks=..., space=..., dither=...)``, if already computed
         (e.g. to quantize one image for several k).
     space : {"rgb", "oklab"}, default="rgb"
-        Where k-means measures distance.  ``"rgb"``: sRGB values over 255,
-        the exercise's objective (best PSNR).  ``"oklab"``: weighted OKLab
-        (:mod:`compress.quantization.colour`; lower CIEDE2000, what a person sees); grey
-        images fit on OKLab lightness, alpha stays an axis of its own.  The
-        inertia is in the units of the space.
+        Where k-means measures distance (and the inertia's units): ``"rgb"``,
+        sRGB values over 255 (best PSNR); ``"oklab"``, weighted OKLab (lower
+        CIEDE2000; :mod:`compress.quantization.colour`).
     dither : bool, default=False
-        Map the pixels by damped serpentine Floyd-Steinberg error diffusion in
-        the fitting space (:mod:`compress.quantization.dither`): no bands in smooth
-        gradients, at the price of grain and larger files.  With alpha, the
-        alpha error is diffused too (it is an axis of the fitting space).  Has
-        no effect when the result is exact.
+        Map the pixels by damped Floyd-Steinberg error diffusion in the
+        fitting space (:mod:`compress.quantization.dither`): no bands in
+        gradients, but grain and larger files.  No effect on an exact result.
 
     Returns
     -------
@@ -132,12 +124,9 @@ def quantize(
         pairs = pair_counts(prepared.colors, prepared.inverse, index_map,
                             palette.shape[0])
     else:
-        # On a histogram the pairs are its colours for every k: their CIELAB
-        # is converted once (the exercise's 7 reports: 0.087 -> 0.068 s).
-        keep_lab = (prepared.weights is not None
-                    and prepared.n_colors <= MAX_KEPT_LAB_ROWS)
-        lab = prepared.kept_lab() if keep_lab else None
-        pairs = Pairs(prepared.colors, fitted.slots, prepared.weights, lab)
+        # The same pairs for every k: their CIELAB is converted once.
+        pairs = Pairs(prepared.colors, fitted.slots, prepared.weights,
+                      prepared.kept_lab)
         if prepared.inverse is not None:
             index_map = fitted.slots[prepared.inverse].reshape(height, width)  # (H, W)
         else:
@@ -162,10 +151,8 @@ def quantize_each(
 ) -> Iterator[QuantizeResult]:
     """Quantize one image for each k in turn, sharing one :func:`prepare`.
 
-    The one loop over k of the package: the command line's jobs and
-    :func:`inertia_curve` use it.  A generator, so a caller can keep what it
-    needs of each result (a summary, an encoded PNG) and drop the image-sized
-    index map before the next k is fitted.
+    The one loop over k of the package.  A generator, so a caller can keep
+    what it needs of each result and drop its index map before the next k.
 
     Parameters
     ----------
@@ -173,11 +160,8 @@ def quantize_each(
         As in :func:`quantize`.
     ks : iterable of int
         The values of k, fitted in the order given.
-    seed, n_init, max_iter, tol, space, dither
-        As in :func:`quantize`.
-    prepared : FitInput, optional
-        ``prepare(image, ks=ks, space=space, dither=dither)``, if already
-        computed.
+    seed, n_init, max_iter, tol, prepared, space, dither
+        As in :func:`quantize` (``prepared`` for these ``ks``).
 
     Yields
     ------

@@ -1,8 +1,7 @@
 """What :func:`compress.quantize` returns: a quantized image that shows itself.
 
-``repr`` is one line of numbers; in a notebook the result draws the original
-beside the compressed image, the palette and the numbers (``_repr_html_``).
-``save`` writes the file the command line writes for the same image and k.
+A one-line ``repr``; in a notebook, both images, the palette and the numbers
+(``_repr_html_``); ``save`` writes the command line's file for the same k.
 """
 
 from __future__ import annotations
@@ -30,11 +29,8 @@ class QuantizeResult:
     index_map : ndarray of shape (H, W), smallest unsigned dtype
         Palette index of every pixel.
     fit : kmeans_core.KMeansResult
-        The engine's result (``inertia`` and ``centers`` in the fitting
-        space's units, for ``"rgb"`` the exercise's; ``n_iter``,
-        ``history``, ...), on the colour histogram or on the pixels (see
-        :func:`compress.quantization.fit_input.prepare`).  Its ``centers``
-        and ``labels`` are in fit order, not palette order.
+        The engine's result, in the fitting space's units and in fit order
+        (not palette order), on the histogram or the pixels.
     k : int
         The number of colours asked for.
     n_colors_in : int
@@ -124,11 +120,9 @@ class QuantizeResult:
         -------
         png : bytes
         """
-        if optimize:
-            result = self.for_smaller_png()
-            return encode_quantized(result.palette, result.index_map,
-                                    output_format, optimize=True)
-        return encode_quantized(self.palette, self.index_map, output_format)
+        result = self.for_smaller_png() if optimize else self
+        return encode_quantized(result.palette, result.index_map, output_format,
+                                optimize=optimize)
 
     def for_smaller_png(self, min_psnr: float | None = None) -> QuantizeResult:
         """Remap the index map so that the PNG is smaller (``--optimize``).
@@ -140,8 +134,8 @@ class QuantizeResult:
         Returns
         -------
         result : QuantizeResult
-            A new result (the same palette and fit) with its own ``mse``,
-            ``psnr`` and ``delta_e``; this one when exact or dithered.
+            A new result with its own ``mse``, ``psnr`` and ``delta_e``; this
+            one when exact or dithered.
         """
         from .remap import remap_for_size
 
@@ -155,9 +149,7 @@ class QuantizeResult:
         ----------
         path : str or path-like
             The file to write (replaced if it exists; written atomically).
-        output_format : {"auto", "palette", "rgb"}, default="auto"
-            As in :meth:`to_png`.
-        optimize : bool, default=False
+        output_format, optimize
             As in :meth:`to_png`.
 
         Returns
