@@ -23,12 +23,11 @@ def default_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def stage(target: Path, write: Callable[[BinaryIO], object],
-          mode: int | None = None) -> str:
+def stage(target: Path, write: Callable[[BinaryIO], object]) -> str:
     """Write a flushed temporary file beside ``target`` by ``write(file)``; return it.
 
-    The file (``.NAME.XXXX.tmp``) gets ``mode`` (by default what ``open()``
-    would give); commit it with :func:`commit_staged`.
+    The file (``.NAME.XXXX.tmp``) gets the mode ``open()`` would give; commit
+    it with :func:`commit_staged`.
     """
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
@@ -40,7 +39,7 @@ def stage(target: Path, write: Callable[[BinaryIO], object],
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, default_file_mode() if mode is None else mode)
+        os.chmod(tmp, default_file_mode())
     except BaseException as e:
         _remove(tmp)
         if isinstance(e, OSError):
@@ -50,6 +49,7 @@ def stage(target: Path, write: Callable[[BinaryIO], object],
 
 
 def _remove(path) -> None:
+    """Delete ``path`` if it is there."""
     with contextlib.suppress(OSError):
         os.unlink(path)
 
@@ -105,13 +105,12 @@ def write_atomically(files: Mapping[Path, bytes], *, overwrite: bool = True) -> 
         before the failure are removed again, or restored to their former
         content; temporary and backup files are removed.
     """
-    mode = default_file_mode()
     staged: dict[Path, str] = {}
     with interrupt.deferred():
         try:
             for target, data in files.items():
-                staged[Path(target)] = stage(
-                    Path(target), lambda f, data=data: f.write(data), mode)
+                staged[Path(target)] = stage(Path(target),
+                                             lambda f, data=data: f.write(data))
         except BaseException:
             for tmp in staged.values():
                 _remove(tmp)

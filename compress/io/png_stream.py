@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from .commit import commit_staged, stage
-from .png import PALETTE_8BIT_LEVEL, png_bit_depth
+from .png import palette_alpha, palette_rgb, palette_zlib, png_bit_depth
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PILLOW_MAXBLOCK = 65536  # PIL.ImageFile.MAXBLOCK: the encoder's output buffer
-SUB_BYTE_STRATEGIES = (zlib.Z_RLE, zlib.Z_HUFFMAN_ONLY)  # first wins ties
 
 
 def chunk(kind: bytes, data: bytes) -> bytes:
@@ -89,7 +88,7 @@ class PalettePNGStream:
     Parameters
     ----------
     path : Path
-        The target; it appears when :meth:`close` succeeds, complete.
+        The target; it appears complete, or not at all.
     width, height : int
         Image size in pixels.
     palette : ndarray of shape (n_colors, n_channels), uint8
@@ -103,26 +102,17 @@ class PalettePNGStream:
     def __init__(self, path: Path, width: int, height: int, palette: np.ndarray):
         self.path = Path(path)
         self.width, self.height = int(width), int(height)
-        n_colors, n_channels = palette.shape
-        self.bits = png_bit_depth(n_colors)
-        has_alpha = n_channels in (2, 4)
-        colour = palette[:, : n_channels - 1] if has_alpha else palette
-        if colour.shape[1] == 1:
-            colour = np.repeat(colour, 3, axis=1)
+        self.bits = png_bit_depth(palette.shape[0])
         self.head = PNG_SIGNATURE + chunk(b"IHDR", struct.pack(
             ">IIBBBBB", self.width, self.height, self.bits, 3, 0, 0, 0))
-        self.head += chunk(b"PLTE", colour.astype(np.uint8).tobytes())
-        if has_alpha:
-            self.head += chunk(b"tRNS", palette[:, -1].astype(np.uint8).tobytes())
-        strategies = ((zlib.Z_DEFAULT_STRATEGY,) if self.bits == 8
-                      else SUB_BYTE_STRATEGIES)
-        self._streams = []
-        for strategy in strategies:
-            f = tempfile.TemporaryFile(dir=self.path.parent)
-            level = PALETTE_8BIT_LEVEL if self.bits == 8 else 9
-            self._streams.append((zlib.compressobj(level, zlib.DEFLATED, 15, 9,
-                                                   strategy),
-                                  f))
+        self.head += chunk(b"PLTE", palette_rgb(palette))
+        alpha = palette_alpha(palette)
+        if alpha is not None:
+            self.head += chunk(b"tRNS", alpha)
+        self._streams = [
+            (zlib.compressobj(level, zlib.DEFLATED, 15, 9, strategy),
+             tempfile.TemporaryFile(dir=self.path.parent))
+            for level, strategy in palette_zlib(self.bits)]
         self._previous = np.zeros(-(-self.width * self.bits // 8), dtype=np.uint8)
         self.rows_written = 0
 
@@ -134,10 +124,8 @@ class PalettePNGStream:
         if not index_rows.shape[0]:
             return
         raw = pack_rows(index_rows, self.bits)  # (h, row_bytes)
-        if self.bits == 8:  # palette rows unfiltered, as Pillow writes them
-            data = np.empty((raw.shape[0], raw.shape[1] + 1), dtype=np.uint8)
-            data[:, 0] = 0
-            data[:, 1:] = raw
+        if self.bits == 8:  # palette rows unfiltered (type 0), as Pillow writes them
+            data = np.pad(raw, ((0, 0), (1, 0)))
         else:
             data = filter_rows(raw, self._previous)
         self._previous = raw[-1].copy()
@@ -145,10 +133,6 @@ class PalettePNGStream:
         for compressor, f in self._streams:
             f.write(compressor.compress(block))
         self.rows_written += raw.shape[0]
-
-    def close(self) -> None:
-        """Finish the file and put it in place (:func:`commit_staged`)."""
-        commit_staged({self.path: self.finish()})
 
     def finish(self) -> str:
         """Finish the streams, keep the smallest; return the complete temporary file.
@@ -179,6 +163,7 @@ class PalettePNGStream:
             self._discard()
 
     def _discard(self) -> None:
+        """Close (and so delete) the temporary streams."""
         for _, f in self._streams:
             f.close()
         self._streams = []
@@ -190,4 +175,4 @@ class PalettePNGStream:
         if exc_type is not None:
             self._discard()
         elif self._streams:  # not finished by the caller: put it in place
-            self.close()
+            commit_staged({self.path: self.finish()})

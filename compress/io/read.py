@@ -21,21 +21,12 @@ DEFAULT_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
 
 SUPPORTED = "JPEG, PNG, BMP, TIFF, WebP or GIF"
 
-# Pillow modes reduced to the four layouts used here, with a note if lossy.
-_MODE_MAP = {
-    "1": ("L", None),
-    "L": ("L", None),
-    "LA": ("LA", None),
-    "La": ("LA", None),
-    "RGB": ("RGB", None),
-    "RGBA": ("RGBA", None),
-    "RGBa": ("RGBA", None),
-    "RGBX": ("RGB", None),
-    "CMYK": ("RGB", "CMYK converted to RGB"),
-    "YCbCr": ("RGB", None),
-    "LAB": ("RGB", "Lab converted to RGB"),
-    "HSV": ("RGB", "HSV converted to RGB"),
-}
+# Pillow modes read as one of the four layouts of MODE_OF_CHANNELS; the lossy
+# conversions are named in a note.
+_TARGET = {"1": "L", "L": "L", "LA": "LA", "La": "LA", "RGB": "RGB", "RGBA": "RGBA",
+           "RGBa": "RGBA", "RGBX": "RGB", "YCbCr": "RGB", "CMYK": "RGB", "LAB": "RGB",
+           "HSV": "RGB"}
+_LOSSY = {"CMYK": "CMYK", "LAB": "Lab", "HSV": "HSV"}
 MODE_OF_CHANNELS = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
 
 
@@ -52,7 +43,7 @@ class LoadedImage:
     file_bytes : int or None
         Size of the file.
     notes : list of str
-        What was done to the image on the way in (see the module docstring).
+        What was done to the image on the way in (docs/internals.md).
     """
 
     pixels: np.ndarray
@@ -89,9 +80,7 @@ def _check_file(path: Path) -> int:
 def _open(path, max_pixels: int) -> Image.Image:
     """Open ``path`` (a Path, or a _Named file object) with Pillow, bomb-checked."""
     saved = Image.MAX_IMAGE_PIXELS
-    # Pillow's guard is replaced by the explicit check below, which names the
-    # option that raises the limit.
-    Image.MAX_IMAGE_PIXELS = None
+    Image.MAX_IMAGE_PIXELS = None  # the check below names the option to raise it
     try:
         im = Image.open(path)
     except UnidentifiedImageError:
@@ -257,12 +246,11 @@ def _to_uint8(im: Image.Image, path: Path, notes: list[str], wide: bool) -> np.n
         scaled = (values.astype(np.uint32) * 255 + 32767) // 65535  # round
         notes.append("16-bit greyscale scaled to 8 bits (round(v * 255 / 65535)).")
         return scaled.astype(np.uint8)[:, :, None]
-    elif mode in _MODE_MAP:
-        target, note = _MODE_MAP[mode]
-        if target != mode:
-            im = im.convert(target)
-        if note:
-            notes.append(note + ".")
+    elif mode in _TARGET:
+        if _TARGET[mode] != mode:
+            im = im.convert(_TARGET[mode])
+        if mode in _LOSSY:
+            notes.append(f"{_LOSSY[mode]} converted to RGB.")
         if wide:
             notes.append("16-bit channels reduced to 8 bits (high byte) by Pillow.")
     else:
