@@ -80,8 +80,7 @@ def _show(ax, image: np.ndarray) -> None:
         ax.imshow(image[:, :, 0], cmap="gray", vmin=0, vmax=255,
                   interpolation="antialiased")
     elif n_channels == 2:  # grey + alpha -> RGBA
-        grey = np.repeat(image[:, :, :1], 3, axis=2)
-        ax.imshow(np.concatenate([grey, image[:, :, 1:]], axis=2))
+        ax.imshow(image[:, :, [0, 0, 0, 1]])
     else:
         ax.imshow(image)
     ax.set_axis_off()
@@ -184,19 +183,7 @@ def _label_ticks(axis) -> None:
 
 def elbow_plot(ks: Sequence[int], inertias: Sequence[float], psnrs: Sequence[float],
                sizes: Sequence[int], **options) -> bytes:
-    """:func:`elbow_figure` rendered as PNG bytes (the command line's ``--elbow``).
-
-    Parameters
-    ----------
-    ks, inertias, psnrs, sizes
-        As in :func:`elbow_figure`.
-    **options
-        Keyword arguments of :func:`elbow_figure`.
-
-    Returns
-    -------
-    png : bytes
-    """
+    """Return :func:`elbow_figure` (same arguments) as PNG bytes, for ``--elbow``."""
     return figure_png(elbow_figure(ks, inertias, psnrs, sizes, **options))
 
 

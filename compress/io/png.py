@@ -14,7 +14,6 @@ import numpy as np
 from PIL import Image
 
 from ..errors import CompressError
-from .read import MODE_OF_CHANNELS
 
 MAX_PALETTE = 256  # entries a PNG palette can hold
 OXIPNG_LEVEL = 3
@@ -105,11 +104,8 @@ def encode_png(pixels: np.ndarray, *, optimize: bool = False) -> bytes:
     png : bytes
         Written by Pillow with ``optimize=True`` (zlib level 9).
     """
-    n_channels = pixels.shape[2]
-    data = pixels[:, :, 0] if n_channels == 1 else pixels
+    data = pixels[:, :, 0] if pixels.shape[2] == 1 else pixels
     im = Image.fromarray(np.ascontiguousarray(data, dtype=np.uint8))
-    if im.mode != MODE_OF_CHANNELS[n_channels]:
-        raise ValueError(f"cannot write {n_channels}-channel pixels as PNG.")
     buf = io.BytesIO()
     im.save(buf, format="PNG", optimize=True)
     return optimize_png(buf.getvalue()) if optimize else buf.getvalue()

@@ -31,10 +31,8 @@ def pack_rows(index_rows: np.ndarray, bits: int) -> np.ndarray:
     if bits == 8:
         return rows
     per_byte = 8 // bits
-    h, width = rows.shape
-    padded = np.zeros((h, -(-width // per_byte) * per_byte), dtype=np.uint8)
-    padded[:, :width] = rows
-    groups = padded.reshape(h, -1, per_byte)  # (h, row_bytes, per_byte)
+    padded = np.pad(rows, ((0, 0), (0, -rows.shape[1] % per_byte)))
+    groups = padded.reshape(len(rows), -1, per_byte)  # (h, row_bytes, per_byte)
     shifts = (8 - bits * (1 + np.arange(per_byte))).astype(np.uint8)
     return np.bitwise_or.reduce(groups << shifts, axis=2).astype(np.uint8)
 
@@ -54,12 +52,9 @@ def filter_rows(raw: np.ndarray, previous: np.ndarray) -> np.ndarray:
     Sub ``x - a``, Up ``x - b``, Paeth ``x - p`` where ``p`` is whichever of
     ``a``, ``b``, ``c`` is nearest to ``a + b - c`` (ties in that order).
     """
-    h, n = raw.shape
-    above = np.vstack([previous[None, :], raw[:-1]])  # (h, n) b
-    left = np.zeros_like(raw)
-    left[:, 1:] = raw[:, :-1]  # a
-    above_left = np.zeros_like(raw)
-    above_left[:, 1:] = above[:, :-1]  # c
+    above = np.vstack([previous[None, :], raw[:-1]])  # (h, row_bytes) b
+    left = np.pad(raw[:, :-1], ((0, 0), (1, 0)))  # a
+    above_left = np.pad(above[:, :-1], ((0, 0), (1, 0)))  # c
     up = raw - above  # uint8 arithmetic wraps modulo 256
     sub = raw - left
     a, b, c = (x.astype(np.int16) for x in (left, above, above_left))
@@ -67,19 +62,16 @@ def filter_rows(raw: np.ndarray, previous: np.ndarray) -> np.ndarray:
     predictor = np.where((pa <= pb) & (pa <= pc), left,
                          np.where(pb <= pc, above, above_left))
     paeth = raw - predictor
-    kind = np.zeros(h, dtype=np.uint8)
+    kind = np.zeros(len(raw), dtype=np.uint8)
     best = _cost(raw)
     for code, data in ((2, up), (1, sub), (4, paeth)):  # Pillow's order
         cost = _cost(data)
         better = (best > 0) & (cost < best)  # strictly better, and not yet 0
         kind[better] = code
         best = np.where(better, cost, best)
-    out = np.empty((h, n + 1), dtype=np.uint8)
-    out[:, 0] = kind
-    for code, data in ((0, raw), (2, up), (1, sub), (4, paeth)):
-        rows = kind == code
-        out[rows, 1:] = data[rows]
-    return out
+    filtered = np.select([kind[:, None] == code for code in (2, 1, 4)],
+                         [up, sub, paeth], raw)
+    return np.hstack([kind[:, None], filtered])
 
 
 class PalettePNGStream:

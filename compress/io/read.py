@@ -77,21 +77,21 @@ def _check_file(path: Path) -> int:
     return st.st_size
 
 
-def _open(path, max_pixels: int) -> Image.Image:
-    """Open ``path`` (a Path, or a _Named file object) with Pillow, bomb-checked."""
+def _open(source: Path | io.BytesIO, name, max_pixels: int) -> Image.Image:
+    """Open ``source`` with Pillow, bomb-checked; ``name`` names it in messages."""
     saved = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = None  # the check below names the option to raise it
     try:
-        im = Image.open(path)
+        im = Image.open(source)
     except UnidentifiedImageError:
         raise CompressError(
-            f"{path}: not an image file Pillow can read (expected {SUPPORTED})."
+            f"{name}: not an image file Pillow can read (expected {SUPPORTED})."
         ) from None
     except PermissionError:
-        raise CompressError(f"{path}: cannot read it (permission denied).") from None
+        raise CompressError(f"{name}: cannot read it (permission denied).") from None
     except (OSError, SyntaxError, ValueError) as e:  # Pillow's header errors
         raise CompressError(
-            f"{path}: cannot decode it, the file is truncated or corrupt ({e})."
+            f"{name}: cannot decode it, the file is truncated or corrupt ({e})."
         ) from None
     finally:
         Image.MAX_IMAGE_PIXELS = saved
@@ -99,7 +99,7 @@ def _open(path, max_pixels: int) -> Image.Image:
     if width * height > max_pixels:
         im.close()
         raise CompressError(
-            f"{path}: {width} x {height} = {width * height:,} pixels is over the "
+            f"{name}: {width} x {height} = {width * height:,} pixels is over the "
             f"decompression-bomb limit of {max_pixels:,}; if you trust the file, "
             f"raise the limit with --max-pixels {width * height}."
         )
@@ -132,17 +132,6 @@ def load_image(path: str | os.PathLike, *,
     return _decode(path, path, file_bytes, max_pixels)
 
 
-class _Named(io.BytesIO):
-    """Bytes that print as their source in messages (``f"{source}: ..."``)."""
-
-    def __init__(self, data: bytes, name: str):
-        super().__init__(data)
-        self._label = name
-
-    def __str__(self) -> str:
-        return self._label
-
-
 def decode_image(data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS,
                  content_type: str = "") -> LoadedImage:
     """Decode an image held in memory (e.g. downloaded) into an 8-bit array.
@@ -172,18 +161,18 @@ def decode_image(data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS
     if not data:
         raise CompressError(f"{name}: the body is empty (0 bytes), not an image.")
     try:
-        return _decode(_Named(data, name), None, len(data), max_pixels)
+        return _decode(io.BytesIO(data), name, len(data), max_pixels)
     except CompressError as e:
         if content_type and "not an image file" in str(e):
             raise CompressError(f"{e} The server sent {content_type}.") from None
         raise
 
 
-def _decode(source, path: Path | None, file_bytes: int,
+def _decode(source: Path | io.BytesIO, name, file_bytes: int,
             max_pixels: int) -> LoadedImage:
-    """Decode ``source`` (a path or a _Named file object) into a LoadedImage."""
+    """Decode ``source`` (a file, or bytes called ``name``) into a LoadedImage."""
     notes: list[str] = []
-    im = _open(source, max_pixels)
+    im = _open(source, name, max_pixels)
     with im:
         n_frames = getattr(im, "n_frames", 1)
         if n_frames > 1:
@@ -195,27 +184,17 @@ def _decode(source, path: Path | None, file_bytes: int,
             oriented = ImageOps.exif_transpose(im)
         except Exception as e:  # Pillow raises many types for bad data
             raise CompressError(
-                f"{source}: cannot decode it, the file is truncated or corrupt ({e})."
+                f"{name}: cannot decode it, the file is truncated or corrupt ({e})."
             ) from None
         if orientation not in (None, 1):
             notes.append(f"applied EXIF orientation {orientation}.")
-        pixels = _to_uint8(oriented, source, notes, wide)
+        pixels = _to_uint8(oriented, name, notes, wide)
+    path = source if isinstance(source, Path) else None
     return LoadedImage(_opaque_dropped(pixels, notes), path, file_bytes, notes)
 
 
 def from_pillow(im: Image.Image) -> LoadedImage:
-    """Convert a Pillow image as :func:`load_image` converts a decoded file.
-
-    Parameters
-    ----------
-    im : PIL.Image.Image
-        Any mode :func:`load_image` reads (palette, 16-bit grey, CMYK, ...).
-
-    Returns
-    -------
-    image : LoadedImage
-        ``path`` and ``file_bytes`` are None.
-    """
+    """Convert a Pillow image of any mode as :func:`load_image` converts a file."""
     notes: list[str] = []
     pixels = _to_uint8(im, "the Pillow image", notes, wide=False)
     return LoadedImage(_opaque_dropped(pixels, notes), notes=notes)
@@ -229,7 +208,7 @@ def _opaque_dropped(pixels: np.ndarray, notes: list[str]) -> np.ndarray:
     return pixels
 
 
-def _to_uint8(im: Image.Image, path: Path, notes: list[str], wide: bool) -> np.ndarray:
+def _to_uint8(im: Image.Image, name, notes: list[str], wide: bool) -> np.ndarray:
     """Convert a loaded Pillow image to an ``(H, W, C)`` uint8 array."""
     mode = im.mode
     if mode in ("P", "PA"):
@@ -240,7 +219,7 @@ def _to_uint8(im: Image.Image, path: Path, notes: list[str], wide: bool) -> np.n
         values = np.asarray(im)
         if values.size and (values.min() < 0 or values.max() > 65535):
             raise CompressError(
-                f"{path}: 32-bit integer pixels are not supported; convert the "
+                f"{name}: 32-bit integer pixels are not supported; convert the "
                 "image to 8 or 16 bits first."
             )
         scaled = (values.astype(np.uint32) * 255 + 32767) // 65535  # round
@@ -255,7 +234,7 @@ def _to_uint8(im: Image.Image, path: Path, notes: list[str], wide: bool) -> np.n
             notes.append("16-bit channels reduced to 8 bits (high byte) by Pillow.")
     else:
         raise CompressError(
-            f"{path}: pixel format {mode!r} is not supported; convert it to 8-bit "
+            f"{name}: pixel format {mode!r} is not supported; convert it to 8-bit "
             "RGB or greyscale first."
         )
     pixels = np.asarray(im, dtype=np.uint8)
