@@ -24,10 +24,9 @@ def default_file_mode() -> int:
 
 
 def stage(target: Path, write: Callable[[BinaryIO], object]) -> str:
-    """Write a flushed temporary file beside ``target`` by ``write(file)``; return it.
+    """Write ``.NAME.XXXX.tmp`` beside ``target`` by ``write(file)``; return it.
 
-    The file (``.NAME.XXXX.tmp``) gets the mode ``open()`` would give; commit
-    it with :func:`commit_staged`.
+    Flushed, with the mode ``open()`` would give; commit it by :func:`commit_staged`.
     """
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",

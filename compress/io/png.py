@@ -40,9 +40,8 @@ def palette_zlib(bits: int) -> tuple[tuple[int, int], ...]:
 
 def palette_rgb(palette: np.ndarray) -> bytes:
     """Return the ``PLTE`` bytes of ``palette``: grey ``v`` as ``(v, v, v)``."""
-    if palette.shape[1] < 3:
-        return np.repeat(palette[:, :1], 3, axis=1).astype(np.uint8).tobytes()
-    return palette[:, :3].astype(np.uint8).tobytes()
+    rgb = [0, 0, 0] if palette.shape[1] < 3 else [0, 1, 2]
+    return palette[:, rgb].astype(np.uint8).tobytes()
 
 
 def palette_alpha(palette: np.ndarray) -> bytes | None:
@@ -186,9 +185,8 @@ def submit_png(encoder: BackgroundEncoder, palette: np.ndarray,
                optimize: bool = False) -> tuple[Future, int, bool]:
     """Queue the PNG of one quantized image (:func:`encode_quantized`).
 
-    Returns the future of its bytes, the bits per pixel of the stored image
-    data (the palette bit depth, or 8 per channel) and whether it is a
-    palette PNG.
+    Returns the future of its bytes, its bits per pixel (the palette bit
+    depth, or 8 per channel) and whether it is a palette PNG.
     """
     n_colors, n_channels = palette.shape
     png = encoder.submit(encode_quantized, palette, index_map, output_format,

@@ -110,9 +110,6 @@ class PalettePNGStream:
 
     def write(self, index_rows: np.ndarray) -> None:
         """Append ``(h, width)`` palette indices, the next ``h`` rows."""
-        if index_rows.ndim != 2 or index_rows.shape[1] != self.width:
-            raise ValueError(f"rows must have shape (h, {self.width}), got "
-                             f"{index_rows.shape}.")
         if not index_rows.shape[0]:
             return
         raw = pack_rows(index_rows, self.bits)  # (h, row_bytes)
@@ -127,10 +124,9 @@ class PalettePNGStream:
         self.rows_written += raw.shape[0]
 
     def finish(self) -> str:
-        """Finish the streams, keep the smallest; return the complete temporary file.
+        """Finish the streams, keep the smallest; return the temporary file to commit.
 
-        The file sits beside the target under a hidden name; commit it with
-        :func:`compress.io.commit.commit_staged` (with other outputs, all at once).
+        It sits beside the target; :func:`compress.io.commit.commit_staged` renames it.
         """
         if self.rows_written != self.height:
             raise ValueError(f"{self.rows_written} rows written, the image has "

@@ -77,35 +77,6 @@ def _check_file(path: Path) -> int:
     return st.st_size
 
 
-def _open(source: Path | io.BytesIO, name, max_pixels: int) -> Image.Image:
-    """Open ``source`` with Pillow, bomb-checked; ``name`` names it in messages."""
-    saved = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = None  # the check below names the option to raise it
-    try:
-        im = Image.open(source)
-    except UnidentifiedImageError:
-        raise CompressError(
-            f"{name}: not an image file Pillow can read (expected {SUPPORTED})."
-        ) from None
-    except PermissionError:
-        raise CompressError(f"{name}: cannot read it (permission denied).") from None
-    except (OSError, SyntaxError, ValueError) as e:  # Pillow's header errors
-        raise CompressError(
-            f"{name}: cannot decode it, the file is truncated or corrupt ({e})."
-        ) from None
-    finally:
-        Image.MAX_IMAGE_PIXELS = saved
-    width, height = im.size
-    if width * height > max_pixels:
-        im.close()
-        raise CompressError(
-            f"{name}: {width} x {height} = {width * height:,} pixels is over the "
-            f"decompression-bomb limit of {max_pixels:,}; if you trust the file, "
-            f"raise the limit with --max-pixels {width * height}."
-        )
-    return im
-
-
 def load_image(path: str | os.PathLike, *,
                max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
     """Read an image file into an 8-bit array.
@@ -171,9 +142,31 @@ def decode_image(data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS
 def _decode(source: Path | io.BytesIO, name, file_bytes: int,
             max_pixels: int) -> LoadedImage:
     """Decode ``source`` (a file, or bytes called ``name``) into a LoadedImage."""
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # the check below names the option to raise it
+    try:
+        im = Image.open(source)
+    except UnidentifiedImageError:
+        raise CompressError(
+            f"{name}: not an image file Pillow can read (expected {SUPPORTED})."
+        ) from None
+    except PermissionError:
+        raise CompressError(f"{name}: cannot read it (permission denied).") from None
+    except (OSError, SyntaxError, ValueError) as e:  # Pillow's header errors
+        raise CompressError(
+            f"{name}: cannot decode it, the file is truncated or corrupt ({e})."
+        ) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
     notes: list[str] = []
-    im = _open(source, name, max_pixels)
     with im:
+        width, height = im.size
+        if width * height > max_pixels:
+            raise CompressError(
+                f"{name}: {width} x {height} = {width * height:,} pixels is over the "
+                f"decompression-bomb limit of {max_pixels:,}; if you trust the file, "
+                f"raise the limit with --max-pixels {width * height}."
+            )
         n_frames = getattr(im, "n_frames", 1)
         if n_frames > 1:
             notes.append(f"{im.format} has {n_frames} frames: using the first.")
