@@ -183,26 +183,18 @@ def _decode(source: Path | io.BytesIO, name, file_bytes: int,
             notes.append(f"applied EXIF orientation {orientation}.")
         pixels = _to_uint8(oriented, name, notes, wide)
     path = source if isinstance(source, Path) else None
-    return LoadedImage(_opaque_dropped(pixels, notes), path, file_bytes, notes)
+    return LoadedImage(pixels, path, file_bytes, notes)
 
 
 def from_pillow(im: Image.Image) -> LoadedImage:
     """Convert a Pillow image of any mode as :func:`load_image` converts a file."""
     notes: list[str] = []
-    pixels = _to_uint8(im, "the Pillow image", notes, wide=False)
-    return LoadedImage(_opaque_dropped(pixels, notes), notes=notes)
-
-
-def _opaque_dropped(pixels: np.ndarray, notes: list[str]) -> np.ndarray:
-    """Drop an alpha channel that is 255 everywhere (saying so in ``notes``)."""
-    if pixels.shape[2] in (2, 4) and bool((pixels[..., -1] == 255).all()):
-        notes.append("alpha channel is fully opaque: dropped.")
-        return np.ascontiguousarray(pixels[..., :-1])
-    return pixels
+    return LoadedImage(_to_uint8(im, "the Pillow image", notes, wide=False),
+                       notes=notes)
 
 
 def _to_uint8(im: Image.Image, name, notes: list[str], wide: bool) -> np.ndarray:
-    """Convert a loaded Pillow image to an ``(H, W, C)`` uint8 array."""
+    """Convert a loaded Pillow image to ``(H, W, C)`` uint8; drop an opaque alpha."""
     mode = im.mode
     if mode in ("P", "PA"):
         has_alpha = mode == "PA" or "transparency" in im.info
@@ -233,4 +225,7 @@ def _to_uint8(im: Image.Image, name, notes: list[str], wide: bool) -> np.ndarray
     pixels = np.asarray(im, dtype=np.uint8)
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
+    if pixels.shape[2] in (2, 4) and bool((pixels[..., -1] == 255).all()):
+        notes.append("alpha channel is fully opaque: dropped.")
+        pixels = pixels[..., :-1]
     return np.ascontiguousarray(pixels)
