@@ -110,11 +110,10 @@ def write_atomically(files: Mapping[Path, bytes], *, overwrite: bool = True) -> 
             for target, data in files.items():
                 staged[Path(target)] = stage(Path(target),
                                              lambda f, data=data: f.write(data))
-        except BaseException:
+            commit_staged(staged, overwrite=overwrite)
+        finally:  # what was not renamed
             for tmp in staged.values():
                 _remove(tmp)
-            raise
-        commit_staged(staged, overwrite=overwrite)
 
 
 def commit_staged(staged: Mapping[Path, str], *, overwrite: bool = True) -> None:

@@ -14,13 +14,7 @@ import numpy as np
 from PIL import Image
 
 from .fetch import fetch_url, is_url
-from .read import (
-    DEFAULT_MAX_PIXELS,
-    LoadedImage,
-    decode_image,
-    from_pillow,
-    load_image,
-)
+from .read import DEFAULT_MAX_PIXELS, LoadedImage, decode_image, from_pillow, load_image
 
 
 @dataclass(frozen=True)

@@ -122,13 +122,10 @@ def optimize_png(png: bytes) -> bytes:
         raise CompressError("optimize needs pyoxipng: pip install "
                             "'kmeans-compress[optimize]' (or pip install "
                             "pyoxipng).") from None
-    best = png
-    for name in OXIPNG_FILTERS:
-        out = oxipng.optimize_from_memory(png, level=OXIPNG_LEVEL,
-                                          filter=[getattr(oxipng.RowFilter, name)])
-        if len(out) < len(best):
-            best = out
-    return best
+    outputs = [oxipng.optimize_from_memory(png, level=OXIPNG_LEVEL,
+                                           filter=[getattr(oxipng.RowFilter, name)])
+               for name in OXIPNG_FILTERS]
+    return min([png, *outputs], key=len)  # the first on ties
 
 
 class BackgroundEncoder:

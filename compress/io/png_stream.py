@@ -131,11 +131,9 @@ class PalettePNGStream:
         if self.rows_written != self.height:
             raise ValueError(f"{self.rows_written} rows written, the image has "
                              f"{self.height}.")
-        sizes = []
         for compressor, f in self._streams:
             f.write(compressor.flush())
-            sizes.append(f.tell())
-        _, best = self._streams[int(np.argmin(sizes))]  # first wins ties
+        _, best = min(self._streams, key=lambda pair: pair[1].tell())  # first on ties
         block_size = max(PILLOW_MAXBLOCK, 4 * self.width)
 
         def write(out) -> None:
