@@ -59,11 +59,9 @@ def _backup(target: Path) -> str | None:
         return None
     for _ in range(100):
         name = str(target.parent / f".{target.name}.{os.urandom(4).hex()}.bak")
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(target, name, follow_symlinks=False)
             return name
-        except FileExistsError:
-            continue
     raise CompressError(f"cannot back up {target} before replacing it.")
 
 

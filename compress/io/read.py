@@ -19,8 +19,6 @@ from ..errors import CompressError
 # budget for a 4-byte-per-pixel image, divided by 3.
 DEFAULT_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
 
-SUPPORTED = "JPEG, PNG, BMP, TIFF, WebP or GIF"
-
 # Pillow modes read as one of the four layouts of MODE_OF_CHANNELS; the lossy
 # conversions are named in a note.
 _TARGET = {"1": "L", "L": "L", "LA": "LA", "La": "LA", "RGB": "RGB", "RGBA": "RGBA",
@@ -99,8 +97,7 @@ def load_image(path: str | os.PathLike, *,
         or corrupt, too large, or in a layout that cannot be converted.
     """
     path = Path(path)
-    file_bytes = _check_file(path)
-    return _decode(path, path, file_bytes, max_pixels)
+    return _decode(path, path, _check_file(path), max_pixels)
 
 
 def decode_image(data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS,
@@ -148,7 +145,8 @@ def _decode(source: Path | io.BytesIO, name, file_bytes: int,
         im = Image.open(source)
     except UnidentifiedImageError:
         raise CompressError(
-            f"{name}: not an image file Pillow can read (expected {SUPPORTED})."
+            f"{name}: not an image file Pillow can read (expected JPEG, PNG, BMP, "
+            "TIFF, WebP or GIF)."
         ) from None
     except PermissionError:
         raise CompressError(f"{name}: cannot read it (permission denied).") from None
