@@ -97,7 +97,7 @@ def load_image(path: str | os.PathLike, *,
         or corrupt, too large, or in a layout that cannot be converted.
     """
     path = Path(path)
-    return _decode(path, path, _check_file(path), max_pixels)
+    return _decode(path, str(path), _check_file(path), max_pixels)
 
 
 def decode_image(data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS,
@@ -136,7 +136,7 @@ def decode_image(data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS
         raise
 
 
-def _decode(source: Path | io.BytesIO, name, file_bytes: int,
+def _decode(source: Path | io.BytesIO, name: str, file_bytes: int,
             max_pixels: int) -> LoadedImage:
     """Decode ``source`` (a file, or bytes called ``name``) into a LoadedImage."""
     saved = Image.MAX_IMAGE_PIXELS
@@ -191,7 +191,7 @@ def from_pillow(im: Image.Image) -> LoadedImage:
                        notes=notes)
 
 
-def _to_uint8(im: Image.Image, name, notes: list[str], wide: bool) -> np.ndarray:
+def _to_uint8(im: Image.Image, name: str, notes: list[str], wide: bool) -> np.ndarray:
     """Convert a loaded Pillow image to ``(H, W, C)`` uint8; drop an opaque alpha."""
     mode = im.mode
     if mode in ("P", "PA"):
