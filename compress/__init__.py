@@ -2,7 +2,7 @@
 
 ``python -m compress photo.jpg 16`` writes ``photo-k16.png``, a palette PNG
 of 16 colours chosen by k-means (:mod:`kmeans_core`).  The library's names
-(``_EXPORTS`` below; :func:`quantize` first) are imported on first use
+(``_MODULES`` below) are imported on first use
 (PEP 562), so ``import compress`` and the command line start cheaply.
 """
 
@@ -12,31 +12,23 @@ import importlib
 
 __version__ = "0.2.0"
 
-# public name -> submodule that defines it
-_EXPORTS = {
-    "CompressError": "errors",
-    "UsageError": "errors",
-    "LoadedImage": "io.read",
-    "decode_image": "io.read",
-    "load_image": "io.read",
-    "encode_palette_png": "io.png",
-    "encode_png": "io.png",
-    "png_bit_depth": "io.png",
-    "write_atomically": "io.commit",
-    "fetch_url": "io.fetch",
-    "color_histogram": "quantization.histogram",
-    "find_knee": "quantization.knee",
-    "mse": "quantization.metrics",
-    "psnr": "quantization.metrics",
-    "QuantizeResult": "quantization.result",
-    "elbow": "commands.elbow",
-    "Elbow": "commands.elbow",
-    "count_colors": "quantization.quantizer",
-    "inertia_curve": "quantization.quantizer",
-    "quantize": "quantization.quantizer",
-    "quantize_each": "quantization.quantizer",
-    "smallest_k_for_psnr": "quantization.choose",
+# submodule -> the public names it defines
+_MODULES = {
+    "errors": ("CompressError", "UsageError"),
+    "io.read": ("LoadedImage", "decode_image", "load_image"),
+    "io.png": ("encode_palette_png", "encode_png", "png_bit_depth"),
+    "io.commit": ("write_atomically",),
+    "io.fetch": ("fetch_url",),
+    "quantization.histogram": ("color_histogram",),
+    "quantization.knee": ("find_knee",),
+    "quantization.metrics": ("mse", "psnr"),
+    "quantization.result": ("QuantizeResult",),
+    "commands.elbow": ("elbow", "Elbow"),
+    "quantization.quantizer": ("count_colors", "inertia_curve", "quantize",
+                               "quantize_each"),
+    "quantization.choose": ("smallest_k_for_psnr",),
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = sorted(_EXPORTS)
 

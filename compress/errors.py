@@ -1,7 +1,4 @@
-"""The two errors the command line turns into exit codes.
-
-Both carry a one-line message that says what was wrong and what to do.
-"""
+"""The two errors the command line turns into exit codes, each a one-line message."""
 
 from __future__ import annotations
 

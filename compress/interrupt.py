@@ -36,16 +36,14 @@ def exit_on_interrupt(prog: str) -> bool:
         thread: then nothing is changed.
     """
     global _prog
-    if threading.current_thread() is not threading.main_thread():
-        return False
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
         return False
     _prog = prog
     try:
         signal.signal(signal.SIGINT, _exit_now)
     except KeyboardInterrupt:
-        # A Ctrl-C that came just before: ``signal.signal`` raises pending
-        # signals before it replaces the handler.  Answer it as the handler would.
+        # A Ctrl-C just before: ``signal.signal`` raises it; answer as the handler.
         _exit_now(signal.SIGINT, None)
     return True
 

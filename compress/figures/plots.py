@@ -1,8 +1,6 @@
-"""Figures: the contact sheet of a multi-k run and the elbow plot.
+"""Figures: the contact sheet of a multi-k run and the elbow plot, as PNG bytes.
 
-Drawn with matplotlib's object API on the Agg canvas (no pyplot, no window,
-no global state) and returned as PNG bytes, so the caller can write them
-atomically like every other output.
+Design notes: docs/internals.md, ``compress/figures/plots.py``.
 """
 
 from __future__ import annotations
@@ -15,28 +13,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-PANEL_INCHES = 2.4  # width of one contact-sheet panel
-# A 4-column sheet is 960 pixels wide.  Photo panels compress poorly: for 8
-# panels of American Gothic the sheet is 573 kB (1.05 MB at 3.2-inch panels).
+PANEL_INCHES = 2.4  # width of one contact-sheet panel: 4 columns are 960 pixels
 DPI = 100
 MAX_COLUMNS = 4
-# Tallest panel, as height / width.  A taller image is drawn narrower inside its
-# panel; unclamped, a 5000 x 1 strip asked for a 24,000-inch (2.4-million-pixel)
-# high figure, and rendering it ran out of time and memory.
-MAX_PANEL_ASPECT = 3.0
-# Panels are drawn from a subsample with at most this many image pixels per
-# panel pixel along each axis: enough for matplotlib's antialiasing, while a
-# 24-megapixel photo handed to imshow whole took 1.4 GB of resampling buffers.
-OVERSAMPLE = 2
+MAX_PANEL_ASPECT = 3.0  # tallest panel (height / width); a taller image is narrower
+OVERSAMPLE = 2  # at most this many image pixels per panel pixel along each axis
 MAX_DECIMALS = 6  # of an axis's tick labels (matplotlib's ticks are round)
+LEGEND_FONT = 8.5  # legends and labels on the plot; matplotlib's default is 10
 
 
 def preload() -> None:
-    """Import matplotlib's figure and Agg canvas now (~0.35 s).
-
-    Called while the last PNGs are compressed on the encoder thread: zlib
-    releases the GIL, so the import runs beside it instead of after it.
-    """
+    """Import matplotlib's figure and Agg canvas now (~0.35 s), beside the encoder."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
     from matplotlib.figure import Figure  # noqa: F401
 
@@ -53,12 +40,7 @@ def _figure(width: float, height: float):
 
 @contextlib.contextmanager
 def _missing_glyphs_quiet():
-    """Silence matplotlib's warning for characters its font lacks.
-
-    Titles carry the file name, which may hold CJK or emoji that DejaVu Sans
-    does not have: matplotlib draws a box and would otherwise print two
-    warning lines per character on stderr.
-    """
+    """Silence matplotlib's warnings for characters (CJK, emoji) its font lacks."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font",
                                 category=UserWarning)
@@ -66,11 +48,7 @@ def _missing_glyphs_quiet():
 
 
 def figure_png(fig) -> bytes:
-    """Render ``fig``, laid out by its maker; encode it as an RGB PNG (it is opaque).
-
-    No layout here: a second ``tight_layout`` moved the elbow plot's axes by
-    a hundredth of a pixel for 10-20 ms.
-    """
+    """Render ``fig``, laid out by its maker; encode it as an RGB PNG (it is opaque)."""
     from PIL import Image
 
     canvas = fig.canvas
@@ -78,9 +56,6 @@ def figure_png(fig) -> bytes:
         canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())  # (height, width, 4)
     buf = io.BytesIO()
-    # RGB, not matplotlib's RGBA: the alpha is 255 everywhere and costs ~10%.
-    # zlib level 6, not 9: the figures are previews, and on the 7-k sheet of
-    # american_gothic optimize=True took 0.28 s against 0.11 s, for 1 % fewer bytes.
     Image.fromarray(np.ascontiguousarray(rgba[:, :, :3])).save(
         buf, format="PNG", compress_level=6)
     return buf.getvalue()
@@ -105,8 +80,7 @@ def _show(ax, image: np.ndarray) -> None:
         ax.imshow(image[:, :, 0], cmap="gray", vmin=0, vmax=255,
                   interpolation="antialiased")
     elif n_channels == 2:  # grey + alpha -> RGBA
-        grey = np.repeat(image[:, :, :1], 3, axis=2)
-        ax.imshow(np.concatenate([grey, image[:, :, 1:]], axis=2))
+        ax.imshow(image[:, :, [0, 0, 0, 1]])
     else:
         ax.imshow(image)
     ax.set_axis_off()
@@ -180,10 +154,8 @@ def k_ticks(ks: Sequence[int], max_ticks: int = 16) -> list[int]:
 def tick_format(ticks: Sequence[float]) -> str:
     """Return a format for tick labels with the fewest decimals that show them.
 
-    A fixed ``{x:,.0f}`` printed "2, 2, 2, 1, 1" for the inertia of a tiny
-    image; here the decimals are the fewest (up to ``MAX_DECIMALS``) with
-    which every tick is written exactly (0.002 -> 3, 12.5 -> 1), so distinct
-    ticks get distinct labels.
+    The fewest decimals (up to ``MAX_DECIMALS``) with which every tick is
+    written exactly (0.002 -> 3, 12.5 -> 1): distinct ticks, distinct labels.
     """
     values = np.asarray(ticks, dtype=np.float64)
     scale = max(1.0, float(np.abs(values).max(initial=0.0)))
@@ -194,11 +166,7 @@ def tick_format(ticks: Sequence[float]) -> str:
 
 
 def _label_ticks(axis) -> None:
-    """Label ``axis`` (e.g. ``ax.yaxis``) by :func:`tick_format` of its ticks.
-
-    The format is chosen when the figure is drawn, from the ticks matplotlib
-    settled on then (it passes them to ``Formatter.set_locs``).
-    """
+    """Label ``axis`` by :func:`tick_format` of the ticks it has when drawn."""
     from matplotlib.ticker import Formatter
 
     class ExactFormatter(Formatter):
@@ -213,24 +181,9 @@ def _label_ticks(axis) -> None:
     axis.set_major_formatter(ExactFormatter())
 
 
-LEGEND_FONT = 8.5  # legends and labels on the plot; matplotlib's default is 10
-
-
 def elbow_plot(ks: Sequence[int], inertias: Sequence[float], psnrs: Sequence[float],
                sizes: Sequence[int], **options) -> bytes:
-    """:func:`elbow_figure` rendered as PNG bytes (the command line's ``--elbow``).
-
-    Parameters
-    ----------
-    ks, inertias, psnrs, sizes
-        As in :func:`elbow_figure`.
-    **options
-        Keyword arguments of :func:`elbow_figure`.
-
-    Returns
-    -------
-    png : bytes
-    """
+    """Return :func:`elbow_figure` (same arguments) as PNG bytes, for ``--elbow``."""
     return figure_png(elbow_figure(ks, inertias, psnrs, sizes, **options))
 
 
@@ -250,12 +203,8 @@ def elbow_figure(
 ):
     """Two panels against k: inertia (the elbow) above, PSNR and PNG size below.
 
-    The knee of inertia (Kneedle) is rarely the k a person wants (k = 3 for
-    most photos, 18-22 dB), so the lower panel shows what each k buys: PSNR
-    on the left axis, PNG size on the right, with the input file's size for
-    comparison.  The knee and the ``--min-psnr`` choice are marked on both.
-    Every curve and line is named in a legend above its panel, outside the
-    axes, so no label hides a point.
+    The knee and the ``--min-psnr`` choice are marked on both; every curve
+    and line is named in a legend above its panel (docs/internals.md).
 
     Parameters
     ----------
@@ -350,7 +299,6 @@ def elbow_figure(
         top.patch.set_visible(False)
         axes.append(de_ax.yaxis)
     for ax, lines in ((top, top_lines), (bottom, bottom_lines)):
-        # Above the panel, outside the axes: it can hide no point or line.
         ax.legend(handles=lines, loc="lower left", bbox_to_anchor=(0.0, 1.01),
                   ncol=2, fontsize=LEGEND_FONT, frameon=False, borderaxespad=0.0,
                   handlelength=2.5)

@@ -23,12 +23,10 @@ def default_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def stage(target: Path, write: Callable[[BinaryIO], object],
-          mode: int | None = None) -> str:
-    """Write a flushed temporary file beside ``target`` by ``write(file)``; return it.
+def stage(target: Path, write: Callable[[BinaryIO], object]) -> str:
+    """Write ``.NAME.XXXX.tmp`` beside ``target`` by ``write(file)``; return it.
 
-    The file (``.NAME.XXXX.tmp``) gets ``mode`` (by default what ``open()``
-    would give); commit it with :func:`commit_staged`.
+    Flushed, with the mode ``open()`` would give; commit it by :func:`commit_staged`.
     """
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
@@ -40,7 +38,7 @@ def stage(target: Path, write: Callable[[BinaryIO], object],
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, default_file_mode() if mode is None else mode)
+        os.chmod(tmp, default_file_mode())
     except BaseException as e:
         _remove(tmp)
         if isinstance(e, OSError):
@@ -50,6 +48,7 @@ def stage(target: Path, write: Callable[[BinaryIO], object],
 
 
 def _remove(path) -> None:
+    """Delete ``path`` if it is there."""
     with contextlib.suppress(OSError):
         os.unlink(path)
 
@@ -60,11 +59,9 @@ def _backup(target: Path) -> str | None:
         return None
     for _ in range(100):
         name = str(target.parent / f".{target.name}.{os.urandom(4).hex()}.bak")
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(target, name, follow_symlinks=False)
             return name
-        except FileExistsError:
-            continue
     raise CompressError(f"cannot back up {target} before replacing it.")
 
 
@@ -105,18 +102,16 @@ def write_atomically(files: Mapping[Path, bytes], *, overwrite: bool = True) -> 
         before the failure are removed again, or restored to their former
         content; temporary and backup files are removed.
     """
-    mode = default_file_mode()
     staged: dict[Path, str] = {}
     with interrupt.deferred():
         try:
             for target, data in files.items():
-                staged[Path(target)] = stage(
-                    Path(target), lambda f, data=data: f.write(data), mode)
-        except BaseException:
+                staged[Path(target)] = stage(Path(target),
+                                             lambda f, data=data: f.write(data))
+            commit_staged(staged, overwrite=overwrite)
+        finally:  # what was not renamed
             for tmp in staged.values():
                 _remove(tmp)
-            raise
-        commit_staged(staged, overwrite=overwrite)
 
 
 def commit_staged(staged: Mapping[Path, str], *, overwrite: bool = True) -> None:

@@ -14,13 +14,7 @@ import numpy as np
 from PIL import Image
 
 from .fetch import fetch_url, is_url
-from .read import (
-    DEFAULT_MAX_PIXELS,
-    LoadedImage,
-    decode_image,
-    from_pillow,
-    load_image,
-)
+from .read import DEFAULT_MAX_PIXELS, LoadedImage, decode_image, from_pillow, load_image
 
 
 @dataclass(frozen=True)
@@ -102,31 +96,16 @@ def read_input(image, *, max_pixels: int = DEFAULT_MAX_PIXELS, timeout: float = 
         return decode_image(body, image, max_pixels=max_pixels,
                             content_type=content_type)
     if isinstance(image, (str, os.PathLike)):
-        return load_image(Path(image), max_pixels=max_pixels)
+        return load_image(image, max_pixels=max_pixels)
     pixels = to_uint8(image)
     return LoadedImage(pixels if pixels.ndim == 3 else pixels[:, :, None])
 
 
 def to_uint8(image) -> np.ndarray:
-    """Convert an array of uint8, uint16 or float in [0, 1] to uint8 exactly.
+    """Convert uint8, uint16 or float pixels in [0, 1] to uint8 exactly, same shape.
 
-    Parameters
-    ----------
-    image : array-like
-        Pixel values.
-
-    Returns
-    -------
-    pixels : ndarray, uint8
-        The same shape.
-
-    Raises
-    ------
-    TypeError
-        For a dtype other than unsigned or float (the message says how to
-        convert).
-    ValueError
-        For floats outside [0, 1], or NaN.
+    Anything else raises TypeError (another dtype) or ValueError (floats
+    outside [0, 1], NaN), with a message that says how to convert.
     """
     array = np.asarray(image)
     kind = array.dtype.kind

@@ -1,23 +1,23 @@
 """PNG encoding: palette and RGB PNGs, and each k's PNG on a background thread.
 
-zlib releases the GIL, so :class:`BackgroundEncoder` compresses the previous
-k's PNG on the other core while the main thread fits the next k: 2.2 -> 1.7 s
-for the exercise's 7 k with ``--elbow``.  ``optimize`` recompresses with
-oxipng (:func:`optimize_png`).
+Design notes (zlib and oxipng settings, measured): docs/internals.md,
+``compress/io/png.py``.
 """
 
 from __future__ import annotations
 
 import io
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from PIL import Image
 
 from ..errors import CompressError
-from .read import MODE_OF_CHANNELS
 
 MAX_PALETTE = 256  # entries a PNG palette can hold
+OXIPNG_LEVEL = 3
+OXIPNG_FILTERS = ("Entropy", "NoOp")  # tried one at a time, in this order
 
 
 def png_bit_depth(n_colors: int) -> int:
@@ -25,25 +25,30 @@ def png_bit_depth(n_colors: int) -> int:
     if not 1 <= n_colors <= MAX_PALETTE:
         raise ValueError(f"a PNG palette holds 1 to {MAX_PALETTE} colours, "
                          f"not {n_colors}.")
-    for bits in (1, 2, 4):
-        if n_colors <= 1 << bits:
-            return bits
-    return 8
+    return next(bits for bits in (1, 2, 4, 8) if n_colors <= 1 << bits)
 
 
-# zlib settings tried for every palette PNG, the smallest file kept (tables:
-# docs/internals.md).  Sub-byte palettes: Z_RLE or Z_HUFFMAN_ONLY at level 9
-# (8 ms against 0.3 s for Pillow's optimize=True, which won once in 12 cases).
-# 8-bit palettes: default strategy at level 7 (level 9 searched 1.0-4.5x as
-# long for 0-2.5 % fewer bytes; Z_RLE was 18 % larger on american_gothic k=64).
-PALETTE_8BIT_LEVEL = 7
-_PALETTE_PNG_OPTIONS = {
-    "sub-byte": (
-        {"compress_level": 9, "compress_type": 3},  # zlib.Z_RLE
-        {"compress_level": 9, "compress_type": 2},  # zlib.Z_HUFFMAN_ONLY
-    ),
-    "8-bit": ({"compress_level": PALETTE_8BIT_LEVEL},),
-}
+def palette_zlib(bits: int) -> tuple[tuple[int, int], ...]:
+    """Return the (zlib level, strategy) pairs to try for a ``bits``-bit palette PNG.
+
+    The smallest file is kept, the first on ties (measured in docs/internals.md).
+    """
+    if bits == 8:
+        return ((7, zlib.Z_DEFAULT_STRATEGY),)
+    return ((9, zlib.Z_RLE), (9, zlib.Z_HUFFMAN_ONLY))
+
+
+def palette_rgb(palette: np.ndarray) -> bytes:
+    """Return the ``PLTE`` bytes of ``palette``: grey ``v`` as ``(v, v, v)``."""
+    rgb = [0, 0, 0] if palette.shape[1] < 3 else [0, 1, 2]
+    return palette[:, rgb].astype(np.uint8).tobytes()
+
+
+def palette_alpha(palette: np.ndarray) -> bytes | None:
+    """Return the ``tRNS`` bytes of ``palette`` (its alpha), None without alpha."""
+    if palette.shape[1] in (2, 4):
+        return palette[:, -1].astype(np.uint8).tobytes()
+    return None
 
 
 def encode_palette_png(index_map: np.ndarray, palette: np.ndarray, *,
@@ -66,25 +71,19 @@ def encode_palette_png(index_map: np.ndarray, palette: np.ndarray, *,
     Returns
     -------
     png : bytes
-        The smallest encoding of ``_PALETTE_PNG_OPTIONS`` (the first on
-        ties).  With ``optimize`` the file's palette order may differ from
+        The smallest encoding of :func:`palette_zlib` (the first on ties).
+        With ``optimize`` the file's palette order may differ from
         ``palette``; the pixels do not.
     """
-    n_colors, n_channels = palette.shape
-    bits = png_bit_depth(n_colors)
-    has_alpha = n_channels in (2, 4)
-    colour = palette[:, : n_channels - 1] if has_alpha else palette
-    if colour.shape[1] == 1:
-        colour = np.repeat(colour, 3, axis=1)  # grey entry v -> (v, v, v)
+    bits = png_bit_depth(palette.shape[0])
     im = Image.fromarray(np.ascontiguousarray(index_map, dtype=np.uint8))
-    im.putpalette(colour.astype(np.uint8).tobytes(), rawmode="RGB")  # mode L -> P
-    common: dict = {"bits": bits}
-    if has_alpha:
-        common["transparency"] = palette[:, -1].astype(np.uint8).tobytes()
+    im.putpalette(palette_rgb(palette), rawmode="RGB")  # mode L -> P
+    alpha = palette_alpha(palette)  # None: no tRNS chunk
     best = b""
-    for options in _PALETTE_PNG_OPTIONS["8-bit" if bits == 8 else "sub-byte"]:
+    for level, strategy in palette_zlib(bits):
         buf = io.BytesIO()
-        im.save(buf, format="PNG", **common, **options)
+        im.save(buf, format="PNG", bits=bits, transparency=alpha,
+                compress_level=level, compress_type=strategy)
         if not best or len(buf.getvalue()) < len(best):
             best = buf.getvalue()
     return optimize_png(best) if optimize else best
@@ -104,22 +103,11 @@ def encode_png(pixels: np.ndarray, *, optimize: bool = False) -> bytes:
     png : bytes
         Written by Pillow with ``optimize=True`` (zlib level 9).
     """
-    n_channels = pixels.shape[2]
-    data = pixels[:, :, 0] if n_channels == 1 else pixels
+    data = pixels[:, :, 0] if pixels.shape[2] == 1 else pixels
     im = Image.fromarray(np.ascontiguousarray(data, dtype=np.uint8))
-    if im.mode != MODE_OF_CHANNELS[n_channels]:
-        raise ValueError(f"cannot write {n_channels}-channel pixels as PNG.")
     buf = io.BytesIO()
     im.save(buf, format="PNG", optimize=True)
     return optimize_png(buf.getvalue()) if optimize else buf.getvalue()
-
-
-# --optimize: oxipng (the pyoxipng wheel) reorders the palette, filters rows and
-# deflates with libdeflate; each of two row-filter strategies is tried, the
-# smaller file kept.  0.84-0.92x pngquant's bytes in 0.17-0.66 s (tables:
-# docs/internals.md; zopfli and libdeflate alone were larger or slower).
-OXIPNG_LEVEL = 3
-OXIPNG_FILTERS = ("Entropy", "NoOp")  # tried one at a time, in this order
 
 
 def optimize_png(png: bytes) -> bytes:
@@ -134,13 +122,10 @@ def optimize_png(png: bytes) -> bytes:
         raise CompressError("optimize needs pyoxipng: pip install "
                             "'kmeans-compress[optimize]' (or pip install "
                             "pyoxipng).") from None
-    best = png
-    for name in OXIPNG_FILTERS:
-        out = oxipng.optimize_from_memory(png, level=OXIPNG_LEVEL,
-                                          filter=[getattr(oxipng.RowFilter, name)])
-        if len(out) < len(best):
-            best = out
-    return best
+    outputs = [oxipng.optimize_from_memory(png, level=OXIPNG_LEVEL,
+                                           filter=[getattr(oxipng.RowFilter, name)])
+               for name in OXIPNG_FILTERS]
+    return min([png, *outputs], key=len)  # the first on ties
 
 
 class BackgroundEncoder:
@@ -197,14 +182,12 @@ def submit_png(encoder: BackgroundEncoder, palette: np.ndarray,
                optimize: bool = False) -> tuple[Future, int, bool]:
     """Queue the PNG of one quantized image (:func:`encode_quantized`).
 
-    Returns the future of its bytes, the bits per pixel of the stored image
-    data (the palette bit depth, or 8 per channel) and whether it is a
-    palette PNG.
+    Returns the future of its bytes, its bits per pixel (the palette bit
+    depth, or 8 per channel) and whether it is a palette PNG.
     """
     n_colors, n_channels = palette.shape
-    as_palette = writes_palette(n_colors, output_format)
     png = encoder.submit(encode_quantized, palette, index_map, output_format,
                          optimize)
-    if as_palette:
+    if writes_palette(n_colors, output_format):
         return png, png_bit_depth(n_colors), True
     return png, 8 * n_channels, False

@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from .commit import commit_staged, stage
-from .png import PALETTE_8BIT_LEVEL, png_bit_depth
+from .png import palette_alpha, palette_rgb, palette_zlib, png_bit_depth
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PILLOW_MAXBLOCK = 65536  # PIL.ImageFile.MAXBLOCK: the encoder's output buffer
-SUB_BYTE_STRATEGIES = (zlib.Z_RLE, zlib.Z_HUFFMAN_ONLY)  # first wins ties
 
 
 def chunk(kind: bytes, data: bytes) -> bytes:
@@ -32,10 +31,8 @@ def pack_rows(index_rows: np.ndarray, bits: int) -> np.ndarray:
     if bits == 8:
         return rows
     per_byte = 8 // bits
-    h, width = rows.shape
-    padded = np.zeros((h, -(-width // per_byte) * per_byte), dtype=np.uint8)
-    padded[:, :width] = rows
-    groups = padded.reshape(h, -1, per_byte)  # (h, row_bytes, per_byte)
+    padded = np.pad(rows, ((0, 0), (0, -rows.shape[1] % per_byte)))
+    groups = padded.reshape(len(rows), -1, per_byte)  # (h, row_bytes, per_byte)
     shifts = (8 - bits * (1 + np.arange(per_byte))).astype(np.uint8)
     return np.bitwise_or.reduce(groups << shifts, axis=2).astype(np.uint8)
 
@@ -55,12 +52,9 @@ def filter_rows(raw: np.ndarray, previous: np.ndarray) -> np.ndarray:
     Sub ``x - a``, Up ``x - b``, Paeth ``x - p`` where ``p`` is whichever of
     ``a``, ``b``, ``c`` is nearest to ``a + b - c`` (ties in that order).
     """
-    h, n = raw.shape
-    above = np.vstack([previous[None, :], raw[:-1]])  # (h, n) b
-    left = np.zeros_like(raw)
-    left[:, 1:] = raw[:, :-1]  # a
-    above_left = np.zeros_like(raw)
-    above_left[:, 1:] = above[:, :-1]  # c
+    above = np.vstack([previous[None, :], raw[:-1]])  # (h, row_bytes) b
+    left = np.pad(raw[:, :-1], ((0, 0), (1, 0)))  # a
+    above_left = np.pad(above[:, :-1], ((0, 0), (1, 0)))  # c
     up = raw - above  # uint8 arithmetic wraps modulo 256
     sub = raw - left
     a, b, c = (x.astype(np.int16) for x in (left, above, above_left))
@@ -68,19 +62,16 @@ def filter_rows(raw: np.ndarray, previous: np.ndarray) -> np.ndarray:
     predictor = np.where((pa <= pb) & (pa <= pc), left,
                          np.where(pb <= pc, above, above_left))
     paeth = raw - predictor
-    kind = np.zeros(h, dtype=np.uint8)
+    kind = np.zeros(len(raw), dtype=np.uint8)
     best = _cost(raw)
     for code, data in ((2, up), (1, sub), (4, paeth)):  # Pillow's order
         cost = _cost(data)
         better = (best > 0) & (cost < best)  # strictly better, and not yet 0
         kind[better] = code
         best = np.where(better, cost, best)
-    out = np.empty((h, n + 1), dtype=np.uint8)
-    out[:, 0] = kind
-    for code, data in ((0, raw), (2, up), (1, sub), (4, paeth)):
-        rows = kind == code
-        out[rows, 1:] = data[rows]
-    return out
+    filtered = np.select([kind[:, None] == code for code in (2, 1, 4)],
+                         [up, sub, paeth], raw)
+    return np.hstack([kind[:, None], filtered])
 
 
 class PalettePNGStream:
@@ -89,7 +80,7 @@ class PalettePNGStream:
     Parameters
     ----------
     path : Path
-        The target; it appears when :meth:`close` succeeds, complete.
+        The target; it appears complete, or not at all.
     width, height : int
         Image size in pixels.
     palette : ndarray of shape (n_colors, n_channels), uint8
@@ -103,41 +94,27 @@ class PalettePNGStream:
     def __init__(self, path: Path, width: int, height: int, palette: np.ndarray):
         self.path = Path(path)
         self.width, self.height = int(width), int(height)
-        n_colors, n_channels = palette.shape
-        self.bits = png_bit_depth(n_colors)
-        has_alpha = n_channels in (2, 4)
-        colour = palette[:, : n_channels - 1] if has_alpha else palette
-        if colour.shape[1] == 1:
-            colour = np.repeat(colour, 3, axis=1)
+        self.bits = png_bit_depth(palette.shape[0])
         self.head = PNG_SIGNATURE + chunk(b"IHDR", struct.pack(
             ">IIBBBBB", self.width, self.height, self.bits, 3, 0, 0, 0))
-        self.head += chunk(b"PLTE", colour.astype(np.uint8).tobytes())
-        if has_alpha:
-            self.head += chunk(b"tRNS", palette[:, -1].astype(np.uint8).tobytes())
-        strategies = ((zlib.Z_DEFAULT_STRATEGY,) if self.bits == 8
-                      else SUB_BYTE_STRATEGIES)
-        self._streams = []
-        for strategy in strategies:
-            f = tempfile.TemporaryFile(dir=self.path.parent)
-            level = PALETTE_8BIT_LEVEL if self.bits == 8 else 9
-            self._streams.append((zlib.compressobj(level, zlib.DEFLATED, 15, 9,
-                                                   strategy),
-                                  f))
+        self.head += chunk(b"PLTE", palette_rgb(palette))
+        alpha = palette_alpha(palette)
+        if alpha is not None:
+            self.head += chunk(b"tRNS", alpha)
+        self._streams = [
+            (zlib.compressobj(level, zlib.DEFLATED, 15, 9, strategy),
+             tempfile.TemporaryFile(dir=self.path.parent))
+            for level, strategy in palette_zlib(self.bits)]
         self._previous = np.zeros(-(-self.width * self.bits // 8), dtype=np.uint8)
         self.rows_written = 0
 
     def write(self, index_rows: np.ndarray) -> None:
         """Append ``(h, width)`` palette indices, the next ``h`` rows."""
-        if index_rows.ndim != 2 or index_rows.shape[1] != self.width:
-            raise ValueError(f"rows must have shape (h, {self.width}), got "
-                             f"{index_rows.shape}.")
         if not index_rows.shape[0]:
             return
         raw = pack_rows(index_rows, self.bits)  # (h, row_bytes)
-        if self.bits == 8:  # palette rows unfiltered, as Pillow writes them
-            data = np.empty((raw.shape[0], raw.shape[1] + 1), dtype=np.uint8)
-            data[:, 0] = 0
-            data[:, 1:] = raw
+        if self.bits == 8:  # palette rows unfiltered (type 0), as Pillow writes them
+            data = np.pad(raw, ((0, 0), (1, 0)))
         else:
             data = filter_rows(raw, self._previous)
         self._previous = raw[-1].copy()
@@ -146,24 +123,17 @@ class PalettePNGStream:
             f.write(compressor.compress(block))
         self.rows_written += raw.shape[0]
 
-    def close(self) -> None:
-        """Finish the file and put it in place (:func:`commit_staged`)."""
-        commit_staged({self.path: self.finish()})
-
     def finish(self) -> str:
-        """Finish the streams, keep the smallest; return the complete temporary file.
+        """Finish the streams, keep the smallest; return the temporary file to commit.
 
-        The file sits beside the target under a hidden name; commit it with
-        :func:`compress.io.commit.commit_staged` (with other outputs, all at once).
+        It sits beside the target; :func:`compress.io.commit.commit_staged` renames it.
         """
         if self.rows_written != self.height:
             raise ValueError(f"{self.rows_written} rows written, the image has "
                              f"{self.height}.")
-        sizes = []
         for compressor, f in self._streams:
             f.write(compressor.flush())
-            sizes.append(f.tell())
-        _, best = self._streams[int(np.argmin(sizes))]  # first wins ties
+        _, best = min(self._streams, key=lambda pair: pair[1].tell())  # first on ties
         block_size = max(PILLOW_MAXBLOCK, 4 * self.width)
 
         def write(out) -> None:
@@ -179,6 +149,7 @@ class PalettePNGStream:
             self._discard()
 
     def _discard(self) -> None:
+        """Close (and so delete) the temporary streams."""
         for _, f in self._streams:
             f.close()
         self._streams = []
@@ -190,4 +161,4 @@ class PalettePNGStream:
         if exc_type is not None:
             self._discard()
         elif self._streams:  # not finished by the caller: put it in place
-            self.close()
+            commit_staged({self.path: self.finish()})

@@ -19,23 +19,12 @@ from ..errors import CompressError
 # budget for a 4-byte-per-pixel image, divided by 3.
 DEFAULT_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
 
-SUPPORTED = "JPEG, PNG, BMP, TIFF, WebP or GIF"
-
-# Pillow modes reduced to the four layouts used here, with a note if lossy.
-_MODE_MAP = {
-    "1": ("L", None),
-    "L": ("L", None),
-    "LA": ("LA", None),
-    "La": ("LA", None),
-    "RGB": ("RGB", None),
-    "RGBA": ("RGBA", None),
-    "RGBa": ("RGBA", None),
-    "RGBX": ("RGB", None),
-    "CMYK": ("RGB", "CMYK converted to RGB"),
-    "YCbCr": ("RGB", None),
-    "LAB": ("RGB", "Lab converted to RGB"),
-    "HSV": ("RGB", "HSV converted to RGB"),
-}
+# Pillow modes read as one of the four layouts of MODE_OF_CHANNELS; the lossy
+# conversions are named in a note.
+_TARGET = {"1": "L", "L": "L", "LA": "LA", "La": "LA", "RGB": "RGB", "RGBA": "RGBA",
+           "RGBa": "RGBA", "RGBX": "RGB", "YCbCr": "RGB", "CMYK": "RGB", "LAB": "RGB",
+           "HSV": "RGB"}
+_LOSSY = {"CMYK": "CMYK", "LAB": "Lab", "HSV": "HSV"}
 MODE_OF_CHANNELS = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
 
 
@@ -52,7 +41,7 @@ class LoadedImage:
     file_bytes : int or None
         Size of the file.
     notes : list of str
-        What was done to the image on the way in (see the module docstring).
+        What was done to the image on the way in (docs/internals.md).
     """
 
     pixels: np.ndarray
@@ -86,37 +75,6 @@ def _check_file(path: Path) -> int:
     return st.st_size
 
 
-def _open(path, max_pixels: int) -> Image.Image:
-    """Open ``path`` (a Path, or a _Named file object) with Pillow, bomb-checked."""
-    saved = Image.MAX_IMAGE_PIXELS
-    # Pillow's guard is replaced by the explicit check below, which names the
-    # option that raises the limit.
-    Image.MAX_IMAGE_PIXELS = None
-    try:
-        im = Image.open(path)
-    except UnidentifiedImageError:
-        raise CompressError(
-            f"{path}: not an image file Pillow can read (expected {SUPPORTED})."
-        ) from None
-    except PermissionError:
-        raise CompressError(f"{path}: cannot read it (permission denied).") from None
-    except (OSError, SyntaxError, ValueError) as e:  # Pillow's header errors
-        raise CompressError(
-            f"{path}: cannot decode it, the file is truncated or corrupt ({e})."
-        ) from None
-    finally:
-        Image.MAX_IMAGE_PIXELS = saved
-    width, height = im.size
-    if width * height > max_pixels:
-        im.close()
-        raise CompressError(
-            f"{path}: {width} x {height} = {width * height:,} pixels is over the "
-            f"decompression-bomb limit of {max_pixels:,}; if you trust the file, "
-            f"raise the limit with --max-pixels {width * height}."
-        )
-    return im
-
-
 def load_image(path: str | os.PathLike, *,
                max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
     """Read an image file into an 8-bit array.
@@ -139,19 +97,7 @@ def load_image(path: str | os.PathLike, *,
         or corrupt, too large, or in a layout that cannot be converted.
     """
     path = Path(path)
-    file_bytes = _check_file(path)
-    return _decode(path, path, file_bytes, max_pixels)
-
-
-class _Named(io.BytesIO):
-    """Bytes that print as their source in messages (``f"{source}: ..."``)."""
-
-    def __init__(self, data: bytes, name: str):
-        super().__init__(data)
-        self._label = name
-
-    def __str__(self) -> str:
-        return self._label
+    return _decode(path, str(path), _check_file(path), max_pixels)
 
 
 def decode_image(data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS,
@@ -183,19 +129,42 @@ def decode_image(data: bytes, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS
     if not data:
         raise CompressError(f"{name}: the body is empty (0 bytes), not an image.")
     try:
-        return _decode(_Named(data, name), None, len(data), max_pixels)
+        return _decode(io.BytesIO(data), name, len(data), max_pixels)
     except CompressError as e:
         if content_type and "not an image file" in str(e):
             raise CompressError(f"{e} The server sent {content_type}.") from None
         raise
 
 
-def _decode(source, path: Path | None, file_bytes: int,
+def _decode(source: Path | io.BytesIO, name: str, file_bytes: int,
             max_pixels: int) -> LoadedImage:
-    """Decode ``source`` (a path or a _Named file object) into a LoadedImage."""
+    """Decode ``source`` (a file, or bytes called ``name``) into a LoadedImage."""
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # the check below names the option to raise it
+    try:
+        im = Image.open(source)
+    except UnidentifiedImageError:
+        raise CompressError(
+            f"{name}: not an image file Pillow can read (expected JPEG, PNG, BMP, "
+            "TIFF, WebP or GIF)."
+        ) from None
+    except PermissionError:
+        raise CompressError(f"{name}: cannot read it (permission denied).") from None
+    except (OSError, SyntaxError, ValueError) as e:  # Pillow's header errors
+        raise CompressError(
+            f"{name}: cannot decode it, the file is truncated or corrupt ({e})."
+        ) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
     notes: list[str] = []
-    im = _open(source, max_pixels)
     with im:
+        width, height = im.size
+        if width * height > max_pixels:
+            raise CompressError(
+                f"{name}: {width} x {height} = {width * height:,} pixels is over the "
+                f"decompression-bomb limit of {max_pixels:,}; if you trust the file, "
+                f"raise the limit with --max-pixels {width * height}."
+            )
         n_frames = getattr(im, "n_frames", 1)
         if n_frames > 1:
             notes.append(f"{im.format} has {n_frames} frames: using the first.")
@@ -206,42 +175,24 @@ def _decode(source, path: Path | None, file_bytes: int,
             oriented = ImageOps.exif_transpose(im)
         except Exception as e:  # Pillow raises many types for bad data
             raise CompressError(
-                f"{source}: cannot decode it, the file is truncated or corrupt ({e})."
+                f"{name}: cannot decode it, the file is truncated or corrupt ({e})."
             ) from None
         if orientation not in (None, 1):
             notes.append(f"applied EXIF orientation {orientation}.")
-        pixels = _to_uint8(oriented, source, notes, wide)
-    return LoadedImage(_opaque_dropped(pixels, notes), path, file_bytes, notes)
+        pixels = _to_uint8(oriented, name, notes, wide)
+    path = source if isinstance(source, Path) else None
+    return LoadedImage(pixels, path, file_bytes, notes)
 
 
 def from_pillow(im: Image.Image) -> LoadedImage:
-    """Convert a Pillow image as :func:`load_image` converts a decoded file.
-
-    Parameters
-    ----------
-    im : PIL.Image.Image
-        Any mode :func:`load_image` reads (palette, 16-bit grey, CMYK, ...).
-
-    Returns
-    -------
-    image : LoadedImage
-        ``path`` and ``file_bytes`` are None.
-    """
+    """Convert a Pillow image of any mode as :func:`load_image` converts a file."""
     notes: list[str] = []
-    pixels = _to_uint8(im, "the Pillow image", notes, wide=False)
-    return LoadedImage(_opaque_dropped(pixels, notes), notes=notes)
+    return LoadedImage(_to_uint8(im, "the Pillow image", notes, wide=False),
+                       notes=notes)
 
 
-def _opaque_dropped(pixels: np.ndarray, notes: list[str]) -> np.ndarray:
-    """Drop an alpha channel that is 255 everywhere (saying so in ``notes``)."""
-    if pixels.shape[2] in (2, 4) and bool((pixels[..., -1] == 255).all()):
-        notes.append("alpha channel is fully opaque: dropped.")
-        return np.ascontiguousarray(pixels[..., :-1])
-    return pixels
-
-
-def _to_uint8(im: Image.Image, path: Path, notes: list[str], wide: bool) -> np.ndarray:
-    """Convert a loaded Pillow image to an ``(H, W, C)`` uint8 array."""
+def _to_uint8(im: Image.Image, name: str, notes: list[str], wide: bool) -> np.ndarray:
+    """Convert a loaded Pillow image to ``(H, W, C)`` uint8; drop an opaque alpha."""
     mode = im.mode
     if mode in ("P", "PA"):
         has_alpha = mode == "PA" or "transparency" in im.info
@@ -251,26 +202,28 @@ def _to_uint8(im: Image.Image, path: Path, notes: list[str], wide: bool) -> np.n
         values = np.asarray(im)
         if values.size and (values.min() < 0 or values.max() > 65535):
             raise CompressError(
-                f"{path}: 32-bit integer pixels are not supported; convert the "
+                f"{name}: 32-bit integer pixels are not supported; convert the "
                 "image to 8 or 16 bits first."
             )
         scaled = (values.astype(np.uint32) * 255 + 32767) // 65535  # round
         notes.append("16-bit greyscale scaled to 8 bits (round(v * 255 / 65535)).")
         return scaled.astype(np.uint8)[:, :, None]
-    elif mode in _MODE_MAP:
-        target, note = _MODE_MAP[mode]
-        if target != mode:
-            im = im.convert(target)
-        if note:
-            notes.append(note + ".")
+    elif mode in _TARGET:
+        if _TARGET[mode] != mode:
+            im = im.convert(_TARGET[mode])
+        if mode in _LOSSY:
+            notes.append(f"{_LOSSY[mode]} converted to RGB.")
         if wide:
             notes.append("16-bit channels reduced to 8 bits (high byte) by Pillow.")
     else:
         raise CompressError(
-            f"{path}: pixel format {mode!r} is not supported; convert it to 8-bit "
+            f"{name}: pixel format {mode!r} is not supported; convert it to 8-bit "
             "RGB or greyscale first."
         )
     pixels = np.asarray(im, dtype=np.uint8)
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
+    if pixels.shape[2] in (2, 4) and bool((pixels[..., -1] == 255).all()):
+        notes.append("alpha channel is fully opaque: dropped.")
+        pixels = pixels[..., :-1]
     return np.ascontiguousarray(pixels)
