@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
 from .. import __version__
@@ -19,6 +20,7 @@ from ..errors import CompressError, UsageError
 from ..io.read import DEFAULT_MAX_PIXELS
 from ..quantization.palette import DEFAULT_SEED
 
+_REQUEST_FIELDS = {f.name for f in fields(Request)}
 EXIT_CODES = """\
 exit codes: 0 success, 1 failure (bad or missing file, download failed,
 output exists, ...), 2 usage error (bad k, conflicting options), 130
@@ -129,7 +131,8 @@ def _add_compress_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sheet", type=Path, metavar="FILE",
                    help="contact sheet file (default: IMAGE-sheet.png when "
                         "several k are given)")
-    p.add_argument("--no-sheet", action="store_true", help="no contact sheet")
+    p.add_argument("--no-sheet", dest="make_sheet", action="store_false",
+                   help="no contact sheet")
     p.add_argument("--dither", action="store_true",
                    help="damped Floyd-Steinberg error diffusion in the fitting "
                         "space: no bands in skies and gradients, grainier and "
@@ -243,7 +246,7 @@ def parse(prog: str, argv: Sequence[str]) -> Request | None:
     """
     argv = list(argv)
     command = argv[0] if argv and argv[0] in ("elbow", "sample") else "compress"
-    args_in = argv[1:] if command != "compress" else argv
+    args_in = argv if command == "compress" else argv[1:]
     batch = _batch_inputs(prog, args_in) if command == "compress" else None
     try:
         args = batch[1] if batch else _parser(prog, command).parse_intermixed_args(
@@ -252,33 +255,18 @@ def parse(prog: str, argv: Sequence[str]) -> Request | None:
         if e.code in (0, None):
             return None
         raise
-    if batch:
-        args.image = ""
-    ks = [k for group in getattr(args, "ks", []) for k in group] \
-        if command != "elbow" else args.ks
-    req = Request(
-        command="elbow" if command == "elbow" else "compress",
-        source=str(args.image) if command != "sample" else "",
-        ks=ks, min_psnr=args.min_psnr, max_pixels=args.max_pixels,
-        max_download_mb=args.max_download_mb, timeout=args.timeout,
-        out_dir=args.out_dir, force=args.force, json=args.json, quiet=args.quiet,
-        elbow_plot=args.elbow_plot,
-        fit=FitOptions(args.seed, args.n_init, args.max_iter, args.space,
-                       getattr(args, "dither", False)))
-    if command == "elbow":
-        req.show = args.show
-        return req
-    req.output = args.output
-    req.output_format = args.output_format
-    req.optimize = args.optimize
-    req.sheet = args.sheet
-    req.make_sheet = not args.no_sheet
-    req.elbow = args.elbow or args.elbow_plot is not None
-    if command == "compress":
-        req.jobs, req.scheduler = args.jobs, args.scheduler
-        req.stream_above = args.stream_above
+    opts = vars(args)
+    fit = FitOptions(**{f.name: opts.pop(f.name) for f in fields(FitOptions)
+                        if f.name in opts})
+    if command != "elbow":  # one list of k per K argument
+        opts["ks"] = [k for group in opts["ks"] for k in group]
+    req = Request(command="elbow" if command == "elbow" else "compress",
+                  source=str(opts.pop("image", "")), fit=fit,
+                  **{name: value for name, value in opts.items()
+                     if name in _REQUEST_FIELDS})
+    req.elbow = req.elbow or req.elbow_plot is not None
     if batch:  # several images: compress.commands.folder runs each as one request
-        req.command, req.source, req.inputs = "batch", "", batch[0]
+        req.command, req.inputs = "batch", batch[0]
     if command == "sample":
         req.source = str(sample_image_path())
         req.default_dir = Path(".")

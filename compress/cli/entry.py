@@ -19,17 +19,7 @@ def _prog() -> str:
 
 
 def skip_scipy_blas_probe() -> None:
-    """Import Numba's NumPy support with ``scipy.linalg`` hidden, if not loaded.
-
-    When Numba first compiles or loads a kernel it imports
-    ``numba.np.arraymath``, which probes for SciPy's BLAS by importing
-    ``scipy.linalg`` (0.13-0.2 s measured here, a fifth of a warm run).  Our
-    kernels call no SciPy BLAS: the probe's answer only chooses how Numba
-    compiles ``np.convolve`` and ``np.correlate``, for the whole process, so
-    only this short-lived command-line process skips it, never the library.
-    ``tests/test_start_up.py`` fails if Numba stops probing this way (then
-    this function is dead code) or if a run imports ``scipy.linalg`` anyway.
-    """
+    """Import Numba's NumPy support with ``scipy.linalg`` hidden, if not loaded."""
     if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
         return
     sys.modules["scipy.linalg"] = None  # "import scipy.linalg" raises ImportError
@@ -40,31 +30,14 @@ def skip_scipy_blas_probe() -> None:
 
 
 def skip_final_collection() -> None:
-    """Leave the objects alive now out of the interpreter's exit-time collection.
-
-    At exit CPython runs its cyclic garbage collector over every object, and
-    after Numba and matplotlib are loaded there are about a million: 0.14 s
-    of the exercise's 1.6 s (``python -m bench.exercise_phases``).  Nothing
-    left needs it: the outputs are committed and closed, stdout is flushed.
-    ``gc.freeze`` (public since Python 3.7) moves them to the permanent
-    generation, which collections skip; called only when :func:`main` runs
-    the process's own command line.
-    """
+    """Leave the objects alive now out of the interpreter's exit-time collection."""
     import gc
 
     gc.freeze()
 
 
 def dispatch(req, *, prog: str = "python -m compress") -> None:
-    """Run the command ``req`` asks for: a folder, a streamed image or one image.
-
-    Parameters
-    ----------
-    req : compress.commands.request.Request
-        The parsed request.
-    prog : str
-        Program name for the messages of the folder workers.
-    """
+    """Run the command ``req`` asks for: a folder, a streamed image or one image."""
     if req.command == "batch":  # several images: each one as a request of its own
         from ..commands.folder import run_batch
 
@@ -111,9 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{prog}: error: {e}", file=err)
         return e.exit_code
     except BrokenPipeError:
-        # The reader of stdout went away (``... | head``); the files are already
-        # written.  Point stdout at /dev/null so Python's final flush does not
-        # fail again (as the ``signal`` module docs advise).
+        # ``... | head``: stdout to /dev/null, so the exit-time flush is quiet
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except (OSError, ValueError):

@@ -154,16 +154,38 @@ _COLUMNS = (
     ("iters", 5, lambda r: f"{r.n_iter}"),
     ("fit s", 6, lambda r: f"{r.fit_seconds:.2f}"),
 )
+_FORMAT = {header: f for header, _, f in _COLUMNS}
+_ELBOW_COLUMNS = (
+    ("k", 4, _FORMAT["k"]), ("inertia", 13, _FORMAT["inertia"]),
+    ("PSNR dB", 8, _FORMAT["PSNR dB"]), ("ΔE00", 5, _FORMAT["ΔE00"]),
+    ("p95", 5, _FORMAT["p95"]), ("PNG bytes", 11, _FORMAT["output B"]),
+    ("iters", 5, _FORMAT["iters"]), ("fit s", 6, _FORMAT["fit s"]),
+)
+
+
+def _table(rows: list[Row], columns, header_end: str, row_end) -> str:
+    """Fixed-width columns, right-aligned, two spaces apart; ``row_end(r)`` last."""
+    lines = ["  ".join(h.rjust(w) for h, w, _ in columns) + header_end]
+    lines += ["  ".join(f(r).rjust(w) for _, w, f in columns) + row_end(r)
+              for r in rows]
+    return "\n".join(lines)
 
 
 def format_table(rows: list[Row]) -> str:
     """Fixed-width table, one row per k, output file last."""
-    header = "  ".join(h.rjust(w) for h, w, _ in _COLUMNS) + "  output"
-    lines = [header]
-    for r in rows:
-        cells = "  ".join(f(r).rjust(w) for _, w, f in _COLUMNS)
-        lines.append(f"{cells}  {r.output}")
-    return "\n".join(lines)
+    return _table(rows, _COLUMNS, "  output", lambda r: f"  {r.output}")
+
+
+def format_elbow(rows: list[Row], knee: int | None,
+                 chosen: int | None = None) -> str:
+    """Inertia, PSNR and PNG size against k; the knee and the chosen k marked."""
+
+    def mark(r: Row) -> str:
+        marks = [name for name, at in (("knee", knee), ("--min-psnr", chosen))
+                 if at == r.k]
+        return f"  <- {', '.join(marks)}" if marks else ""
+
+    return _table(rows, _ELBOW_COLUMNS, "", mark)
 
 
 def jsonable(value):
@@ -180,35 +202,6 @@ def row_json(row: Row) -> dict:
             "notes": row_notes(row)}
 
 
-def to_json(input_info: dict, rows: list[Row], *, key: str = "results",
-            extra: dict | None = None) -> str:
-    """Return the run as one JSON document: ``input``, one entry per k (``key``).
-
-    ``psnr_db`` is null when lossless (JSON has no infinity); every row also
-    carries its size ratios and notes.  ``extra`` adds top-level entries
-    (plot files, the knee, the ``--min-psnr`` search).
-    """
-    doc = {"input": input_info, key: [row_json(r) for r in rows]}
-    doc.update({name: jsonable(v) for name, v in (extra or {}).items()})
-    return json.dumps(doc, indent=2)
-
-
-def format_elbow(rows: list[Row], knee: int | None,
-                 chosen: int | None = None) -> str:
-    """Inertia, PSNR and PNG size against k; the knee and the chosen k marked."""
-    lines = [f"{'k':>4}  {'inertia':>13}  {'PSNR dB':>8}  {'ΔE00':>5}  {'p95':>5}  "
-             f"{'PNG bytes':>11}  {'iters':>5}  {'fit s':>6}"]
-    for r in rows:
-        marks = [name for name, at in (("knee", knee), ("--min-psnr", chosen))
-                 if at == r.k]
-        mark = f"  <- {', '.join(marks)}" if marks else ""
-        lines.append(f"{r.k:>4}  {inertia_text(r.inertia):>13}  "
-                     f"{psnr_text(r.psnr_db):>8}  {r.delta_e_mean:>5.2f}  "
-                     f"{r.delta_e_p95:>5.2f}  {r.output_bytes:>11,}  "
-                     f"{r.n_iter:>5}  {r.fit_seconds:>6.2f}{mark}")
-    return "\n".join(lines)
-
-
 def print_report(req, name: str, info: dict, header: str, rows: list[Row], plan, *,
                  out, err, knee: int | None = None, choice=None) -> None:
     """Print the report of a run (a line, a table or JSON) and its notes.
@@ -218,20 +211,20 @@ def print_report(req, name: str, info: dict, header: str, rows: list[Row], plan,
     and ``choice`` its ``--min-psnr`` search, if any.
     """
     chosen = choice.k if choice is not None else None
-    if req.json:
-        search = None if choice is None else {
-            "target_db": req.min_psnr, "k": chosen,
-            "tried": [{"k": k, "psnr_db": jsonable(p)}
-                      for k, p in choice.tried.items()]}
-        extra = {"knee": knee, "min_psnr": search}
-        if req.command == "elbow":
-            extra["plot"] = str(plan.elbow_plot)
-        else:
-            extra["sheet"] = str(plan.sheet) if plan.sheet else None
-            if plan.elbow_plot is not None:
-                extra["elbow_plot"] = str(plan.elbow_plot)
+    if req.json:  # psnr_db is null when lossless: JSON has no infinity
         key = "elbow" if req.command == "elbow" else "results"
-        print(to_json(info, rows, key=key, extra=extra), file=out)
+        doc = {"input": info, key: [row_json(r) for r in rows], "knee": knee,
+               "min_psnr": None if choice is None else {
+                   "target_db": req.min_psnr, "k": chosen,
+                   "tried": [{"k": k, "psnr_db": jsonable(p)}
+                             for k, p in choice.tried.items()]}}
+        if req.command == "elbow":
+            doc["plot"] = str(plan.elbow_plot)
+        else:
+            doc["sheet"] = str(plan.sheet) if plan.sheet else None
+            if plan.elbow_plot is not None:
+                doc["elbow_plot"] = str(plan.elbow_plot)
+        print(json.dumps(doc, indent=2), file=out)
         return
     if choice is not None:
         print(f"--min-psnr {req.min_psnr:g}: k = {chosen} is the smallest k "

@@ -48,22 +48,14 @@ def connect(address: str):
 
 
 def _refused(address: str) -> bool:
-    """Whether the host refuses a TCP connection on the scheduler's port.
-
-    A refusal comes back at once, where Dask's client would retry for its
-    whole timeout.  Addresses without a host and port are left to Dask.
-    """
+    """Whether the scheduler's host refuses a TCP connection (Dask would retry)."""
     from distributed.comm.addressing import get_address_host_port
 
     try:
-        host, port = get_address_host_port(address)
-    except ValueError:
-        return False
-    try:
-        socket.create_connection((host, port), timeout=10).close()
+        socket.create_connection(get_address_host_port(address), timeout=10).close()
     except ConnectionRefusedError:
         return True
-    except OSError:  # unreachable, a timeout, an unknown host: Dask says which
+    except (OSError, ValueError):  # no host:port, unreachable, ...: Dask says which
         return False
     return False
 
