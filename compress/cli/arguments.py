@@ -1,9 +1,6 @@
 """Command-line arguments: three forms, parsed into one :class:`Request`.
 
-``python -m compress IMAGE K...``, ``python -m compress elbow IMAGE`` and
-``python -m compress sample [K...]``; IMAGE is a file or an http(s) URL.
-This module parses and nothing else: checks that need more than one
-argument are in :func:`compress.commands.request.check_request`.
+Design notes: docs/internals.md, ``compress/cli/arguments.py``.
 """
 
 from __future__ import annotations
@@ -207,13 +204,7 @@ def _add_scale_options(p: argparse.ArgumentParser) -> None:
 
 
 def _batch_inputs(prog: str, args_in: list[str]):
-    """Return ``(inputs, args)`` when ``args_in`` asks for several images.
-
-    The positionals are the inputs up to the first k value, then the k values.
-    A batch is several inputs, a directory (not a Zarr image), or ``--jobs``
-    or ``--scheduler`` with a file that is not TIFF/Zarr; anything else (and
-    any malformed request) is left to the one-image parser.
-    """
+    """Return ``(inputs, args)`` when ``args_in`` asks for several images."""
     p = _Parser(prog=prog, add_help=False)
     p.add_argument("items", nargs="+")
     _add_scale_options(p)
@@ -239,10 +230,7 @@ def _batch_inputs(prog: str, args_in: list[str]):
 def parse(prog: str, argv: Sequence[str]) -> Request | None:
     """Parse ``argv`` into a Request; None after ``--help`` or ``--version``.
 
-    Raises
-    ------
-    UsageError
-        For arguments that do not parse.
+    Arguments that do not parse raise :class:`UsageError`.
     """
     argv = list(argv)
     command = argv[0] if argv and argv[0] in ("elbow", "sample") else "compress"

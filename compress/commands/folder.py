@@ -43,10 +43,9 @@ class ImageOutcome:
 def find_images(inputs: Sequence[Path]) -> list[Path]:
     """List the images to process: files as given, directories scanned (flat).
 
-    A directory contributes its files with an image suffix, sorted by name,
-    except our own outputs (``*-kK.png``, ``*-sheet.png``, ``*-elbow.png``).
-    A file given by name is kept whatever it is: if it is not an image, its
-    job fails with one line like any other bad file.
+    A directory gives its files with an image suffix, by name, except our own
+    outputs; a file given by name is kept whatever it is (a bad file fails
+    with one line).
     """
     found: list[Path] = []
     for path in inputs:
@@ -124,16 +123,10 @@ class BatchResult:
         return 1 if self.failed else 0
 
 
-def compress_many(
-    inputs: Sequence[str | os.PathLike],
-    req: Request,
-    *,
-    n_jobs: int | None = None,
-    scheduler: str | None = None,
-    prog: str = "python -m compress",
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
-) -> BatchResult:
+def compress_many(inputs: Sequence[str | os.PathLike], req: Request, *,
+                  n_jobs: int | None = None, scheduler: str | None = None,
+                  prog: str = "python -m compress", out: TextIO = sys.stdout,
+                  err: TextIO = sys.stderr) -> BatchResult:
     """Quantize every image of ``inputs`` for every k of ``req``; report once.
 
     Parameters
@@ -191,7 +184,7 @@ def compress_many(
 def run_batch(req: Request, *, out: TextIO | None = None,
               prog: str = "python -m compress", err: TextIO | None = None) -> None:
     """:func:`compress_many` for the command line; raise at the end if any failed."""
-    result = compress_many([Path(p) for p in req.inputs], req, n_jobs=req.jobs,
+    result = compress_many(req.inputs, req, n_jobs=req.jobs,
                            scheduler=req.scheduler, prog=prog,
                            out=out or sys.stdout, err=err or sys.stderr)
     if result.failed:

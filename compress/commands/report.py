@@ -9,65 +9,29 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass
 class Row:
-    """What one k produced.
+    """What one k produced: a line of the report, an entry of ``--json``."""
 
-    Attributes
-    ----------
-    k : int
-        Colours asked for.
-    colors_in, colors_out : int
-        Distinct colours of the input and of the output.
-    bits_per_pixel : int
-        Bits per pixel of the stored image data: the palette bit depth
-        (1, 2, 4, 8) for palette PNGs, ``8 * channels`` for RGB(A) PNGs.
-    output : str
-        Path of the written file; ``""`` when none is written (elbow).
-    output_format : str
-        ``"palette"`` or ``"rgb"`` (a grey, RGB or RGBA PNG).
-    input_bytes, output_bytes, raw_bytes : int
-        Sizes of the input file, the output file and the pixels uncompressed
-        at 8 bits per channel.
-    mse, psnr_db : float
-        Quality against the input; ``psnr_db`` is ``inf`` when lossless.
-    inertia : float
-        k-means inertia, pixels scaled to [0, 1].
-    n_iter : int
-        Lloyd iterations (0 when the image had at most k colours).
-    converged : bool
-        Whether k-means stopped before ``max_iter``.
-    fit_seconds : float
-        Wall time of the fit.
-    exact : bool
-        True when k >= the input's colours: the output is lossless.
-    delta_e_mean, delta_e_p95 : float
-        Mean and 95th-percentile CIEDE2000 colour difference against the
-        input over all pixels (about 1 is just noticeable; alpha ignored).
-    space : str
-        Fitting space, ``"rgb"`` or ``"oklab"`` (inertia is in its units).
-    dithered : bool
-        Whether the pixels were mapped by error diffusion.
-    """
-
-    k: int
-    colors_in: int
-    colors_out: int
-    bits_per_pixel: int
-    output: str
-    output_format: str
+    k: int  # colours asked for
+    colors_in: int  # distinct colours of the input
+    colors_out: int  # and of the output
+    bits_per_pixel: int  # palette bit depth (1, 2, 4, 8), or 8 * channels (RGB PNG)
+    output: str  # the written file; "" when none is written (elbow)
+    output_format: str  # "palette" or "rgb" (a grey, RGB or RGBA PNG)
     input_bytes: int
     output_bytes: int
-    raw_bytes: int
-    mse: float
-    psnr_db: float
-    inertia: float
-    n_iter: int
-    converged: bool
-    fit_seconds: float
-    exact: bool
+    raw_bytes: int  # the pixels uncompressed, 8 bits per channel
+    mse: float  # against the input
+    psnr_db: float  # inf when lossless
+    inertia: float  # k-means inertia in the fitting space (rgb: pixels in [0, 1])
+    n_iter: int  # Lloyd iterations (0 when the image had at most k colours)
+    converged: bool  # k-means stopped before max_iter
+    fit_seconds: float  # wall time of the fit
+    exact: bool  # k >= the input's colours: the output is lossless
+    # CIEDE2000 against the input over all pixels, alpha ignored (1: just noticeable)
     delta_e_mean: float = math.nan
     delta_e_p95: float = math.nan
-    space: str = "rgb"
-    dithered: bool = False
+    space: str = "rgb"  # fitting space: "rgb" or "oklab"
+    dithered: bool = False  # pixels mapped by error diffusion
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -104,30 +68,24 @@ def row_notes(row: Row, *, written: bool = True) -> list[str]:
     """
     notes = list(row.notes)
     if row.exact and row.k > row.colors_in:
-        notes.append(
-            f"k={row.k}: the image has only {row.colors_in:,} distinct colours; "
-            f"wrote the exact image with {row.colors_out:,} colours."
-        )
+        notes.append(f"k={row.k}: the image has only {row.colors_in:,} distinct "
+                     f"colours; wrote the exact image with {row.colors_out:,} colours.")
     if written and row.output_bytes > row.input_bytes:
-        notes.append(
-            f"k={row.k}: the output ({row.output_bytes:,} bytes) is LARGER than the "
-            f"input ({row.input_bytes:,} bytes), {row.to_input:.0%} of it."
-        )
+        notes.append(f"k={row.k}: the output ({row.output_bytes:,} bytes) is LARGER "
+                     f"than the input ({row.input_bytes:,} bytes), {row.to_input:.0%} "
+                     "of it.")
     return notes
 
 
 def format_line(input_name: str, row: Row) -> str:
     """One-line report of a single k."""
-    return (
-        f"{input_name} -> {row.output}: k={row.k}, {row.colors_in:,} -> "
-        f"{row.colors_out:,} colours, {row.bits_per_pixel} bits/px, "
-        f"{row.input_bytes:,} -> {row.output_bytes:,} bytes ({row.to_input:.1%} of "
-        f"input, {row.to_raw:.1%} of raw), {psnr_phrase(row.psnr_db)}, "
-        f"ΔE2000 mean {row.delta_e_mean:.2f} p95 {row.delta_e_p95:.2f}, "
-        f"{_space_text(row)}inertia {inertia_text(row.inertia)}, "
-        f"{row.n_iter} iterations, "
-        f"{row.fit_seconds:.2f} s"
-    )
+    return (f"{input_name} -> {row.output}: k={row.k}, {row.colors_in:,} -> "
+            f"{row.colors_out:,} colours, {row.bits_per_pixel} bits/px, "
+            f"{row.input_bytes:,} -> {row.output_bytes:,} bytes ({row.to_input:.1%} "
+            f"of input, {row.to_raw:.1%} of raw), {psnr_phrase(row.psnr_db)}, "
+            f"ΔE2000 mean {row.delta_e_mean:.2f} p95 {row.delta_e_p95:.2f}, "
+            f"{_space_text(row)}inertia {inertia_text(row.inertia)}, "
+            f"{row.n_iter} iterations, {row.fit_seconds:.2f} s")
 
 
 def _space_text(row: Row) -> str:

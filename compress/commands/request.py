@@ -127,10 +127,6 @@ class Plan:
     sheet: Path | None
     elbow_plot: Path | None
 
-    def png_for(self, k: int, output: Path | None) -> Path:
-        """File of k: ``-o`` or ``STEM-kK.png`` (k chosen late, by --min-psnr)."""
-        return self.pngs.get(k) or output or self.directory / f"{self.stem}-k{k}.png"
-
 
 def output_dir(directory: Path) -> Path:
     """Return ``directory``, checked to exist and be writable."""
@@ -175,8 +171,6 @@ def plan_outputs(req: Request, source: Source) -> Plan:
         pngs = {k: directory / f"{stem}-k{k}.png" for k in ks}
         if req.output is not None:
             pngs = {ks[0]: req.output}
-    elif req.command == "compress" and req.output is not None:
-        pngs = {}  # --min-psnr with -o: the name is known, the k is not
     sheet = None
     if req.command == "compress" and req.make_sheet and (
             len(ks) > 1 or req.sheet is not None):
@@ -186,6 +180,6 @@ def plan_outputs(req: Request, source: Source) -> Plan:
         plot = req.elbow_plot or directory / f"{stem}-elbow.png"
     fixed = [*pngs.values(), *(p for p in (sheet, plot) if p is not None)]
     if req.command == "compress" and not ks and req.output is not None:
-        fixed.append(req.output)
+        fixed.append(req.output)  # --min-psnr with -o: the name is known, the k not
     check_targets(fixed, source, req.force)
     return Plan(directory, stem, pngs, sheet, plot)

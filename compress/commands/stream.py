@@ -150,13 +150,10 @@ def image_histogram(src: Bands, runner: Runner) -> tuple[np.ndarray, np.ndarray]
 
 
 def band_lookup(path: str, y0: int, y1: int, shared: tuple) -> np.ndarray:
-    """Look a table up for every pixel of rows ``y0:y1``: ``(h, width)``.
+    """Look ``shared`` (:func:`_lookup`) up for every pixel of rows ``y0:y1``.
 
-    ``shared`` is ``(keys, table)`` (:func:`_lookup`): with ``keys`` None,
-    ``table`` is indexed by the colour key; otherwise ``table[i]`` belongs to
-    colour key ``keys[i]`` (sorted).  With the histogram rows as ``table``,
-    the result is the band's inverse index; with the palette entries, its
-    index map.
+    Gives ``(h, width)``: the band's inverse index when the table holds the
+    histogram rows, its index map when it holds the palette entries.
     """
     keys, table = shared
     rows = read_rows(path, y0, y1)  # (h, width, C)
@@ -166,7 +163,11 @@ def band_lookup(path: str, y0: int, y1: int, shared: tuple) -> np.ndarray:
 
 
 def _lookup(src: Bands, keys: np.ndarray, values: np.ndarray, runner: Runner):
-    """Share a colour-key -> value table with the band tasks."""
+    """Share a colour-key -> value table with the band tasks: ``(keys, table)``.
+
+    ``keys`` None: ``table`` is indexed by the colour key; otherwise
+    ``table[i]`` belongs to colour key ``keys[i]`` (sorted).
+    """
     if 8 * src.channels <= DENSE_MAX_BITS:
         lut = np.zeros(1 << (8 * src.channels), dtype=values.dtype)
         lut[keys] = values  # colour key -> value
@@ -178,10 +179,8 @@ def _map_bands(src: Bands, keys: np.ndarray, fitted: PaletteFit, prepared: FitIn
                runner: Runner, png: PalettePNGStream, dither: bool) -> Pairs:
     """Write every band's palette indices to ``png``; return the output's pairs.
 
-    Without dithering every pixel of a colour takes its colour's entry, so the
-    pairs are the histogram itself.  Dithering goes down the image band after
-    band on this thread, each band with one halo row above and below and the
-    error the band above passed down: the same indices as the whole image.
+    Undithered, the pairs are the histogram; dithered bands go in order on
+    this thread, each with a halo row and the error passed down from above.
     """
     if not dither or fitted.exact:
         shared = _lookup(src, keys, fitted.slots, runner)
@@ -213,11 +212,7 @@ def _map_bands(src: Bands, keys: np.ndarray, fitted: PaletteFit, prepared: FitIn
 
 def quantize_stream(src: Bands, ks: Sequence[int], targets: dict[int, Path],
                     fit_opts, runner: Runner, *, force: bool) -> list[report.Row]:
-    """Histogram once, then per k: fit, map the bands, stream the PNG.
-
-    Every PNG is committed at the end, all or none (``force``: overwrite);
-    returns one row per k.
-    """
+    """Histogram once, then per k: fit, map the bands, stream the PNG; commit all."""
     colors, counts = image_histogram(src, runner)
     prepared = from_histogram(colors, counts, fit_opts.space)
     keys = pack_colors(colors)  # (n_colors,) sorted

@@ -25,12 +25,8 @@ def usable_cores() -> int:
 def connect(address: str):
     """Return a ``distributed.Client`` connected to the scheduler at ``address``.
 
-    Raises
-    ------
-    CompressError
-        When Dask's distributed scheduler is not installed, nothing listens
-        at ``address`` (said at once), or the scheduler does not answer
-        within 10 s.
+    A :class:`CompressError` says when Dask is not installed, nothing listens
+    at ``address`` (at once) or the scheduler does not answer within 10 s.
     """
     try:
         from distributed import Client
@@ -63,9 +59,8 @@ def _refused(address: str) -> bool:
 def _init_worker(numba_threads: int) -> None:
     """Give each of ``--jobs`` processes its share of the cores for the kernels.
 
-    A worker's stderr goes to /dev/null: its task's messages come back to
-    the parent, and on Ctrl-C only the parent prints its one line (a worker
-    inherits the command line's handler: it exits too, after any commit).
+    Its stderr goes to /dev/null: messages come back to the parent, and on
+    Ctrl-C only the parent prints its line (the worker exits too, after any commit).
     """
     import numba
 
@@ -110,13 +105,10 @@ def run_on_dask(fn: Callable, items: Sequence, address: str, **kwargs) -> Iterat
 class Runner:
     """Ordered map over bands with a bounded number of bands in flight."""
 
-    def __init__(self, scheduler: str | None = None, threads: int | None = None):
-        self.client = None
-        if scheduler is not None:
-            self.client = connect(scheduler)
-            self.workers = max(1, sum(self.client.nthreads().values()))
-        else:
-            self.workers = threads or usable_cores()
+    def __init__(self, scheduler: str | None = None):
+        self.client = None if scheduler is None else connect(scheduler)
+        self.workers = usable_cores() if self.client is None else max(
+            1, sum(self.client.nthreads().values()))
         self.window = 2 * self.workers  # bands in flight: bounds the memory
 
     def share(self, value):
