@@ -142,12 +142,24 @@ def _add_compress_options(p: argparse.ArgumentParser) -> None:
     _add_common(p)
 
 
+_DESCRIPTIONS = {
+    "compress": "Reduce an image to k colours with k-means and write a palette PNG "
+                "(IMAGE-kK.png), with a report of size and quality.  Other commands: "
+                "'{prog} elbow IMAGE' (inertia, PSNR and size against k, suggested "
+                "k) and '{prog} sample [K...]' (a photo shipped with matplotlib).",
+    "elbow": "Fit k-means for a range of k, plot inertia, PSNR and PNG size "
+             "against k, and suggest the k at the knee (Kneedle).  Writes only "
+             "the plot.",
+    "sample": "Compress matplotlib's sample photo (Grace Hopper) into the current "
+              "directory: nothing to download.",
+}
+
+
 def _parser(prog: str, command: str) -> argparse.ArgumentParser:
+    p = _Parser(prog=prog if command == "compress" else f"{prog} {command}",
+                usage=_usage(prog), epilog=EXIT_CODES,
+                description=_DESCRIPTIONS[command].format(prog=prog))
     if command == "elbow":
-        p = _Parser(prog=f"{prog} elbow", usage=_usage(prog), epilog=EXIT_CODES,
-                    description="Fit k-means for a range of k, plot inertia, PSNR "
-                    "and PNG size against k, and suggest the k at the knee "
-                    "(Kneedle).  Writes only the plot.")
         p.add_argument("image", metavar="IMAGE|URL")
         p.add_argument("--k", type=k_values, default=list(range(1, 11)), dest="ks",
                        metavar="KS", help="values of k: 1-20 or 1,2,3,5,10 "
@@ -158,27 +170,16 @@ def _parser(prog: str, command: str) -> argparse.ArgumentParser:
                        help="also open the plot in the system image viewer")
         _add_common(p)
         return p
-    if command == "sample":
-        p = _Parser(prog=f"{prog} sample", usage=_usage(prog), epilog=EXIT_CODES,
-                    description="Compress matplotlib's sample photo (Grace "
-                    "Hopper) into the current directory: nothing to download.")
-        p.add_argument("ks", type=k_values, nargs="*", default=[], metavar="K",
-                       help="number of colours (default: 16)")
-    else:
-        p = _Parser(prog=prog, usage=_usage(prog), epilog=EXIT_CODES,
-                    description="Reduce an image to k colours with k-means and "
-                    "write a palette PNG (IMAGE-kK.png), with a report of size "
-                    f"and quality.  Other commands: '{prog} elbow IMAGE' (inertia, "
-                    f"PSNR and size against k, suggested k) and '{prog} sample "
-                    "[K...]' (a photo shipped with matplotlib).")
+    if command == "compress":
         p.add_argument("image", metavar="IMAGE|URL",
                        help="JPEG, PNG, BMP, TIFF, WebP or GIF file, or an "
                             "http(s) URL of one")
-        p.add_argument("ks", type=k_values, nargs="*", default=[], metavar="K",
-                       help="number of colours: 5, 1-20 or 2,4,8; several allowed")
         p.add_argument("--version", action="version",
                        version=f"kmeans-compress {__version__}")
         _add_scale_options(p)
+    p.add_argument("ks", type=k_values, nargs="*", default=[], metavar="K",
+                   help="number of colours (default: 16)" if command == "sample"
+                   else "number of colours: 5, 1-20 or 2,4,8; several allowed")
     _add_compress_options(p)
     return p
 
@@ -252,7 +253,8 @@ def parse(prog: str, argv: Sequence[str]) -> Request | None:
                   source=str(opts.pop("image", "")), fit=fit,
                   **{name: value for name, value in opts.items()
                      if name in _REQUEST_FIELDS})
-    req.elbow = req.elbow or req.elbow_plot is not None
+    if command != "elbow":
+        req.elbow = req.elbow or req.elbow_plot is not None  # --elbow-plot: --elbow
     if batch:  # several images: compress.commands.folder runs each as one request
         req.command, req.inputs = "batch", batch[0]
     if command == "sample":

@@ -10,6 +10,7 @@ import functools
 import os
 import socket
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import CompressError
 
@@ -107,8 +108,13 @@ class Runner:
 
     def __init__(self, scheduler: str | None = None):
         self.client = None if scheduler is None else connect(scheduler)
-        self.workers = usable_cores() if self.client is None else max(
-            1, sum(self.client.nthreads().values()))
+        if self.client is None:
+            self.workers = usable_cores()
+            self._pool = ThreadPoolExecutor(self.workers)
+            self._submit = self._pool.submit
+        else:
+            self.workers = max(1, sum(self.client.nthreads().values()))
+            self._submit = functools.partial(self.client.submit, pure=False)
         self.window = 2 * self.workers  # bands in flight: bounds the memory
 
     def share(self, value):
@@ -119,17 +125,10 @@ class Runner:
 
     def map(self, fn: Callable, items: Sequence[tuple], *shared) -> Iterator:
         """``fn(*item, *shared)`` for every item, results in item order."""
-        if self.client is not None:
-            submit = functools.partial(self.client.submit, pure=False)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(self.workers)
-            submit = pool.submit
         pending = []
         try:
             for item in items:
-                pending.append(submit(fn, *item, *shared))
+                pending.append(self._submit(fn, *item, *shared))
                 if len(pending) >= self.window:
                     yield pending.pop(0).result()
             while pending:
@@ -137,10 +136,10 @@ class Runner:
         finally:
             for f in pending:
                 f.cancel()
-            if self.client is None:
-                pool.shutdown(wait=True)
 
     def close(self) -> None:
-        """Disconnect from the cluster, if any."""
-        if self.client is not None:
+        """Stop the local threads (after their tasks), or leave the cluster."""
+        if self.client is None:
+            self._pool.shutdown(wait=True)
+        else:
             self.client.close()
