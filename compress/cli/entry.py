@@ -5,6 +5,8 @@ Design notes: docs/internals.md, ``compress/cli/entry.py``.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -27,13 +29,6 @@ def skip_scipy_blas_probe() -> None:
         import numba.np.arraymath  # noqa: F401
     finally:
         del sys.modules["scipy.linalg"]
-
-
-def skip_final_collection() -> None:
-    """Leave the objects alive now out of the interpreter's exit-time collection."""
-    import gc
-
-    gc.freeze()
 
 
 def dispatch(req, *, prog: str = "python -m compress") -> None:
@@ -79,16 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         dispatch(job, prog=prog)
         sys.stdout.flush()  # a closed pipe shows here, not as an exit-time error
         if argv is None:  # this process is the command line: it exits next
-            skip_final_collection()
+            gc.freeze()  # skip the exit-time collection (docs/internals.md)
     except CompressError as e:
         print(f"{prog}: error: {e}", file=err)
         return e.exit_code
     except BrokenPipeError:
         # ``... | head``: stdout to /dev/null, so the exit-time flush is quiet
-        try:
+        with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError):
-            pass
         return 1
     except MemoryError:
         print(f"{prog}: error: out of memory; try a smaller image.", file=err)

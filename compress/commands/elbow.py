@@ -1,9 +1,6 @@
 """``compress.elbow``: the command line's ``--elbow`` for a notebook.
 
-One fit per k (:func:`~compress.quantization.quantizer.quantize_each`), each
-encoded as the command line encodes it, the knee found as it finds it, and
-the same figure (:func:`~compress.figures.plots.elbow_figure`), returned
-with the numbers instead of written to a file.
+The same fits, PNG sizes, knee and figure, returned with the numbers.
 """
 
 from __future__ import annotations
@@ -92,8 +89,7 @@ def elbow(image, ks=DEFAULT_KS, *, seed: int = DEFAULT_SEED, space: str = "rgb",
         curve.delta_e.append(q.delta_e)
         curve.png_bytes.append(len(q.to_png()))
         n_colors = q.n_colors_in
-    if len(ks) >= 3:
-        curve.knee = find_knee(ks, curve.inertia)
+    curve.knee = find_knee(ks, curve.inertia) if len(ks) >= 3 else None
     name = title or (loaded.path.name if loaded.path is not None else "image")
     curve.figure = elbow_figure(
         ks, curve.inertia, curve.psnr, curve.png_bytes, knee=curve.knee,

@@ -134,13 +134,11 @@ def compress_many(inputs: Sequence[str | os.PathLike], req: Request, *,
     inputs : sequence of str or Path
         Image files and directories (see :func:`find_images`).
     req : compress.commands.request.Request
-        The request, as for one image (``-o``, ``--sheet FILE`` and
-        ``--elbow-plot FILE`` are refused: they name one file).
+        As for one image; ``-o``, ``--sheet FILE``, ``--elbow-plot FILE`` are refused.
     n_jobs : int, optional
         Local worker processes; the usable cores when None.
     scheduler : str, optional
-        Address of a Dask scheduler (``tcp://host:8786``) to run the images on
-        instead; its workers must see the same files.
+        A Dask scheduler's address (``tcp://host:8786``) whose workers see the files.
     prog : str
         Program name for error lines.
     out, err : file

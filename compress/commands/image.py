@@ -140,7 +140,6 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
             if req.output is None:
                 check_targets([png], source, req.force)
 
-    writes_pngs = req.command == "compress"
     files = {}
     with BackgroundEncoder() as encoder:
         fitted = _fit_all(image, prepared, ks, req, encoder,
@@ -155,12 +154,10 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
         for f in fitted:
             data = f.png.result()
             f.row.output_bytes = len(data)
-            if writes_pngs:
+            if req.command == "compress":
                 f.row.output = str(plan.pngs[f.row.k])
                 files[plan.pngs[f.row.k]] = data
-    knee = None
-    if len(ks) >= 3:
-        knee = find_knee(ks, [row.inertia for row in rows])
+    knee = find_knee(ks, [row.inertia for row in rows]) if len(ks) >= 3 else None
     files.update(_figures(plan, source, image, prepared.n_colors, rows,
                           [f.panel for f in fitted], knee, choice, req))
     write_atomically(files, overwrite=req.force)

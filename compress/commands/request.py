@@ -75,11 +75,6 @@ class Request:
         return not (self.quiet or self.json)
 
 
-def _check_png_name(path: Path | None, what: str) -> None:
-    if path is not None and path.suffix.lower() != ".png":
-        raise UsageError(f"{what} {path} must end in .png: outputs are PNG files.")
-
-
 def check_request(req: Request) -> None:
     """Raise :class:`UsageError` for a request that contradicts itself.
 
@@ -103,9 +98,10 @@ def check_request(req: Request) -> None:
     if req.elbow_plot is not None and req.out_dir is not None and \
             req.command == "elbow":
         raise UsageError("give either --plot or --out-dir, not both.")
-    _check_png_name(req.output, "output")
-    _check_png_name(req.sheet, "contact sheet")
-    _check_png_name(req.elbow_plot, "elbow plot")
+    for path, what in ((req.output, "output"), (req.sheet, "contact sheet"),
+                       (req.elbow_plot, "elbow plot")):
+        if path is not None and path.suffix.lower() != ".png":
+            raise UsageError(f"{what} {path} must end in .png: outputs are PNG files.")
     if req.command == "compress" and req.elbow and not several:
         raise UsageError("--elbow needs several k, e.g. 1 2 3 5 10 15 20.")
     too_big = [k for k in req.ks if k > MAX_PALETTE]
