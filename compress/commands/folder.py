@@ -28,6 +28,7 @@ from .workers import run_in_processes, run_on_dask, usable_cores
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff",
                             ".webp", ".gif"})
 OUR_OUTPUT = re.compile(r".+-(k\d+|sheet|elbow)\.png", re.IGNORECASE)
+_SUMMARY_LINE = "{:<28} {:>4} {:>13} {:>8} {:>9} {:>7}  {}"  # image, k, ..., status
 
 
 @dataclass
@@ -192,20 +193,17 @@ def run_batch(req: Request, *, out: TextIO | None = None,
 
 def format_summary(result: BatchResult) -> str:
     """One table over all images and k, then the counts."""
-    header = (f"{'image':<28} {'k':>4} {'output bytes':>13} {'x input':>8} "
-              f"{'PSNR dB':>9} {'fit s':>7}  status")
+    header = _SUMMARY_LINE.format("image", "k", "output bytes", "x input", "PSNR dB",
+                                  "fit s", "status")
     lines = [header, "-" * len(header)]
     for o in result.outcomes:
         name = Path(o.path).name[:28]
-        if o.rows is None:
-            # the error itself was printed once, on stderr, as it happened
-            lines.append(f"{name:<28} {'-':>4} {'-':>13} {'-':>8} {'-':>9} {'-':>7}"
-                         "  failed")
-            continue
-        for row in o.rows:
-            lines.append(f"{name:<28} {row.k:>4} {row.output_bytes:>13,} "
-                         f"{row.to_input:>8.2f} {report.psnr_text(row.psnr_db):>9} "
-                         f"{row.fit_seconds:>7.2f}  ok")
+        if o.rows is None:  # its error was printed once, on stderr, as it happened
+            lines.append(_SUMMARY_LINE.format(name, *["-"] * 5, "failed"))
+        for row in o.rows or []:
+            lines.append(_SUMMARY_LINE.format(
+                name, row.k, f"{row.output_bytes:,}", f"{row.to_input:.2f}",
+                report.psnr_text(row.psnr_db), f"{row.fit_seconds:.2f}", "ok"))
     n_failed = len(result.failed)
     lines.append(f"{len(result.outcomes)} images: {len(result.outcomes) - n_failed} "
                  f"written, {n_failed} failed, in {result.seconds:.1f} s on "

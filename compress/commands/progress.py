@@ -20,8 +20,7 @@ class Progress:
         self.total = total
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
-        isatty = getattr(self.stream, "isatty", None)
-        self.enabled = enabled and total > 1 and bool(isatty and isatty())
+        self.enabled = enabled and total > 1 and self.stream.isatty()
         self._drawn = False
 
     def update(self, done: int, detail: str = "") -> None:

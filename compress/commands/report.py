@@ -63,8 +63,7 @@ def psnr_phrase(psnr_db: float) -> str:
 def row_notes(row: Row, *, written: bool = True) -> list[str]:
     """Plain-language remarks on a row: exact output, output larger than input.
 
-    ``written=False`` (the elbow command writes no PNG) leaves out the size
-    remark.
+    ``written=False`` (the elbow command writes no PNG) leaves out the latter.
     """
     notes = list(row.notes)
     if row.exact and row.k > row.colors_in:

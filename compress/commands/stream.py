@@ -190,7 +190,7 @@ def _map_bands(src: Bands, keys: np.ndarray, fitted: PaletteFit, prepared: FitIn
     rows_of = np.arange(keys.size, dtype=np.int32 if keys.size < 2**31 else np.int64)
     shared = _lookup(src, keys, rows_of, runner)
     band = DitherBand.whole(src.width, prepared.X.shape[1])
-    rows, entries, counts = [], [], []
+    parts = []  # the pairs of each band, colours as row numbers
     n_out = fitted.palette.shape[0]
     X_palette = to_fit(fitted.palette, prepared.space)
     for (y0, y1), inverse in zip(src.bands, runner.map(band_lookup, src.tasks(1),
@@ -202,12 +202,10 @@ def _map_bands(src: Bands, keys: np.ndarray, fitted: PaletteFit, prepared: FitIn
                         band=band).astype(fitted.slots.dtype)  # (h, width)
         png.write(index)
         inner = inverse[band.above: inverse.shape[0] - band.below]
-        pairs = pair_counts(rows_of, inner, index, n_out)  # colours as row numbers
-        rows.append(pairs.colors)
-        entries.append(pairs.entries)
-        counts.append(pairs.counts)
-    return pair_counts(prepared.colors, np.concatenate(rows), np.concatenate(entries),
-                       n_out, np.concatenate(counts))  # the bands' pairs merged
+        parts.append(pair_counts(rows_of, inner, index, n_out))
+    return pair_counts(prepared.colors, np.concatenate([p.colors for p in parts]),
+                       np.concatenate([p.entries for p in parts]), n_out,
+                       np.concatenate([p.counts for p in parts]))  # merged
 
 
 def quantize_stream(src: Bands, ks: Sequence[int], targets: dict[int, Path],
