@@ -44,16 +44,13 @@ def k_values(text: str) -> list[int]:
     """Parse ``5``, ``1-20`` or ``2,4,8`` into a list of k >= 1."""
     ks: list[int] = []
     for part in text.split(","):
-        if re.fullmatch(r"\s*-\d+\s*", part):  # "-3": a number, but negative
-            raise argparse.ArgumentTypeError(f"k must be >= 1, got {text!r}")
         match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if re.fullmatch(r"\s*-\d+\s*", part) or (match and int(match[1]) < 1):
+            raise argparse.ArgumentTypeError(f"k must be >= 1, got {text!r}")
         if match is None:
             raise argparse.ArgumentTypeError(
                 f"k must be a whole number >= 1 (or a range like 1-20), got {text!r}")
-        lo = int(match[1])
-        hi = int(match[2]) if match[2] is not None else lo
-        if lo < 1:
-            raise argparse.ArgumentTypeError(f"k must be >= 1, got {text!r}")
+        lo, hi = int(match[1]), int(match[2] or match[1])
         if hi < lo:
             raise argparse.ArgumentTypeError(
                 f"empty range {part!r}: write it low-high, e.g. 1-20")
@@ -205,7 +202,7 @@ def _add_scale_options(p: argparse.ArgumentParser) -> None:
 
 
 def _batch_inputs(prog: str, args_in: list[str]):
-    """Return ``(inputs, args)`` when ``args_in`` asks for several images."""
+    """Parse several images (``inputs``) and their k; None if not that form."""
     p = _Parser(prog=prog, add_help=False)
     p.add_argument("items", nargs="+")
     _add_scale_options(p)
@@ -225,7 +222,8 @@ def _batch_inputs(prog: str, args_in: list[str]):
             not Path(inputs[0]).is_dir()
             and args.jobs is None and args.scheduler is None)):
         return None
-    return inputs, args
+    args.inputs = inputs
+    return args
 
 
 def parse(prog: str, argv: Sequence[str]) -> Request | None:
@@ -238,8 +236,7 @@ def parse(prog: str, argv: Sequence[str]) -> Request | None:
     args_in = argv if command == "compress" else argv[1:]
     batch = _batch_inputs(prog, args_in) if command == "compress" else None
     try:
-        args = batch[1] if batch else _parser(prog, command).parse_intermixed_args(
-            args_in)
+        args = batch or _parser(prog, command).parse_intermixed_args(args_in)
     except SystemExit as e:  # --help, --version: printed by argparse
         if e.code in (0, None):
             return None
@@ -256,7 +253,7 @@ def parse(prog: str, argv: Sequence[str]) -> Request | None:
     if command != "elbow":
         req.elbow = req.elbow or req.elbow_plot is not None  # --elbow-plot: --elbow
     if batch:  # several images: compress.commands.folder runs each as one request
-        req.command, req.inputs = "batch", batch[0]
+        req.command = "batch"
     if command == "sample":
         req.source = str(sample_image_path())
         req.default_dir = Path(".")

@@ -145,8 +145,7 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
         fitted = _fit_all(image, prepared, ks, req, encoder,
                           keep_panels=plan.sheet is not None, err=err)
         if plan.sheet is not None or plan.elbow_plot is not None:
-            # The figures need every PNG's size: import matplotlib while the
-            # last PNGs are still being compressed.
+            # the figures need every PNG's size: import matplotlib meanwhile
             from ..figures.plots import preload
 
             preload()

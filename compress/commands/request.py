@@ -61,13 +61,11 @@ class Request:
     json: bool = False
     quiet: bool = False
     fit: FitOptions = field(default_factory=FitOptions)
-    # several images (command "batch", compress.commands.folder) and large ones
-    # (compress.commands.stream): inputs, local processes, a Dask scheduler's address,
-    # and the size above which a TIFF/Zarr image is streamed
+    # several images (command "batch") and images larger than memory
     inputs: list[str] = field(default_factory=list)
-    jobs: int | None = None
-    scheduler: str | None = None
-    stream_above: int = DEFAULT_MAX_PIXELS
+    jobs: int | None = None  # local processes
+    scheduler: str | None = None  # a Dask scheduler's address
+    stream_above: int = DEFAULT_MAX_PIXELS  # stream TIFF/Zarr images with more pixels
 
     @property
     def notes_on(self) -> bool:
@@ -158,8 +156,7 @@ def check_targets(targets: list[Path], source: Source, force: bool) -> None:
 
 def plan_outputs(req: Request, source: Source) -> Plan:
     """Name every output and check the file system, before the image is read."""
-    default = req.default_dir or source.directory
-    directory = output_dir(req.out_dir if req.out_dir is not None else default)
+    directory = output_dir(req.out_dir or req.default_dir or source.directory)
     stem = source.stem
     ks = sorted(set(req.ks))
     pngs: dict[int, Path] = {}
