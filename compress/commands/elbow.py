@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..figures.plots import elbow_figure, figure_png
 from ..io.inputs import read_input
 from ..quantization.knee import find_knee
 from ..quantization.palette import DEFAULT_SEED
@@ -51,8 +52,6 @@ class Elbow:
                 f"PNG {min(self.png_bytes):,}-{max(self.png_bytes):,} bytes)")
 
     def _repr_png_(self) -> bytes:
-        from ..figures.plots import figure_png
-
         return figure_png(self.figure)
 
 
@@ -77,8 +76,6 @@ def elbow(image, ks=DEFAULT_KS, *, seed: int = DEFAULT_SEED, space: str = "rgb",
     elbow : Elbow
         The figure and the numbers.
     """
-    from ..figures.plots import elbow_figure  # matplotlib only when drawing
-
     loaded = read_input(image)
     ks = sorted(set(ks))
     curve = Elbow(None, ks, [], [], [], [], None)

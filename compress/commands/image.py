@@ -16,7 +16,7 @@ import numpy as np
 from kmeans_core import announce_compiling
 
 from ..errors import CompressError
-from ..figures.plots import panel_stride
+from ..figures.plots import contact_sheet, elbow_plot, panel_stride, preload
 from ..io.commit import write_atomically
 from ..io.inputs import Source, read_input
 from ..io.png import MAX_PALETTE, BackgroundEncoder, submit_png
@@ -145,10 +145,7 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
         fitted = _fit_all(image, prepared, ks, req, encoder,
                           keep_panels=plan.sheet is not None, err=err)
         if plan.sheet is not None or plan.elbow_plot is not None:
-            # the figures need every PNG's size: import matplotlib meanwhile
-            from ..figures.plots import preload
-
-            preload()
+            preload()  # the figures need every PNG's size: import matplotlib meanwhile
         rows = [f.row for f in fitted]
         for f in fitted:
             data = f.png.result()
@@ -182,8 +179,6 @@ def _figures(plan: Plan, source: Source, image, n_colors, rows, panels, knee,
     """Draw the contact sheet and the elbow plot; return PNG bytes by file."""
     files = {}
     if plan.elbow_plot is not None:
-        from ..figures.plots import elbow_plot  # matplotlib only when drawing
-
         files[plan.elbow_plot] = elbow_plot(
             [r.k for r in rows], [r.inertia for r in rows],
             [r.psnr_db for r in rows], [r.output_bytes for r in rows],
@@ -192,8 +187,6 @@ def _figures(plan: Plan, source: Source, image, n_colors, rows, panels, knee,
             delta_e=[r.delta_e_mean for r in rows],
             title=f"{source.name} ({n_colors:,} colours)")
     if plan.sheet is not None:
-        from ..figures.plots import contact_sheet
-
         captions = [f"k={row.k}, {row.bits_per_pixel} "
                     f"bit{'s' if row.bits_per_pixel > 1 else ''}/px\n"
                     f"{report.psnr_phrase(row.psnr_db)}, {row.output_bytes:,} B"

@@ -163,9 +163,7 @@ def print_report(req, name: str, info: dict, header: str, rows: list[Row], plan,
                  out, err, knee: int | None = None, choice=None) -> None:
     """Print the report of a run (a line, a table or JSON) and its notes.
 
-    ``info`` is the JSON report's ``input`` entry, ``header`` the line above
-    a table, ``plan`` the :class:`~compress.commands.request.Plan` of the run
-    and ``choice`` its ``--min-psnr`` search, if any.
+    ``info`` is the JSON ``input`` entry, ``header`` the line above a table.
     """
     chosen = choice.k if choice is not None else None
     if req.json:  # psnr_db is null when lossless: JSON has no infinity

@@ -32,9 +32,8 @@ class FitOptions:
 class Request:
     """What one run of the command line was asked to do.
 
-    ``command`` is ``"compress"`` (write one PNG per k) or ``"elbow"`` (fit
-    the k, plot, write nothing else); ``sample`` is ``"compress"`` on the
-    bundled photo with ``default_dir`` the current directory.
+    ``command``: ``"compress"`` (one PNG per k; also ``sample``), ``"elbow"``
+    (the plot only) or ``"batch"`` (several images, each a ``"compress"``).
     """
 
     command: str

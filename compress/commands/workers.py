@@ -1,7 +1,6 @@
 """Where the work runs: this machine's cores, or a Dask cluster.
 
-The folder command (a task per image) and the streamed command (a task per
-band, :class:`Runner`) count cores and connect to Dask here.
+A task per image (the folder command) or per band (:class:`Runner`, streaming).
 """
 
 from __future__ import annotations
@@ -34,27 +33,20 @@ def connect(address: str):
     except ImportError:
         raise CompressError("--scheduler needs Dask's distributed scheduler: "
                             "pip install -e '.[dask]'.") from None
-    if _refused(address):
+    from distributed.comm.addressing import get_address_host_port
+
+    try:  # a refusal comes back at once, where Dask's client would retry
+        socket.create_connection(get_address_host_port(address), timeout=10).close()
+    except ConnectionRefusedError:
         raise CompressError(f"cannot connect to the Dask scheduler at {address}: "
-                            "connection refused; is the scheduler running?")
+                            "connection refused; is the scheduler running?") from None
+    except (OSError, ValueError):  # no host:port, unreachable, ...: Dask says which
+        pass
     try:
         return Client(address, timeout=10)
     except (OSError, TimeoutError, ValueError) as e:
         raise CompressError(f"cannot connect to the Dask scheduler at {address}: "
                             f"{e}") from None
-
-
-def _refused(address: str) -> bool:
-    """Whether the scheduler's host refuses a TCP connection (Dask would retry)."""
-    from distributed.comm.addressing import get_address_host_port
-
-    try:
-        socket.create_connection(get_address_host_port(address), timeout=10).close()
-    except ConnectionRefusedError:
-        return True
-    except (OSError, ValueError):  # no host:port, unreachable, ...: Dask says which
-        return False
-    return False
 
 
 def _init_worker(numba_threads: int) -> None:
