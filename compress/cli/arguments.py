@@ -181,8 +181,6 @@ def _parser(prog: str, command: str) -> argparse.ArgumentParser:
     return p
 
 
-# -- several images (compress.commands.folder), images larger than memory
-# (compress.commands.stream)
 def _add_scale_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group(
         "several images (a directory, or several files before the k values) and "
