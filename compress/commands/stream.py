@@ -150,11 +150,7 @@ def image_histogram(src: Bands, runner: Runner) -> tuple[np.ndarray, np.ndarray]
 
 
 def band_lookup(path: str, y0: int, y1: int, shared: tuple) -> np.ndarray:
-    """Look ``shared`` (:func:`_lookup`) up for every pixel of rows ``y0:y1``.
-
-    Gives ``(h, width)``: the band's inverse index when the table holds the
-    histogram rows, its index map when it holds the palette entries.
-    """
+    """Look ``shared`` (:func:`_lookup`) up for every pixel of rows ``y0:y1``."""
     keys, table = shared
     rows = read_rows(path, y0, y1)  # (h, width, C)
     packed = pack_colors(rows.reshape(-1, rows.shape[2]))  # (h * width,)
@@ -166,7 +162,9 @@ def _lookup(src: Bands, keys: np.ndarray, values: np.ndarray, runner: Runner):
     """Share a colour-key -> value table with the band tasks: ``(keys, table)``.
 
     ``keys`` None: ``table`` is indexed by the colour key; otherwise
-    ``table[i]`` belongs to colour key ``keys[i]`` (sorted).
+    ``table[i]`` belongs to colour key ``keys[i]`` (sorted).  With the
+    histogram rows as values, a band's lookup is its inverse index; with the
+    palette entries, its index map.
     """
     if 8 * src.channels <= DENSE_MAX_BITS:
         lut = np.zeros(1 << (8 * src.channels), dtype=values.dtype)
@@ -258,9 +256,8 @@ def compress_stream(req, *, band_pixels: int | None = None,
                     out: TextIO | None = None) -> list[report.Row]:
     """``python -m compress huge.tif K...`` in bounded memory; one row per k.
 
-    ``req.source`` is an 8-bit TIFF file or Zarr directory, ``req.scheduler``
-    a Dask scheduler's address (its workers must see the file) or None for
-    local threads; ``band_pixels`` (pixels per band) defaults to BAND_PIXELS.
+    ``req.scheduler``: a Dask scheduler whose workers see the file, or None
+    for local threads; ``band_pixels`` defaults to BAND_PIXELS.
     """
     check_request(req)
     if req.min_psnr is not None or req.elbow or req.sheet is not None:
