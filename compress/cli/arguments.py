@@ -1,9 +1,6 @@
 """Command-line arguments: three forms, parsed into one :class:`Request`.
 
-``python -m compress IMAGE K...``, ``python -m compress elbow IMAGE`` and
-``python -m compress sample [K...]``; IMAGE is a file or an http(s) URL.
-This module parses and nothing else: checks that need more than one
-argument are in :func:`compress.commands.request.check_request`.
+Design notes: docs/internals.md, ``compress/cli/arguments.py``.
 """
 
 from __future__ import annotations
@@ -11,6 +8,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
 from .. import __version__
@@ -19,6 +17,7 @@ from ..errors import CompressError, UsageError
 from ..io.read import DEFAULT_MAX_PIXELS
 from ..quantization.palette import DEFAULT_SEED
 
+_REQUEST_FIELDS = {f.name for f in fields(Request)}
 EXIT_CODES = """\
 exit codes: 0 success, 1 failure (bad or missing file, download failed,
 output exists, ...), 2 usage error (bad k, conflicting options), 130
@@ -45,16 +44,13 @@ def k_values(text: str) -> list[int]:
     """Parse ``5``, ``1-20`` or ``2,4,8`` into a list of k >= 1."""
     ks: list[int] = []
     for part in text.split(","):
-        if re.fullmatch(r"\s*-\d+\s*", part):  # "-3": a number, but negative
-            raise argparse.ArgumentTypeError(f"k must be >= 1, got {text!r}")
         match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if re.fullmatch(r"\s*-\d+\s*", part) or (match and int(match[1]) < 1):
+            raise argparse.ArgumentTypeError(f"k must be >= 1, got {text!r}")
         if match is None:
             raise argparse.ArgumentTypeError(
                 f"k must be a whole number >= 1 (or a range like 1-20), got {text!r}")
-        lo = int(match[1])
-        hi = int(match[2]) if match[2] is not None else lo
-        if lo < 1:
-            raise argparse.ArgumentTypeError(f"k must be >= 1, got {text!r}")
+        lo, hi = int(match[1]), int(match[2] or match[1])
         if hi < lo:
             raise argparse.ArgumentTypeError(
                 f"empty range {part!r}: write it low-high, e.g. 1-20")
@@ -129,7 +125,8 @@ def _add_compress_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sheet", type=Path, metavar="FILE",
                    help="contact sheet file (default: IMAGE-sheet.png when "
                         "several k are given)")
-    p.add_argument("--no-sheet", action="store_true", help="no contact sheet")
+    p.add_argument("--no-sheet", dest="make_sheet", action="store_false",
+                   help="no contact sheet")
     p.add_argument("--dither", action="store_true",
                    help="damped Floyd-Steinberg error diffusion in the fitting "
                         "space: no bands in skies and gradients, grainier and "
@@ -142,12 +139,24 @@ def _add_compress_options(p: argparse.ArgumentParser) -> None:
     _add_common(p)
 
 
+_DESCRIPTIONS = {
+    "compress": "Reduce an image to k colours with k-means and write a palette PNG "
+                "(IMAGE-kK.png), with a report of size and quality.  Other commands: "
+                "'{prog} elbow IMAGE' (inertia, PSNR and size against k, suggested "
+                "k) and '{prog} sample [K...]' (a photo shipped with matplotlib).",
+    "elbow": "Fit k-means for a range of k, plot inertia, PSNR and PNG size "
+             "against k, and suggest the k at the knee (Kneedle).  Writes only "
+             "the plot.",
+    "sample": "Compress matplotlib's sample photo (Grace Hopper) into the current "
+              "directory: nothing to download.",
+}
+
+
 def _parser(prog: str, command: str) -> argparse.ArgumentParser:
+    p = _Parser(prog=prog if command == "compress" else f"{prog} {command}",
+                usage=_usage(prog), epilog=EXIT_CODES,
+                description=_DESCRIPTIONS[command].format(prog=prog))
     if command == "elbow":
-        p = _Parser(prog=f"{prog} elbow", usage=_usage(prog), epilog=EXIT_CODES,
-                    description="Fit k-means for a range of k, plot inertia, PSNR "
-                    "and PNG size against k, and suggest the k at the knee "
-                    "(Kneedle).  Writes only the plot.")
         p.add_argument("image", metavar="IMAGE|URL")
         p.add_argument("--k", type=k_values, default=list(range(1, 11)), dest="ks",
                        metavar="KS", help="values of k: 1-20 or 1,2,3,5,10 "
@@ -158,33 +167,20 @@ def _parser(prog: str, command: str) -> argparse.ArgumentParser:
                        help="also open the plot in the system image viewer")
         _add_common(p)
         return p
-    if command == "sample":
-        p = _Parser(prog=f"{prog} sample", usage=_usage(prog), epilog=EXIT_CODES,
-                    description="Compress matplotlib's sample photo (Grace "
-                    "Hopper) into the current directory: nothing to download.")
-        p.add_argument("ks", type=k_values, nargs="*", default=[], metavar="K",
-                       help="number of colours (default: 16)")
-    else:
-        p = _Parser(prog=prog, usage=_usage(prog), epilog=EXIT_CODES,
-                    description="Reduce an image to k colours with k-means and "
-                    "write a palette PNG (IMAGE-kK.png), with a report of size "
-                    f"and quality.  Other commands: '{prog} elbow IMAGE' (inertia, "
-                    f"PSNR and size against k, suggested k) and '{prog} sample "
-                    "[K...]' (a photo shipped with matplotlib).")
+    if command == "compress":
         p.add_argument("image", metavar="IMAGE|URL",
                        help="JPEG, PNG, BMP, TIFF, WebP or GIF file, or an "
                             "http(s) URL of one")
-        p.add_argument("ks", type=k_values, nargs="*", default=[], metavar="K",
-                       help="number of colours: 5, 1-20 or 2,4,8; several allowed")
         p.add_argument("--version", action="version",
                        version=f"kmeans-compress {__version__}")
         _add_scale_options(p)
+    p.add_argument("ks", type=k_values, nargs="*", default=[], metavar="K",
+                   help="number of colours (default: 16)" if command == "sample"
+                   else "number of colours: 5, 1-20 or 2,4,8; several allowed")
     _add_compress_options(p)
     return p
 
 
-# -- several images (compress.commands.folder), images larger than memory
-# (compress.commands.stream)
 def _add_scale_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group(
         "several images (a directory, or several files before the k values) and "
@@ -204,13 +200,7 @@ def _add_scale_options(p: argparse.ArgumentParser) -> None:
 
 
 def _batch_inputs(prog: str, args_in: list[str]):
-    """Return ``(inputs, args)`` when ``args_in`` asks for several images.
-
-    The positionals are the inputs up to the first k value, then the k values.
-    A batch is several inputs, a directory (not a Zarr image), or ``--jobs``
-    or ``--scheduler`` with a file that is not TIFF/Zarr; anything else (and
-    any malformed request) is left to the one-image parser.
-    """
+    """Parse several images (``inputs``) and their k; None if not that form."""
     p = _Parser(prog=prog, add_help=False)
     p.add_argument("items", nargs="+")
     _add_scale_options(p)
@@ -230,55 +220,38 @@ def _batch_inputs(prog: str, args_in: list[str]):
             not Path(inputs[0]).is_dir()
             and args.jobs is None and args.scheduler is None)):
         return None
-    return inputs, args
+    args.inputs = inputs
+    return args
 
 
 def parse(prog: str, argv: Sequence[str]) -> Request | None:
     """Parse ``argv`` into a Request; None after ``--help`` or ``--version``.
 
-    Raises
-    ------
-    UsageError
-        For arguments that do not parse.
+    Arguments that do not parse raise :class:`UsageError`.
     """
     argv = list(argv)
     command = argv[0] if argv and argv[0] in ("elbow", "sample") else "compress"
-    args_in = argv[1:] if command != "compress" else argv
+    args_in = argv if command == "compress" else argv[1:]
     batch = _batch_inputs(prog, args_in) if command == "compress" else None
     try:
-        args = batch[1] if batch else _parser(prog, command).parse_intermixed_args(
-            args_in)
+        args = batch or _parser(prog, command).parse_intermixed_args(args_in)
     except SystemExit as e:  # --help, --version: printed by argparse
         if e.code in (0, None):
             return None
         raise
-    if batch:
-        args.image = ""
-    ks = [k for group in getattr(args, "ks", []) for k in group] \
-        if command != "elbow" else args.ks
-    req = Request(
-        command="elbow" if command == "elbow" else "compress",
-        source=str(args.image) if command != "sample" else "",
-        ks=ks, min_psnr=args.min_psnr, max_pixels=args.max_pixels,
-        max_download_mb=args.max_download_mb, timeout=args.timeout,
-        out_dir=args.out_dir, force=args.force, json=args.json, quiet=args.quiet,
-        elbow_plot=args.elbow_plot,
-        fit=FitOptions(args.seed, args.n_init, args.max_iter, args.space,
-                       getattr(args, "dither", False)))
-    if command == "elbow":
-        req.show = args.show
-        return req
-    req.output = args.output
-    req.output_format = args.output_format
-    req.optimize = args.optimize
-    req.sheet = args.sheet
-    req.make_sheet = not args.no_sheet
-    req.elbow = args.elbow or args.elbow_plot is not None
-    if command == "compress":
-        req.jobs, req.scheduler = args.jobs, args.scheduler
-        req.stream_above = args.stream_above
+    opts = vars(args)
+    fit = FitOptions(**{f.name: opts.pop(f.name) for f in fields(FitOptions)
+                        if f.name in opts})
+    if command != "elbow":  # one list of k per K argument
+        opts["ks"] = [k for group in opts["ks"] for k in group]
+    req = Request(command="elbow" if command == "elbow" else "compress",
+                  source=str(opts.pop("image", "")), fit=fit,
+                  **{name: value for name, value in opts.items()
+                     if name in _REQUEST_FIELDS})
+    if command != "elbow":
+        req.elbow = req.elbow or req.elbow_plot is not None  # --elbow-plot: --elbow
     if batch:  # several images: compress.commands.folder runs each as one request
-        req.command, req.source, req.inputs = "batch", "", batch[0]
+        req.command = "batch"
     if command == "sample":
         req.source = str(sample_image_path())
         req.default_dir = Path(".")

@@ -5,6 +5,8 @@ Design notes: docs/internals.md, ``compress/cli/entry.py``.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -19,17 +21,7 @@ def _prog() -> str:
 
 
 def skip_scipy_blas_probe() -> None:
-    """Import Numba's NumPy support with ``scipy.linalg`` hidden, if not loaded.
-
-    When Numba first compiles or loads a kernel it imports
-    ``numba.np.arraymath``, which probes for SciPy's BLAS by importing
-    ``scipy.linalg`` (0.13-0.2 s measured here, a fifth of a warm run).  Our
-    kernels call no SciPy BLAS: the probe's answer only chooses how Numba
-    compiles ``np.convolve`` and ``np.correlate``, for the whole process, so
-    only this short-lived command-line process skips it, never the library.
-    ``tests/test_start_up.py`` fails if Numba stops probing this way (then
-    this function is dead code) or if a run imports ``scipy.linalg`` anyway.
-    """
+    """Import Numba's NumPy support with ``scipy.linalg`` hidden, if not loaded."""
     if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
         return
     sys.modules["scipy.linalg"] = None  # "import scipy.linalg" raises ImportError
@@ -39,32 +31,8 @@ def skip_scipy_blas_probe() -> None:
         del sys.modules["scipy.linalg"]
 
 
-def skip_final_collection() -> None:
-    """Leave the objects alive now out of the interpreter's exit-time collection.
-
-    At exit CPython runs its cyclic garbage collector over every object, and
-    after Numba and matplotlib are loaded there are about a million: 0.14 s
-    of the exercise's 1.6 s (``python -m bench.exercise_phases``).  Nothing
-    left needs it: the outputs are committed and closed, stdout is flushed.
-    ``gc.freeze`` (public since Python 3.7) moves them to the permanent
-    generation, which collections skip; called only when :func:`main` runs
-    the process's own command line.
-    """
-    import gc
-
-    gc.freeze()
-
-
 def dispatch(req, *, prog: str = "python -m compress") -> None:
-    """Run the command ``req`` asks for: a folder, a streamed image or one image.
-
-    Parameters
-    ----------
-    req : compress.commands.request.Request
-        The parsed request.
-    prog : str
-        Program name for the messages of the folder workers.
-    """
+    """Run the command ``req`` asks for: a folder, a streamed image or one image."""
     if req.command == "batch":  # several images: each one as a request of its own
         from ..commands.folder import run_batch
 
@@ -106,18 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         dispatch(job, prog=prog)
         sys.stdout.flush()  # a closed pipe shows here, not as an exit-time error
         if argv is None:  # this process is the command line: it exits next
-            skip_final_collection()
+            gc.freeze()  # skip the exit-time collection (docs/internals.md)
     except CompressError as e:
         print(f"{prog}: error: {e}", file=err)
         return e.exit_code
     except BrokenPipeError:
-        # The reader of stdout went away (``... | head``); the files are already
-        # written.  Point stdout at /dev/null so Python's final flush does not
-        # fail again (as the ``signal`` module docs advise).
-        try:
+        # ``... | head``: stdout to /dev/null, so the exit-time flush is quiet
+        with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError):
-            pass
         return 1
     except MemoryError:
         print(f"{prog}: error: out of memory; try a smaller image.", file=err)

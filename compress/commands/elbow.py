@@ -1,15 +1,13 @@
 """``compress.elbow``: the command line's ``--elbow`` for a notebook.
 
-One fit per k (:func:`~compress.quantization.quantizer.quantize_each`), each
-encoded as the command line encodes it, the knee found as it finds it, and
-the same figure (:func:`~compress.figures.plots.elbow_figure`), returned
-with the numbers instead of written to a file.
+The same fits, PNG sizes, knee and figure, returned with the numbers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..figures.plots import elbow_figure, figure_png
 from ..io.inputs import read_input
 from ..quantization.knee import find_knee
 from ..quantization.palette import DEFAULT_SEED
@@ -54,8 +52,6 @@ class Elbow:
                 f"PNG {min(self.png_bytes):,}-{max(self.png_bytes):,} bytes)")
 
     def _repr_png_(self) -> bytes:
-        from ..figures.plots import figure_png
-
         return figure_png(self.figure)
 
 
@@ -80,8 +76,6 @@ def elbow(image, ks=DEFAULT_KS, *, seed: int = DEFAULT_SEED, space: str = "rgb",
     elbow : Elbow
         The figure and the numbers.
     """
-    from ..figures.plots import elbow_figure  # matplotlib only when drawing
-
     loaded = read_input(image)
     ks = sorted(set(ks))
     curve = Elbow(None, ks, [], [], [], [], None)
@@ -92,8 +86,7 @@ def elbow(image, ks=DEFAULT_KS, *, seed: int = DEFAULT_SEED, space: str = "rgb",
         curve.delta_e.append(q.delta_e)
         curve.png_bytes.append(len(q.to_png()))
         n_colors = q.n_colors_in
-    if len(ks) >= 3:
-        curve.knee = find_knee(ks, curve.inertia)
+    curve.knee = find_knee(ks, curve.inertia) if len(ks) >= 3 else None
     name = title or (loaded.path.name if loaded.path is not None else "image")
     curve.figure = elbow_figure(
         ks, curve.inertia, curve.psnr, curve.png_bytes, knee=curve.knee,

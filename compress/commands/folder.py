@@ -28,6 +28,7 @@ from .workers import run_in_processes, run_on_dask, usable_cores
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff",
                             ".webp", ".gif"})
 OUR_OUTPUT = re.compile(r".+-(k\d+|sheet|elbow)\.png", re.IGNORECASE)
+_SUMMARY_LINE = "{:<28} {:>4} {:>13} {:>8} {:>9} {:>7}  {}"  # image, k, ..., status
 
 
 @dataclass
@@ -43,10 +44,9 @@ class ImageOutcome:
 def find_images(inputs: Sequence[Path]) -> list[Path]:
     """List the images to process: files as given, directories scanned (flat).
 
-    A directory contributes its files with an image suffix, sorted by name,
-    except our own outputs (``*-kK.png``, ``*-sheet.png``, ``*-elbow.png``).
-    A file given by name is kept whatever it is: if it is not an image, its
-    job fails with one line like any other bad file.
+    A directory gives its files with an image suffix, by name, except our own
+    outputs; a file given by name is kept whatever it is (a bad file fails
+    with one line).
     """
     found: list[Path] = []
     for path in inputs:
@@ -124,16 +124,10 @@ class BatchResult:
         return 1 if self.failed else 0
 
 
-def compress_many(
-    inputs: Sequence[str | os.PathLike],
-    req: Request,
-    *,
-    n_jobs: int | None = None,
-    scheduler: str | None = None,
-    prog: str = "python -m compress",
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
-) -> BatchResult:
+def compress_many(inputs: Sequence[str | os.PathLike], req: Request, *,
+                  n_jobs: int | None = None, scheduler: str | None = None,
+                  prog: str = "python -m compress", out: TextIO = sys.stdout,
+                  err: TextIO = sys.stderr) -> BatchResult:
     """Quantize every image of ``inputs`` for every k of ``req``; report once.
 
     Parameters
@@ -141,13 +135,11 @@ def compress_many(
     inputs : sequence of str or Path
         Image files and directories (see :func:`find_images`).
     req : compress.commands.request.Request
-        The request, as for one image (``-o``, ``--sheet FILE`` and
-        ``--elbow-plot FILE`` are refused: they name one file).
+        As for one image; ``-o``, ``--sheet FILE``, ``--elbow-plot FILE`` are refused.
     n_jobs : int, optional
         Local worker processes; the usable cores when None.
     scheduler : str, optional
-        Address of a Dask scheduler (``tcp://host:8786``) to run the images on
-        instead; its workers must see the same files.
+        A Dask scheduler's address (``tcp://host:8786``) whose workers see the files.
     prog : str
         Program name for error lines.
     out, err : file
@@ -191,7 +183,7 @@ def compress_many(
 def run_batch(req: Request, *, out: TextIO | None = None,
               prog: str = "python -m compress", err: TextIO | None = None) -> None:
     """:func:`compress_many` for the command line; raise at the end if any failed."""
-    result = compress_many([Path(p) for p in req.inputs], req, n_jobs=req.jobs,
+    result = compress_many(req.inputs, req, n_jobs=req.jobs,
                            scheduler=req.scheduler, prog=prog,
                            out=out or sys.stdout, err=err or sys.stderr)
     if result.failed:
@@ -201,20 +193,17 @@ def run_batch(req: Request, *, out: TextIO | None = None,
 
 def format_summary(result: BatchResult) -> str:
     """One table over all images and k, then the counts."""
-    header = (f"{'image':<28} {'k':>4} {'output bytes':>13} {'x input':>8} "
-              f"{'PSNR dB':>9} {'fit s':>7}  status")
+    header = _SUMMARY_LINE.format("image", "k", "output bytes", "x input", "PSNR dB",
+                                  "fit s", "status")
     lines = [header, "-" * len(header)]
     for o in result.outcomes:
         name = Path(o.path).name[:28]
-        if o.rows is None:
-            # the error itself was printed once, on stderr, as it happened
-            lines.append(f"{name:<28} {'-':>4} {'-':>13} {'-':>8} {'-':>9} {'-':>7}"
-                         "  failed")
-            continue
-        for row in o.rows:
-            lines.append(f"{name:<28} {row.k:>4} {row.output_bytes:>13,} "
-                         f"{row.to_input:>8.2f} {report.psnr_text(row.psnr_db):>9} "
-                         f"{row.fit_seconds:>7.2f}  ok")
+        if o.rows is None:  # its error was printed once, on stderr, as it happened
+            lines.append(_SUMMARY_LINE.format(name, *["-"] * 5, "failed"))
+        for row in o.rows or []:
+            lines.append(_SUMMARY_LINE.format(
+                name, row.k, f"{row.output_bytes:,}", f"{row.to_input:.2f}",
+                report.psnr_text(row.psnr_db), f"{row.fit_seconds:.2f}", "ok"))
     n_failed = len(result.failed)
     lines.append(f"{len(result.outcomes)} images: {len(result.outcomes) - n_failed} "
                  f"written, {n_failed} failed, in {result.seconds:.1f} s on "

@@ -1,8 +1,6 @@
 """One image: check, read, fit each k, encode, draw the figures, commit, report.
 
-Every output is named and checked before the image is read, and all are
-committed together (:func:`~compress.io.commit.write_atomically`), so a
-failure leaves the file system as it was.
+Outputs are checked before the image is read and committed together.
 """
 
 from __future__ import annotations
@@ -10,7 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TextIO
 
 import numpy as np
@@ -18,35 +16,24 @@ import numpy as np
 from kmeans_core import announce_compiling
 
 from ..errors import CompressError
-from ..figures.plots import panel_stride
+from ..figures.plots import contact_sheet, elbow_plot, panel_stride, preload
 from ..io.commit import write_atomically
 from ..io.inputs import Source, read_input
 from ..io.png import MAX_PALETTE, BackgroundEncoder, submit_png
 from ..io.read import LoadedImage
 from ..quantization.choose import KChoice, smallest_k_for_psnr
 from ..quantization.knee import find_knee
-from ..quantization.metrics import psnr_from_mse
 from ..quantization.quantizer import FitInput, prepare, quantize, quantize_each
 from . import report
 from .progress import Progress
-from .request import (
-    Plan,
-    Request,
-    check_request,
-    check_targets,
-    plan_outputs,
-)
+from .request import Plan, Request, check_request, check_targets, plan_outputs
 
 
 def _choose_k(pixels: np.ndarray, prepared: FitInput, req: Request) -> KChoice:
     """Find the smallest k reaching ``req.min_psnr``, or say what to do."""
-    fit = req.fit
 
     def psnr_of(k: int) -> float:
-        q = quantize(pixels, k, seed=fit.seed, n_init=fit.n_init,
-                     max_iter=fit.max_iter, prepared=prepared, space=fit.space,
-                     dither=fit.dither)
-        return psnr_from_mse(q.mse)
+        return quantize(pixels, k, prepared=prepared, **asdict(req.fit)).psnr
 
     choice = smallest_k_for_psnr(psnr_of, req.min_psnr, prepared.n_colors)
     if choice.k is None:
@@ -72,10 +59,7 @@ def _fit_all(image: LoadedImage, prepared: FitInput, ks: list[int], req: Request
     """Fit every k once; per k a row, the PNG being encoded, a small panel."""
     fitted = []
     progress = Progress(len(ks), "fitting", enabled=not req.quiet, stream=err)
-    fit = req.fit
-    results = quantize_each(image.pixels, ks, seed=fit.seed, n_init=fit.n_init,
-                            max_iter=fit.max_iter, prepared=prepared,
-                            space=fit.space, dither=fit.dither)
+    results = quantize_each(image.pixels, ks, prepared=prepared, **asdict(req.fit))
     # Not enumerate(results): it keeps its last (i, q) pair alive into the
     # next fit, and with it this k's labels and index map (+89 MB at 16.7 MP).
     for i in range(len(ks)):
@@ -149,33 +133,27 @@ def run(req: Request, *, before_fit: Callable[[], None] | None = None,
     choice = None
     if req.min_psnr is not None:
         choice = _choose_k(pixels, prepared, req)
-        if req.command == "compress":
+        if req.command == "compress":  # the file of k is known now (or is -o)
             ks = [choice.k]
-            plan.pngs = {choice.k: plan.png_for(choice.k, req.output)}
+            png = req.output or plan.directory / f"{plan.stem}-k{choice.k}.png"
+            plan.pngs = {choice.k: png}
             if req.output is None:
-                check_targets(list(plan.pngs.values()), source, req.force)
+                check_targets([png], source, req.force)
 
-    writes_pngs = req.command == "compress"
     files = {}
     with BackgroundEncoder() as encoder:
         fitted = _fit_all(image, prepared, ks, req, encoder,
                           keep_panels=plan.sheet is not None, err=err)
         if plan.sheet is not None or plan.elbow_plot is not None:
-            # The figures need every PNG's size: import matplotlib while the
-            # last PNGs are still being compressed.
-            from ..figures.plots import preload
-
-            preload()
+            preload()  # the figures need every PNG's size: import matplotlib meanwhile
         rows = [f.row for f in fitted]
         for f in fitted:
             data = f.png.result()
             f.row.output_bytes = len(data)
-            if writes_pngs:
+            if req.command == "compress":
                 f.row.output = str(plan.pngs[f.row.k])
                 files[plan.pngs[f.row.k]] = data
-    knee = None
-    if len(ks) >= 3:
-        knee = find_knee(ks, [row.inertia for row in rows])
+    knee = find_knee(ks, [row.inertia for row in rows]) if len(ks) >= 3 else None
     files.update(_figures(plan, source, image, prepared.n_colors, rows,
                           [f.panel for f in fitted], knee, choice, req))
     write_atomically(files, overwrite=req.force)
@@ -201,8 +179,6 @@ def _figures(plan: Plan, source: Source, image, n_colors, rows, panels, knee,
     """Draw the contact sheet and the elbow plot; return PNG bytes by file."""
     files = {}
     if plan.elbow_plot is not None:
-        from ..figures.plots import elbow_plot  # matplotlib only when drawing
-
         files[plan.elbow_plot] = elbow_plot(
             [r.k for r in rows], [r.inertia for r in rows],
             [r.psnr_db for r in rows], [r.output_bytes for r in rows],
@@ -211,8 +187,6 @@ def _figures(plan: Plan, source: Source, image, n_colors, rows, panels, knee,
             delta_e=[r.delta_e_mean for r in rows],
             title=f"{source.name} ({n_colors:,} colours)")
     if plan.sheet is not None:
-        from ..figures.plots import contact_sheet
-
         captions = [f"k={row.k}, {row.bits_per_pixel} "
                     f"bit{'s' if row.bits_per_pixel > 1 else ''}/px\n"
                     f"{report.psnr_phrase(row.psnr_db)}, {row.output_bytes:,} B"

@@ -9,18 +9,10 @@ BAR_WIDTH = 24  # characters of the bar itself; fits an 80-column terminal
 
 
 class Progress:
-    """Redraw ``[#####-----] 3/7 k=5`` in place on a terminal; silent otherwise.
+    """Redraw ``fitting [#####-----] 3/7 k=5`` in place on a terminal.
 
-    Parameters
-    ----------
-    total : int
-        Number of steps.
-    label : str
-        Printed before the bar, e.g. ``"fitting"``.
-    enabled : bool, default=True
-        False (``--quiet``) silences it.
-    stream : file, default=sys.stderr
-        Where to draw; nothing is drawn unless ``stream.isatty()``.
+    Silent when ``enabled`` is False (``--quiet``), for a single step, or
+    when ``stream`` (default stderr) is not a terminal.
     """
 
     def __init__(self, total: int, label: str, *, enabled: bool = True,
@@ -28,8 +20,7 @@ class Progress:
         self.total = total
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
-        isatty = getattr(self.stream, "isatty", None)
-        self.enabled = enabled and total > 1 and bool(isatty and isatty())
+        self.enabled = enabled and total > 1 and self.stream.isatty()
         self._drawn = False
 
     def update(self, done: int, detail: str = "") -> None:

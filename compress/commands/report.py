@@ -9,65 +9,29 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass
 class Row:
-    """What one k produced.
+    """What one k produced: a line of the report, an entry of ``--json``."""
 
-    Attributes
-    ----------
-    k : int
-        Colours asked for.
-    colors_in, colors_out : int
-        Distinct colours of the input and of the output.
-    bits_per_pixel : int
-        Bits per pixel of the stored image data: the palette bit depth
-        (1, 2, 4, 8) for palette PNGs, ``8 * channels`` for RGB(A) PNGs.
-    output : str
-        Path of the written file; ``""`` when none is written (elbow).
-    output_format : str
-        ``"palette"`` or ``"rgb"`` (a grey, RGB or RGBA PNG).
-    input_bytes, output_bytes, raw_bytes : int
-        Sizes of the input file, the output file and the pixels uncompressed
-        at 8 bits per channel.
-    mse, psnr_db : float
-        Quality against the input; ``psnr_db`` is ``inf`` when lossless.
-    inertia : float
-        k-means inertia, pixels scaled to [0, 1].
-    n_iter : int
-        Lloyd iterations (0 when the image had at most k colours).
-    converged : bool
-        Whether k-means stopped before ``max_iter``.
-    fit_seconds : float
-        Wall time of the fit.
-    exact : bool
-        True when k >= the input's colours: the output is lossless.
-    delta_e_mean, delta_e_p95 : float
-        Mean and 95th-percentile CIEDE2000 colour difference against the
-        input over all pixels (about 1 is just noticeable; alpha ignored).
-    space : str
-        Fitting space, ``"rgb"`` or ``"oklab"`` (inertia is in its units).
-    dithered : bool
-        Whether the pixels were mapped by error diffusion.
-    """
-
-    k: int
-    colors_in: int
-    colors_out: int
-    bits_per_pixel: int
-    output: str
-    output_format: str
+    k: int  # colours asked for
+    colors_in: int  # distinct colours of the input
+    colors_out: int  # and of the output
+    bits_per_pixel: int  # palette bit depth (1, 2, 4, 8), or 8 * channels (RGB PNG)
+    output: str  # the written file; "" when none is written (elbow)
+    output_format: str  # "palette" or "rgb" (a grey, RGB or RGBA PNG)
     input_bytes: int
     output_bytes: int
-    raw_bytes: int
-    mse: float
-    psnr_db: float
-    inertia: float
-    n_iter: int
-    converged: bool
-    fit_seconds: float
-    exact: bool
+    raw_bytes: int  # the pixels uncompressed, 8 bits per channel
+    mse: float  # against the input
+    psnr_db: float  # inf when lossless
+    inertia: float  # k-means inertia in the fitting space (rgb: pixels in [0, 1])
+    n_iter: int  # Lloyd iterations (0 when the image had at most k colours)
+    converged: bool  # k-means stopped before max_iter
+    fit_seconds: float  # wall time of the fit
+    exact: bool  # k >= the input's colours: the output is lossless
+    # CIEDE2000 against the input over all pixels, alpha ignored (1: just noticeable)
     delta_e_mean: float = math.nan
     delta_e_p95: float = math.nan
-    space: str = "rgb"
-    dithered: bool = False
+    space: str = "rgb"  # fitting space: "rgb" or "oklab"
+    dithered: bool = False  # pixels mapped by error diffusion
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -99,35 +63,28 @@ def psnr_phrase(psnr_db: float) -> str:
 def row_notes(row: Row, *, written: bool = True) -> list[str]:
     """Plain-language remarks on a row: exact output, output larger than input.
 
-    ``written=False`` (the elbow command writes no PNG) leaves out the size
-    remark.
+    ``written=False`` (the elbow command writes no PNG) leaves out the latter.
     """
     notes = list(row.notes)
     if row.exact and row.k > row.colors_in:
-        notes.append(
-            f"k={row.k}: the image has only {row.colors_in:,} distinct colours; "
-            f"wrote the exact image with {row.colors_out:,} colours."
-        )
+        notes.append(f"k={row.k}: the image has only {row.colors_in:,} distinct "
+                     f"colours; wrote the exact image with {row.colors_out:,} colours.")
     if written and row.output_bytes > row.input_bytes:
-        notes.append(
-            f"k={row.k}: the output ({row.output_bytes:,} bytes) is LARGER than the "
-            f"input ({row.input_bytes:,} bytes), {row.to_input:.0%} of it."
-        )
+        notes.append(f"k={row.k}: the output ({row.output_bytes:,} bytes) is LARGER "
+                     f"than the input ({row.input_bytes:,} bytes), {row.to_input:.0%} "
+                     "of it.")
     return notes
 
 
 def format_line(input_name: str, row: Row) -> str:
     """One-line report of a single k."""
-    return (
-        f"{input_name} -> {row.output}: k={row.k}, {row.colors_in:,} -> "
-        f"{row.colors_out:,} colours, {row.bits_per_pixel} bits/px, "
-        f"{row.input_bytes:,} -> {row.output_bytes:,} bytes ({row.to_input:.1%} of "
-        f"input, {row.to_raw:.1%} of raw), {psnr_phrase(row.psnr_db)}, "
-        f"ΔE2000 mean {row.delta_e_mean:.2f} p95 {row.delta_e_p95:.2f}, "
-        f"{_space_text(row)}inertia {inertia_text(row.inertia)}, "
-        f"{row.n_iter} iterations, "
-        f"{row.fit_seconds:.2f} s"
-    )
+    return (f"{input_name} -> {row.output}: k={row.k}, {row.colors_in:,} -> "
+            f"{row.colors_out:,} colours, {row.bits_per_pixel} bits/px, "
+            f"{row.input_bytes:,} -> {row.output_bytes:,} bytes ({row.to_input:.1%} "
+            f"of input, {row.to_raw:.1%} of raw), {psnr_phrase(row.psnr_db)}, "
+            f"ΔE2000 mean {row.delta_e_mean:.2f} p95 {row.delta_e_p95:.2f}, "
+            f"{_space_text(row)}inertia {inertia_text(row.inertia)}, "
+            f"{row.n_iter} iterations, {row.fit_seconds:.2f} s")
 
 
 def _space_text(row: Row) -> str:
@@ -154,16 +111,38 @@ _COLUMNS = (
     ("iters", 5, lambda r: f"{r.n_iter}"),
     ("fit s", 6, lambda r: f"{r.fit_seconds:.2f}"),
 )
+_FORMAT = {header: f for header, _, f in _COLUMNS}
+_ELBOW_COLUMNS = (
+    ("k", 4, _FORMAT["k"]), ("inertia", 13, _FORMAT["inertia"]),
+    ("PSNR dB", 8, _FORMAT["PSNR dB"]), ("ΔE00", 5, _FORMAT["ΔE00"]),
+    ("p95", 5, _FORMAT["p95"]), ("PNG bytes", 11, _FORMAT["output B"]),
+    ("iters", 5, _FORMAT["iters"]), ("fit s", 6, _FORMAT["fit s"]),
+)
+
+
+def _table(rows: list[Row], columns, header_end: str, row_end) -> str:
+    """Fixed-width columns, right-aligned, two spaces apart; ``row_end(r)`` last."""
+    lines = ["  ".join(h.rjust(w) for h, w, _ in columns) + header_end]
+    lines += ["  ".join(f(r).rjust(w) for _, w, f in columns) + row_end(r)
+              for r in rows]
+    return "\n".join(lines)
 
 
 def format_table(rows: list[Row]) -> str:
     """Fixed-width table, one row per k, output file last."""
-    header = "  ".join(h.rjust(w) for h, w, _ in _COLUMNS) + "  output"
-    lines = [header]
-    for r in rows:
-        cells = "  ".join(f(r).rjust(w) for _, w, f in _COLUMNS)
-        lines.append(f"{cells}  {r.output}")
-    return "\n".join(lines)
+    return _table(rows, _COLUMNS, "  output", lambda r: f"  {r.output}")
+
+
+def format_elbow(rows: list[Row], knee: int | None,
+                 chosen: int | None = None) -> str:
+    """Inertia, PSNR and PNG size against k; the knee and the chosen k marked."""
+
+    def mark(r: Row) -> str:
+        marks = [name for name, at in (("knee", knee), ("--min-psnr", chosen))
+                 if at == r.k]
+        return f"  <- {', '.join(marks)}" if marks else ""
+
+    return _table(rows, _ELBOW_COLUMNS, "", mark)
 
 
 def jsonable(value):
@@ -180,58 +159,27 @@ def row_json(row: Row) -> dict:
             "notes": row_notes(row)}
 
 
-def to_json(input_info: dict, rows: list[Row], *, key: str = "results",
-            extra: dict | None = None) -> str:
-    """Return the run as one JSON document: ``input``, one entry per k (``key``).
-
-    ``psnr_db`` is null when lossless (JSON has no infinity); every row also
-    carries its size ratios and notes.  ``extra`` adds top-level entries
-    (plot files, the knee, the ``--min-psnr`` search).
-    """
-    doc = {"input": input_info, key: [row_json(r) for r in rows]}
-    doc.update({name: jsonable(v) for name, v in (extra or {}).items()})
-    return json.dumps(doc, indent=2)
-
-
-def format_elbow(rows: list[Row], knee: int | None,
-                 chosen: int | None = None) -> str:
-    """Inertia, PSNR and PNG size against k; the knee and the chosen k marked."""
-    lines = [f"{'k':>4}  {'inertia':>13}  {'PSNR dB':>8}  {'ΔE00':>5}  {'p95':>5}  "
-             f"{'PNG bytes':>11}  {'iters':>5}  {'fit s':>6}"]
-    for r in rows:
-        marks = [name for name, at in (("knee", knee), ("--min-psnr", chosen))
-                 if at == r.k]
-        mark = f"  <- {', '.join(marks)}" if marks else ""
-        lines.append(f"{r.k:>4}  {inertia_text(r.inertia):>13}  "
-                     f"{psnr_text(r.psnr_db):>8}  {r.delta_e_mean:>5.2f}  "
-                     f"{r.delta_e_p95:>5.2f}  {r.output_bytes:>11,}  "
-                     f"{r.n_iter:>5}  {r.fit_seconds:>6.2f}{mark}")
-    return "\n".join(lines)
-
-
 def print_report(req, name: str, info: dict, header: str, rows: list[Row], plan, *,
                  out, err, knee: int | None = None, choice=None) -> None:
     """Print the report of a run (a line, a table or JSON) and its notes.
 
-    ``info`` is the JSON report's ``input`` entry, ``header`` the line above
-    a table, ``plan`` the :class:`~compress.commands.request.Plan` of the run
-    and ``choice`` its ``--min-psnr`` search, if any.
+    ``info`` is the JSON ``input`` entry, ``header`` the line above a table.
     """
     chosen = choice.k if choice is not None else None
-    if req.json:
-        search = None if choice is None else {
-            "target_db": req.min_psnr, "k": chosen,
-            "tried": [{"k": k, "psnr_db": jsonable(p)}
-                      for k, p in choice.tried.items()]}
-        extra = {"knee": knee, "min_psnr": search}
-        if req.command == "elbow":
-            extra["plot"] = str(plan.elbow_plot)
-        else:
-            extra["sheet"] = str(plan.sheet) if plan.sheet else None
-            if plan.elbow_plot is not None:
-                extra["elbow_plot"] = str(plan.elbow_plot)
+    if req.json:  # psnr_db is null when lossless: JSON has no infinity
         key = "elbow" if req.command == "elbow" else "results"
-        print(to_json(info, rows, key=key, extra=extra), file=out)
+        doc = {"input": info, key: [row_json(r) for r in rows], "knee": knee,
+               "min_psnr": None if choice is None else {
+                   "target_db": req.min_psnr, "k": chosen,
+                   "tried": [{"k": k, "psnr_db": jsonable(p)}
+                             for k, p in choice.tried.items()]}}
+        if req.command == "elbow":
+            doc["plot"] = str(plan.elbow_plot)
+        else:
+            doc["sheet"] = str(plan.sheet) if plan.sheet else None
+            if plan.elbow_plot is not None:
+                doc["elbow_plot"] = str(plan.elbow_plot)
+        print(json.dumps(doc, indent=2), file=out)
         return
     if choice is not None:
         print(f"--min-psnr {req.min_psnr:g}: k = {chosen} is the smallest k "

@@ -32,9 +32,8 @@ class FitOptions:
 class Request:
     """What one run of the command line was asked to do.
 
-    ``command`` is ``"compress"`` (write one PNG per k) or ``"elbow"`` (fit
-    the k, plot, write nothing else); ``sample`` is ``"compress"`` on the
-    bundled photo with ``default_dir`` the current directory.
+    ``command``: ``"compress"`` (one PNG per k; also ``sample``), ``"elbow"``
+    (the plot only) or ``"batch"`` (several images, each a ``"compress"``).
     """
 
     command: str
@@ -61,23 +60,16 @@ class Request:
     json: bool = False
     quiet: bool = False
     fit: FitOptions = field(default_factory=FitOptions)
-    # several images (command "batch", compress.commands.folder) and large ones
-    # (compress.commands.stream): inputs, local processes, a Dask scheduler's address,
-    # and the size above which a TIFF/Zarr image is streamed
+    # several images (command "batch") and images larger than memory
     inputs: list[str] = field(default_factory=list)
-    jobs: int | None = None
-    scheduler: str | None = None
-    stream_above: int = DEFAULT_MAX_PIXELS
+    jobs: int | None = None  # local processes
+    scheduler: str | None = None  # a Dask scheduler's address
+    stream_above: int = DEFAULT_MAX_PIXELS  # stream TIFF/Zarr images with more pixels
 
     @property
     def notes_on(self) -> bool:
         """Whether notes go to stderr (not with ``-q`` or ``--json``)."""
         return not (self.quiet or self.json)
-
-
-def _check_png_name(path: Path | None, what: str) -> None:
-    if path is not None and path.suffix.lower() != ".png":
-        raise UsageError(f"{what} {path} must end in .png: outputs are PNG files.")
 
 
 def check_request(req: Request) -> None:
@@ -103,9 +95,10 @@ def check_request(req: Request) -> None:
     if req.elbow_plot is not None and req.out_dir is not None and \
             req.command == "elbow":
         raise UsageError("give either --plot or --out-dir, not both.")
-    _check_png_name(req.output, "output")
-    _check_png_name(req.sheet, "contact sheet")
-    _check_png_name(req.elbow_plot, "elbow plot")
+    for path, what in ((req.output, "output"), (req.sheet, "contact sheet"),
+                       (req.elbow_plot, "elbow plot")):
+        if path is not None and path.suffix.lower() != ".png":
+            raise UsageError(f"{what} {path} must end in .png: outputs are PNG files.")
     if req.command == "compress" and req.elbow and not several:
         raise UsageError("--elbow needs several k, e.g. 1 2 3 5 10 15 20.")
     too_big = [k for k in req.ks if k > MAX_PALETTE]
@@ -126,10 +119,6 @@ class Plan:
     pngs: dict[int, Path]  # k -> file; empty for the elbow command
     sheet: Path | None
     elbow_plot: Path | None
-
-    def png_for(self, k: int, output: Path | None) -> Path:
-        """File of k: ``-o`` or ``STEM-kK.png`` (k chosen late, by --min-psnr)."""
-        return self.pngs.get(k) or output or self.directory / f"{self.stem}-k{k}.png"
 
 
 def output_dir(directory: Path) -> Path:
@@ -166,8 +155,7 @@ def check_targets(targets: list[Path], source: Source, force: bool) -> None:
 
 def plan_outputs(req: Request, source: Source) -> Plan:
     """Name every output and check the file system, before the image is read."""
-    default = req.default_dir or source.directory
-    directory = output_dir(req.out_dir if req.out_dir is not None else default)
+    directory = output_dir(req.out_dir or req.default_dir or source.directory)
     stem = source.stem
     ks = sorted(set(req.ks))
     pngs: dict[int, Path] = {}
@@ -175,8 +163,6 @@ def plan_outputs(req: Request, source: Source) -> Plan:
         pngs = {k: directory / f"{stem}-k{k}.png" for k in ks}
         if req.output is not None:
             pngs = {ks[0]: req.output}
-    elif req.command == "compress" and req.output is not None:
-        pngs = {}  # --min-psnr with -o: the name is known, the k is not
     sheet = None
     if req.command == "compress" and req.make_sheet and (
             len(ks) > 1 or req.sheet is not None):
@@ -186,6 +172,6 @@ def plan_outputs(req: Request, source: Source) -> Plan:
         plot = req.elbow_plot or directory / f"{stem}-elbow.png"
     fixed = [*pngs.values(), *(p for p in (sheet, plot) if p is not None)]
     if req.command == "compress" and not ks and req.output is not None:
-        fixed.append(req.output)
+        fixed.append(req.output)  # --min-psnr with -o: the name is known, the k not
     check_targets(fixed, source, req.force)
     return Plan(directory, stem, pngs, sheet, plot)

@@ -41,7 +41,6 @@ DENSE_MAX_BITS = 24  # up to 3 channels: one dense count table on the caller
 STREAM_SUFFIXES = (".tif", ".tiff", ".zarr")
 
 
-# -- reading bands -----------------------------------------------------------------
 @functools.lru_cache(maxsize=4)
 def _open(path: str):
     """Open the image as a lazily read array (zarr), once per process."""
@@ -104,10 +103,10 @@ class Bands:
         return [(y, min(y + self.band_rows, self.height))
                 for y in range(0, self.height, self.band_rows)]
 
-    @property
-    def n_pixels(self) -> int:
-        """Pixels of the image."""
-        return self.height * self.width
+    def tasks(self, halo: int = 0) -> list[tuple]:
+        """Task arguments ``(path, y0, y1)`` of every band, widened by ``halo`` rows."""
+        return [(self.path, max(0, y0 - halo), min(self.height, y1 + halo))
+                for y0, y1 in self.bands]
 
 
 def should_stream(req) -> bool:
@@ -124,7 +123,6 @@ def should_stream(req) -> bool:
     return int(shape[0]) * int(shape[1]) > req.stream_above
 
 
-# -- histogram, fit, map and write -------------------------------------------------
 def band_histogram(path: str, y0: int, y1: int) -> tuple[np.ndarray, np.ndarray]:
     """Distinct colour keys of one band (sorted) and their pixel counts."""
     rows = read_rows(path, y0, y1)
@@ -137,13 +135,13 @@ def image_histogram(src: Bands, runner: Runner) -> tuple[np.ndarray, np.ndarray]
     bits = 8 * src.channels
     if bits <= DENSE_MAX_BITS:
         table = np.zeros(1 << bits, dtype=np.int64)  # one table, on the caller
-        for keys, counts in runner.map(band_histogram, _band_args(src)):
+        for keys, counts in runner.map(band_histogram, src.tasks()):
             table[keys] += counts  # keys are distinct within a band
         keys = np.flatnonzero(table).astype(np.uint32)
         counts = table[keys]
     else:
         keys, counts = np.zeros(0, np.uint32), np.zeros(0, np.int64)
-        for band_keys, band_counts in runner.map(band_histogram, _band_args(src)):
+        for band_keys, band_counts in runner.map(band_histogram, src.tasks()):
             keys, inverse = np.unique(np.concatenate([keys, band_keys]),
                                       return_inverse=True)
             counts = np.bincount(inverse, np.concatenate([counts, band_counts]),
@@ -151,34 +149,23 @@ def image_histogram(src: Bands, runner: Runner) -> tuple[np.ndarray, np.ndarray]
     return unpack_colors(keys, src.channels), counts
 
 
-def band_rows(path: str, y0: int, y1: int, keys: np.ndarray | None,
-              table: np.ndarray) -> np.ndarray:
-    """``table`` looked up for every pixel of rows ``y0:y1``: ``(h, width)``.
-
-    With ``keys`` None, ``table`` is indexed by the colour key (a dense
-    lookup table); otherwise ``table[i]`` belongs to colour key ``keys[i]``
-    (sorted).  With the histogram rows as ``table``, the result is the
-    band's inverse index; with the palette entries, its index map.
-    """
+def band_lookup(path: str, y0: int, y1: int, shared: tuple) -> np.ndarray:
+    """Look ``shared`` (:func:`_lookup`) up for every pixel of rows ``y0:y1``."""
+    keys, table = shared
     rows = read_rows(path, y0, y1)  # (h, width, C)
     packed = pack_colors(rows.reshape(-1, rows.shape[2]))  # (h * width,)
     found = table[packed] if keys is None else table[np.searchsorted(keys, packed)]
     return found.reshape(rows.shape[:2])
 
 
-def _band_rows_shared(path, y0, y1, shared):
-    keys, table = shared
-    return band_rows(path, y0, y1, keys, table)
-
-
-def _band_args(src: Bands, halo: int = 0) -> list[tuple]:
-    """Task arguments ``(path, y0, y1)`` of every band, widened by ``halo`` rows."""
-    return [(src.path, max(0, y0 - halo), min(src.height, y1 + halo))
-            for y0, y1 in src.bands]
-
-
 def _lookup(src: Bands, keys: np.ndarray, values: np.ndarray, runner: Runner):
-    """Share a colour-key -> value table with the band tasks."""
+    """Share a colour-key -> value table with the band tasks: ``(keys, table)``.
+
+    ``keys`` None: ``table`` is indexed by the colour key; otherwise
+    ``table[i]`` belongs to colour key ``keys[i]`` (sorted).  With the
+    histogram rows as values, a band's lookup is its inverse index; with the
+    palette entries, its index map.
+    """
     if 8 * src.channels <= DENSE_MAX_BITS:
         lut = np.zeros(1 << (8 * src.channels), dtype=values.dtype)
         lut[keys] = values  # colour key -> value
@@ -186,29 +173,26 @@ def _lookup(src: Bands, keys: np.ndarray, values: np.ndarray, runner: Runner):
     return runner.share((keys, values))
 
 
-def _map_bands(src: Bands, keys: np.ndarray, fitted: PaletteFit, X_palette,
-               prepared: FitInput, runner: Runner, png: PalettePNGStream,
-               dither: bool) -> Pairs:
+def _map_bands(src: Bands, keys: np.ndarray, fitted: PaletteFit, prepared: FitInput,
+               runner: Runner, png: PalettePNGStream, dither: bool) -> Pairs:
     """Write every band's palette indices to ``png``; return the output's pairs.
 
-    Without dithering every pixel of a colour takes its colour's entry, so the
-    pairs are the histogram itself.  Dithering goes down the image band after
-    band on this thread, each band with one halo row above and below and the
-    error the band above passed down: the same indices as the whole image.
+    Undithered, the pairs are the histogram; dithered bands go in order on
+    this thread, each with a halo row and the error passed down from above.
     """
     if not dither or fitted.exact:
         shared = _lookup(src, keys, fitted.slots, runner)
-        for index in runner.map(_band_rows_shared, _band_args(src), shared):
+        for index in runner.map(band_lookup, src.tasks(), shared):
             png.write(index)
         return Pairs(prepared.colors, fitted.slots, prepared.weights)
     rows_of = np.arange(keys.size, dtype=np.int32 if keys.size < 2**31 else np.int64)
     shared = _lookup(src, keys, rows_of, runner)
     band = DitherBand.whole(src.width, prepared.X.shape[1])
-    rows, entries, counts = [], [], []
+    parts = []  # the pairs of each band, colours as row numbers
     n_out = fitted.palette.shape[0]
-    for (y0, y1), inverse in zip(src.bands,
-                                 runner.map(_band_rows_shared, _band_args(src, 1),
-                                            shared), strict=True):
+    X_palette = to_fit(fitted.palette, prepared.space)
+    for (y0, y1), inverse in zip(src.bands, runner.map(band_lookup, src.tasks(1),
+                                                       shared), strict=True):
         band.y_start, band.above = y0, min(y0, 1)
         band.below = min(src.height - y1, 1)
         index = diffuse(prepared.X, inverse.reshape(-1), inverse.shape, X_palette,
@@ -216,21 +200,15 @@ def _map_bands(src: Bands, keys: np.ndarray, fitted: PaletteFit, X_palette,
                         band=band).astype(fitted.slots.dtype)  # (h, width)
         png.write(index)
         inner = inverse[band.above: inverse.shape[0] - band.below]
-        pairs = pair_counts(rows_of, inner, index, n_out)  # colours as row numbers
-        rows.append(pairs.colors)
-        entries.append(pairs.entries)
-        counts.append(pairs.counts)
-    return pair_counts(prepared.colors, np.concatenate(rows), np.concatenate(entries),
-                       n_out, np.concatenate(counts))  # the bands' pairs merged
+        parts.append(pair_counts(rows_of, inner, index, n_out))
+    return pair_counts(prepared.colors, np.concatenate([p.colors for p in parts]),
+                       np.concatenate([p.entries for p in parts]), n_out,
+                       np.concatenate([p.counts for p in parts]))  # merged
 
 
 def quantize_stream(src: Bands, ks: Sequence[int], targets: dict[int, Path],
                     fit_opts, runner: Runner, *, force: bool) -> list[report.Row]:
-    """Histogram once, then per k: fit, map the bands, stream the PNG.
-
-    Every PNG is committed at the end, all or none (``force``: overwrite);
-    returns one row per k.
-    """
+    """Histogram once, then per k: fit, map the bands, stream the PNG; commit all."""
     colors, counts = image_histogram(src, runner)
     prepared = from_histogram(colors, counts, fit_opts.space)
     keys = pack_colors(colors)  # (n_colors,) sorted
@@ -241,11 +219,10 @@ def quantize_stream(src: Bands, ks: Sequence[int], targets: dict[int, Path],
             fitted = fit_palette(prepared, k, seed=fit_opts.seed,
                                  n_init=fit_opts.n_init, max_iter=fit_opts.max_iter,
                                  dither=fit_opts.dither)
-            X_palette = to_fit(fitted.palette, fit_opts.space)
             with PalettePNGStream(targets[k], src.width, src.height,
                                   fitted.palette) as png:
-                pairs = _map_bands(src, keys, fitted, X_palette, prepared, runner,
-                                   png, fit_opts.dither)
+                pairs = _map_bands(src, keys, fitted, prepared, runner, png,
+                                   fit_opts.dither)
                 staged[targets[k]] = png.finish()
             error = pairs.mse(fitted.palette)
             de_mean, de_p95 = pairs.delta_e(fitted.palette)
@@ -255,7 +232,7 @@ def quantize_stream(src: Bands, ks: Sequence[int], targets: dict[int, Path],
                 bits_per_pixel=png_bit_depth(n_out), output=str(targets[k]),
                 output_format="palette", input_bytes=input_bytes,
                 output_bytes=os.stat(staged[targets[k]]).st_size,
-                raw_bytes=src.n_pixels * src.channels, mse=error,
+                raw_bytes=src.height * src.width * src.channels, mse=error,
                 psnr_db=psnr_from_mse(error), inertia=float(fitted.fit.inertia),
                 n_iter=int(fitted.fit.n_iter), converged=bool(fitted.fit.converged),
                 fit_seconds=fitted.fit_seconds, exact=fitted.exact,
@@ -275,25 +252,12 @@ def _input_bytes(path: Path) -> int:
     return path.stat().st_size
 
 
-# -- the command ---------------------------------------------------------------------
 def compress_stream(req, *, band_pixels: int | None = None,
                     out: TextIO | None = None) -> list[report.Row]:
-    """``python -m compress huge.tif K...`` in bounded memory (see the module doc).
+    """``python -m compress huge.tif K...`` in bounded memory; one row per k.
 
-    Parameters
-    ----------
-    req : compress.commands.request.Request
-        ``req.source`` a TIFF file or a Zarr directory, 8-bit, ``(H, W)`` or
-        ``(H, W, C)``; ``req.scheduler`` a Dask scheduler address (its workers
-        must see the file) or None for local threads.
-    band_pixels : int
-        Pixels per band.
-    out : file, optional
-        Where the report goes (stdout).
-
-    Returns
-    -------
-    rows : list of report.Row
+    ``req.scheduler``: a Dask scheduler whose workers see the file, or None
+    for local threads; ``band_pixels`` defaults to BAND_PIXELS.
     """
     check_request(req)
     if req.min_psnr is not None or req.elbow or req.sheet is not None:

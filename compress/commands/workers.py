@@ -1,7 +1,6 @@
 """Where the work runs: this machine's cores, or a Dask cluster.
 
-The folder command (a task per image) and the streamed command (a task per
-band, :class:`Runner`) count cores and connect to Dask here.
+A task per image (the folder command) or per band (:class:`Runner`, streaming).
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ import functools
 import os
 import socket
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import CompressError
 
@@ -25,21 +25,23 @@ def usable_cores() -> int:
 def connect(address: str):
     """Return a ``distributed.Client`` connected to the scheduler at ``address``.
 
-    Raises
-    ------
-    CompressError
-        When Dask's distributed scheduler is not installed, nothing listens
-        at ``address`` (said at once), or the scheduler does not answer
-        within 10 s.
+    A :class:`CompressError` says when Dask is not installed, nothing listens
+    at ``address`` (at once) or the scheduler does not answer within 10 s.
     """
     try:
         from distributed import Client
     except ImportError:
         raise CompressError("--scheduler needs Dask's distributed scheduler: "
                             "pip install -e '.[dask]'.") from None
-    if _refused(address):
+    from distributed.comm.addressing import get_address_host_port
+
+    try:  # a refusal comes back at once, where Dask's client would retry
+        socket.create_connection(get_address_host_port(address), timeout=10).close()
+    except ConnectionRefusedError:
         raise CompressError(f"cannot connect to the Dask scheduler at {address}: "
-                            "connection refused; is the scheduler running?")
+                            "connection refused; is the scheduler running?") from None
+    except (OSError, ValueError):  # no host:port, unreachable, ...: Dask says which
+        pass
     try:
         return Client(address, timeout=10)
     except (OSError, TimeoutError, ValueError) as e:
@@ -47,33 +49,11 @@ def connect(address: str):
                             f"{e}") from None
 
 
-def _refused(address: str) -> bool:
-    """Whether the host refuses a TCP connection on the scheduler's port.
-
-    A refusal comes back at once, where Dask's client would retry for its
-    whole timeout.  Addresses without a host and port are left to Dask.
-    """
-    from distributed.comm.addressing import get_address_host_port
-
-    try:
-        host, port = get_address_host_port(address)
-    except ValueError:
-        return False
-    try:
-        socket.create_connection((host, port), timeout=10).close()
-    except ConnectionRefusedError:
-        return True
-    except OSError:  # unreachable, a timeout, an unknown host: Dask says which
-        return False
-    return False
-
-
 def _init_worker(numba_threads: int) -> None:
     """Give each of ``--jobs`` processes its share of the cores for the kernels.
 
-    A worker's stderr goes to /dev/null: its task's messages come back to
-    the parent, and on Ctrl-C only the parent prints its one line (a worker
-    inherits the command line's handler: it exits too, after any commit).
+    Its stderr goes to /dev/null: messages come back to the parent, and on
+    Ctrl-C only the parent prints its line (the worker exits too, after any commit).
     """
     import numba
 
@@ -118,13 +98,15 @@ def run_on_dask(fn: Callable, items: Sequence, address: str, **kwargs) -> Iterat
 class Runner:
     """Ordered map over bands with a bounded number of bands in flight."""
 
-    def __init__(self, scheduler: str | None = None, threads: int | None = None):
-        self.client = None
-        if scheduler is not None:
-            self.client = connect(scheduler)
-            self.workers = max(1, sum(self.client.nthreads().values()))
+    def __init__(self, scheduler: str | None = None):
+        self.client = None if scheduler is None else connect(scheduler)
+        if self.client is None:
+            self.workers = usable_cores()
+            self._pool = ThreadPoolExecutor(self.workers)
+            self._submit = self._pool.submit
         else:
-            self.workers = threads or usable_cores()
+            self.workers = max(1, sum(self.client.nthreads().values()))
+            self._submit = functools.partial(self.client.submit, pure=False)
         self.window = 2 * self.workers  # bands in flight: bounds the memory
 
     def share(self, value):
@@ -135,17 +117,10 @@ class Runner:
 
     def map(self, fn: Callable, items: Sequence[tuple], *shared) -> Iterator:
         """``fn(*item, *shared)`` for every item, results in item order."""
-        if self.client is not None:
-            submit = functools.partial(self.client.submit, pure=False)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(self.workers)
-            submit = pool.submit
         pending = []
         try:
             for item in items:
-                pending.append(submit(fn, *item, *shared))
+                pending.append(self._submit(fn, *item, *shared))
                 if len(pending) >= self.window:
                     yield pending.pop(0).result()
             while pending:
@@ -153,10 +128,10 @@ class Runner:
         finally:
             for f in pending:
                 f.cancel()
-            if self.client is None:
-                pool.shutdown(wait=True)
 
     def close(self) -> None:
-        """Disconnect from the cluster, if any."""
-        if self.client is not None:
+        """Stop the local threads (after their tasks), or leave the cluster."""
+        if self.client is None:
+            self._pool.shutdown(wait=True)
+        else:
             self.client.close()
