@@ -74,13 +74,3 @@ def test_commit_error_in_a_cli_run_is_one_line_and_leaves_nothing(
     assert err.count("\n") == 1 and "nothing was written" in err, err
     monkeypatch.setattr(os, "replace", real_replace)
     assert snapshot(tmp_path) == before  # img-k3.png still "precious"
-
-
-def test_a_failed_stage_removes_the_files_staged_beside_it(tmp_path):
-    """Files are staged on threads; one that cannot be written undoes the others."""
-    files = {tmp_path / f"{name}.png": b"new" for name in "abcd"}
-    files[tmp_path / "missing" / "e.png"] = b"new"  # no such folder: staging fails
-    before = snapshot(tmp_path)
-    with pytest.raises(CompressError, match="cannot write"):
-        write_atomically(files)
-    assert snapshot(tmp_path) == before  # no target, no .tmp left
