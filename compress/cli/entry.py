@@ -46,14 +46,15 @@ def pause_collection() -> None:
     Nearly every container object of a run is made by its imports (NumPy,
     Numba, matplotlib: about a million objects) and lives until exit, so
     the collections that the imports trigger find nothing to free: two full
-    and ~360 young collections, 0.10 s within the exercise's phases
-    (``python -m bench.exercise_phases``); its CLI run went from 1.18 to
-    1.13 s.  A one-image run frees its arrays by reference counting (no
-    array was left in a cycle on the exercise; the same peak memory at 24
-    and 100 megapixels, ``tests/test_resources.py``); the cycles are
-    matplotlib's figures, drawn last.  Called only when :func:`main` runs
-    the process's own command line; a folder or a streamed image turns
-    collection back on (:func:`dispatch`).
+    and ~360 young collections, 0.08-0.10 s within the exercise's phases
+    (``python -m bench.exercise_phases``); its CLI run went from 1.26 to
+    1.17 s (medians of 7, alternating).  A one-image run frees its arrays
+    by reference counting (no array was left in a cycle on the exercise;
+    the same peak memory at 24 and 100 megapixels,
+    ``tests/test_resources.py``); the cycles are matplotlib's figures, drawn
+    last.  Called only when :func:`main` runs the process's own command
+    line; a folder or a streamed image turns collection back on
+    (:func:`dispatch`).
     """
     gc.disable()
 
