@@ -4,7 +4,9 @@
 interpreter each time, the work of ``bench/exercise_ours.py`` (load, 7 fits
 sharing one histogram, 7 palette PNGs, the elbow plot) serially, with a
 clock between phases, and prints the median of each phase over ``--runs``
-processes; then the floor of any Numba program here (interpreter, NumPy,
+processes, and the time the cyclic garbage collector took within them
+(the CLI runs none: ``gc.disable()`` in ``compress.cli.entry.main``); then the
+floor of any Numba program here (interpreter, NumPy,
 Numba, the first kernel loaded from the disk cache) and the whole CLI run
 ``python -m compress IMAGE 1 2 3 5 10 15 20 --elbow-plot ...`` and the
 scikit-learn script for scale.  Serial phases: the CLI overlaps the PNG
@@ -24,14 +26,22 @@ import tempfile
 import time
 
 from .images import AMERICAN_GOTHIC, REPO
+from .system_suite import compile_bytecode
 
 KS = (1, 2, 3, 5, 10, 15, 20)
 
 PHASES = r"""
-import json, sys, time
+import gc, json, sys, time
 marks = [("start", time.perf_counter())]
 def mark(name):
     marks.append((name, time.perf_counter()))
+collecting = [0.0, 0.0]  # start of the current collection, seconds in all
+def clock(phase, info):
+    if phase == "start":
+        collecting[0] = time.perf_counter()
+    else:
+        collecting[1] += time.perf_counter() - collecting[0]
+gc.callbacks.append(clock)
 import numpy
 mark("import numpy")
 import numba
@@ -60,7 +70,9 @@ mark("import matplotlib")
 png = elbow_plot(list(KS), [q.fit.inertia for q in results], [30.0] * len(KS),
                  sizes, knee=3, title="Elbow")
 mark("draw + encode the elbow plot")
-print(json.dumps([[b[0], b[1] - a[1]] for a, b in zip(marks, marks[1:])]))
+rows = [[b[0], b[1] - a[1]] for a, b in zip(marks, marks[1:])]
+print(json.dumps(rows + [["cyclic GC, within the phases above (the CLI runs none)",
+                          collecting[1]]]))
 """.replace("KS", repr(KS))
 
 FLOOR = r"""
@@ -105,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("image", nargs="?", default=str(AMERICAN_GOTHIC))
     p.add_argument("--runs", type=int, default=5)
     args = p.parse_args(argv)
+    compile_bytecode()
     print("| phase (serial, one process) | median s |\n|---|---:|")
     for name, seconds in _phases(PHASES, [args.image], args.runs):
         print(f"| {name} | {seconds:.3f} |")

@@ -36,11 +36,13 @@ def dispatch(req, *, prog: str = "python -m compress") -> None:
     if req.command == "batch":  # several images: each one as a request of its own
         from ..commands.folder import run_batch
 
+        gc.enable()  # many images: their figures' cycles are collected
         run_batch(req, prog=prog)
         return
     from ..commands.stream import compress_stream, should_stream
 
     if req.command == "compress" and should_stream(req):  # larger than memory
+        gc.enable()  # bands for minutes: collected as usual
         compress_stream(req)
         return
     from ..commands.image import run
@@ -63,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     prog = _prog()
     interrupt.exit_on_interrupt(prog)  # first, before the heavy imports
+    if argv is None:  # this process is the command line: no cyclic collection
+        gc.disable()  # while it handles one image (docs/internals.md)
     from ..errors import CompressError
     from . import arguments
 

@@ -112,3 +112,20 @@ def test_console_script_is_the_same_program(tmp_path):
                           env=cli_env(), timeout=120, cwd=tmp_path)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == "kmeans-compress: error: nope.png: no such file.\n"
+
+
+def test_main_called_with_arguments_leaves_collection_on(tmp_path, monkeypatch):
+    """Only the process's own command line pauses the cyclic collector."""
+    import gc
+    import signal
+
+    from compress import cli
+
+    save(tmp_path / "img.png", np.zeros((4, 5, 3), np.uint8))
+    monkeypatch.chdir(tmp_path)
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        assert cli.main(["img.png", "2", "-q"]) == 0
+    finally:
+        signal.signal(signal.SIGINT, handler)  # main() installed its own
+    assert gc.isenabled()
