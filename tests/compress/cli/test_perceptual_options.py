@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import decode, gradient_image, run_in_process, run_json, save
+from naive_delta_e import delta_e_stats
 
 from compress.commands import report
-from compress.quantization.delta_e import delta_e_stats
 
 
 @pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA"])
